@@ -1,0 +1,72 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let upcomingFeatures: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "drainpipe",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ingress", targets: ["IngressMain"]),
+        .executable(name: "aggregator", targets: ["AggregatorMain"]),
+        .executable(name: "postgres-sink", targets: ["PostgresSinkMain"]),
+        .executable(name: "retry-sink", targets: ["RetrySinkMain"]),
+        .executable(name: "drainpipe", targets: ["DrainpipeTool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        .target(name: "CWireSchema", dependencies: ["CProtobufC"], exclude: ["proto"]),
+        .target(
+            name: "Drainpipe",
+            dependencies: [
+                "CRdKafka", "CLibPQ", "CWireSchema",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "DrainpipeTestSupport",
+            dependencies: ["Drainpipe", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcomingFeatures
+        ),
+        .executableTarget(name: "IngressMain", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
+        .executableTarget(name: "AggregatorMain", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
+        .executableTarget(name: "PostgresSinkMain", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
+        .executableTarget(name: "RetrySinkMain", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
+        .executableTarget(name: "DrainpipeTool", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
+        .testTarget(name: "DrainpipeTests", dependencies: ["Drainpipe", "DrainpipeTestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "Drainpipe", "DrainpipeTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,140 @@
+import Logging
+import Synchronization
+
+/// A consumer with manual partition assignment (never subscribe, never rebalance) and explicit offset commits.
+///
+/// `groupID` only names where committed offsets are stored (`enable.auto.commit=false`,
+/// `enable.auto.offset.store=false`). Every method blocks its thread for up to its timeout: run it on a dedicated
+/// thread or serial executor, never on the cooperative pool. Logs and client errors are drained during `poll`.
+package final class KafkaConsumer: Sendable {
+    private let client: RDKafkaClient
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var isClosed = false
+        /// A fetch error seen after messages were already collected; thrown by the next `poll`.
+        var deferredFailure: KafkaError?
+    }
+
+    /// Creates the client; it fetches nothing until `assign`.
+    ///
+    /// A position that no longer exists (retention removed it) restarts at the oldest retained message
+    /// (`auto.offset.reset=earliest`), since skipping ahead would silently drop data.
+    package init(connection: KafkaConnection, groupID: String, clientID: String, logger: Logger) throws(KafkaError) {
+        var properties = connection.clientProperties
+        properties["client.id"] = clientID
+        properties["group.id"] = groupID
+        properties["enable.auto.commit"] = "false"
+        properties["enable.auto.offset.store"] = "false"
+        properties["auto.offset.reset"] = "earliest"
+        properties["enable.partition.eof"] = "false"
+        client = try RDKafkaClient(kind: .consumer, properties: properties, deliveryReports: false, logger: logger)
+        self.logger = logger
+    }
+
+    // MARK: - Offsets
+
+    /// The group's committed offsets and metadata (`rd_kafka_committed`); partitions never committed are absent.
+    package func committedOffsets(
+        for partitions: [TopicPartition], timeout: Duration
+    ) throws(KafkaError) -> [TopicPartition: CommittedOffset] {
+        try checkOpen()
+        return try client.committed(partitions, timeout: timeout)
+    }
+
+    /// Commits offsets with their metadata and waits for the group coordinator to confirm.
+    ///
+    /// `offset` is the next offset to read (last processed + 1), as `committedOffsets` returns it.
+    package func commit(_ offsets: [TopicPartition: CommittedOffset]) throws(KafkaError) {
+        try checkOpen()
+        try client.commit(offsets)
+    }
+
+    /// Low (oldest retained) and high (next to be written) offsets of a partition, asked from its leader.
+    package func watermarks(
+        for partition: TopicPartition, timeout: Duration
+    ) throws(KafkaError) -> (low: Int64, high: Int64) {
+        try checkOpen()
+        return try client.watermarks(for: partition, timeout: timeout)
+    }
+
+    // MARK: - Consuming
+
+    /// Partition count of each topic (`rd_kafka_metadata`); all topics when nil, unknown topics absent.
+    ///
+    /// Use it before `assign` to pick this worker's partitions and to catch a topic with too few partitions.
+    package func partitionCounts(topics: [String]?, timeout: Duration) throws(KafkaError) -> [String: Int] {
+        try checkOpen()
+        return try client.partitionCounts(topics: topics, timeout: timeout)
+    }
+
+    /// Replaces the whole assignment; an empty map stops fetching everything.
+    ///
+    /// librdkafka 2.0.2 reports nothing for a partition the topic does not have: it just never delivers messages,
+    /// so check `partitionCounts` first.
+    package func assign(_ starts: [TopicPartition: StartOffset]) throws(KafkaError) {
+        try checkOpen()
+        try client.assign(starts)
+    }
+
+    /// Returns up to `maxMessages` messages, waiting at most `timeout` for the first; empty when none arrived.
+    ///
+    /// Transient fetch errors (broker down, leader moving) are logged and retried by librdkafka. A permanent one
+    /// (unknown topic or partition, authorization) is thrown, after any messages already collected were returned.
+    package func poll(maxMessages: Int, timeout: Duration) throws(KafkaError) -> [KafkaMessage] {
+        try checkOpen()
+        let deferred = state.withLock { state in
+            defer { state.deferredFailure = nil }
+            return state.deferredFailure
+        }
+        if let deferred { throw deferred }
+        client.pollEvents(timeout: .zero) { _ in }
+        var messages: [KafkaMessage] = []
+        var wait = timeout
+        while messages.count < maxMessages, let result = client.consumerPoll(timeout: wait) {
+            switch result {
+            case .message(let message):
+                messages.append(message)
+                wait = .zero
+            case .partitionEnd:
+                continue
+            case .error(let topicPartition, let code):
+                guard let topicPartition, !code.isTransient else {
+                    logger.log(
+                        level: code.isTransient ? .warning : .error, "Kafka consumer error",
+                        metadata: ["code": "\(code.name)", "reason": "\(code.reason)"]
+                    )
+                    continue
+                }
+                let failure = KafkaError.consumeFailed(
+                    topic: topicPartition.topic, partition: topicPartition.partition, code: code
+                )
+                guard messages.isEmpty else {
+                    state.withLock { $0.deferredFailure = failure }
+                    return messages
+                }
+                throw failure
+            }
+        }
+        return messages
+    }
+
+    /// Stops fetching and leaves the client unusable (`rd_kafka_consumer_close`); later calls throw `.closed`.
+    /// Commits nothing. Blocks briefly. The handle itself is destroyed in `deinit`.
+    package func close() {
+        let wasClosed = state.withLock { state in
+            defer { state.isClosed = true }
+            return state.isClosed
+        }
+        guard !wasClosed else { return }
+        if let code = client.closeConsumer() {
+            logger.warning("Kafka consumer close reported an error", metadata: ["code": "\(code.name)"])
+        }
+        client.pollEvents(timeout: .zero) { _ in }
+    }
+
+    private func checkOpen() throws(KafkaError) {
+        if state.withLock({ $0.isClosed }) { throw .closed }
+    }
+}

@@ -1,0 +1,276 @@
+import Logging
+import Synchronization
+
+/// An idempotent producer (`enable.idempotence=true`, `acks=all`) whose `send` returns once Kafka acknowledged
+/// every record of the batch.
+///
+/// A dedicated thread drains librdkafka's event queue (delivery reports, logs, errors) and resumes waiting senders.
+/// Call `close` during shutdown; `deinit` also stops the thread and destroys the client, without flushing.
+package final class KafkaProducer: Sendable {
+    /// Tunables with production defaults.
+    package struct Options: Sendable, Hashable {
+        /// How long librdkafka keeps trying to deliver a record before reporting failure (`message.timeout.ms`).
+        package var messageTimeout: Duration
+        /// How long records wait to form a batch (`linger.ms`).
+        package var linger: Duration
+        /// Local queue bound in records (`queue.buffering.max.messages`).
+        package var queueMaxMessages: Int
+        /// Local queue bound in KiB (`queue.buffering.max.kbytes`).
+        package var queueMaxKilobytes: Int
+        /// How long `send` keeps retrying while the local queue is full before throwing `.queueFull`.
+        package var enqueueTimeout: Duration
+
+        /// Options with the production defaults, overriding only what is given.
+        package init(
+            messageTimeout: Duration = .seconds(30), linger: Duration = .milliseconds(5),
+            queueMaxMessages: Int = 100_000, queueMaxKilobytes: Int = 65_536, enqueueTimeout: Duration = .seconds(10)
+        ) {
+            self.messageTimeout = messageTimeout
+            self.linger = linger
+            self.queueMaxMessages = queueMaxMessages
+            self.queueMaxKilobytes = queueMaxKilobytes
+            self.enqueueTimeout = enqueueTimeout
+        }
+    }
+
+    private let client: RDKafkaClient
+    private let tracker: DeliveryTracker
+    private let pollThread: KafkaPollThread
+    private let options: Options
+    private let logger: Logger
+
+    /// Creates the client and starts its event thread.
+    ///
+    /// - Throws: `.invalidConfiguration` or `.clientCreationFailed`; neither fixes itself.
+    package init(
+        connection: KafkaConnection, clientID: String, options: Options = Options(), logger: Logger
+    ) throws(KafkaError) {
+        var properties = connection.clientProperties
+        properties["client.id"] = clientID
+        properties["enable.idempotence"] = "true"
+        properties["acks"] = "all"
+        properties["linger.ms"] = String(options.linger.rdKafkaMilliseconds)
+        properties["message.timeout.ms"] = String(options.messageTimeout.rdKafkaMilliseconds)
+        properties["queue.buffering.max.messages"] = String(options.queueMaxMessages)
+        properties["queue.buffering.max.kbytes"] = String(options.queueMaxKilobytes)
+        let client = try RDKafkaClient(kind: .producer, properties: properties, deliveryReports: true, logger: logger)
+        let tracker = DeliveryTracker()
+        self.client = client
+        self.tracker = tracker
+        self.options = options
+        self.logger = logger
+        self.pollThread = KafkaPollThread(name: "kafka-producer-\(clientID)") {
+            client.pollEvents(timeout: .milliseconds(100)) { event in
+                switch event {
+                case .delivery(let report): tracker.delivered(report)
+                case .fatal(let code, let reason): tracker.failAll(with: .fatal(code: code, reason: reason))
+                }
+            }
+        }
+    }
+
+    deinit {
+        pollThread.stopAndWait()
+        tracker.close()
+    }
+
+    // MARK: - Sending
+
+    /// Produces every record and returns when all were acknowledged by the in-sync replicas.
+    ///
+    /// Records are enqueued in order. While librdkafka's queue is full this suspends briefly and retries, up to
+    /// `Options.enqueueTimeout` (or until the task is cancelled). Once a record is enqueued it cannot be withdrawn,
+    /// so even after a failure this waits for the delivery reports of the records already enqueued.
+    /// - Throws: the first failure: `.invalidPartition`, `.produceFailed`, `.queueFull`, `.deliveryFailed`,
+    ///   `.fatal` or `.closed`. Check `isRetryable`; records of a failed batch may have been written, so a retry
+    ///   must be idempotent downstream.
+    package func send(_ records: [KafkaRecord]) async throws(KafkaError) {
+        guard !records.isEmpty else { return }
+        let batch = try tracker.begin()
+        for record in records {
+            guard record.partition >= 0 else {
+                tracker.noteFailure(.invalidPartition(topic: record.topic, partition: record.partition), in: batch)
+                break
+            }
+            if let failure = await enqueue(record, batch: batch) {
+                tracker.noteFailure(failure, in: batch)
+                break
+            }
+        }
+        let result = await withCheckedContinuation { continuation in
+            tracker.finish(batch, continuation: continuation)
+        }
+        try result.get()
+    }
+
+    /// Enqueues one record, waiting out a full queue; nil on success.
+    private func enqueue(_ record: KafkaRecord, batch: UInt) async -> KafkaError? {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start + options.enqueueTimeout
+        while true {
+            if let failure = tracker.failure(of: batch) { return failure }
+            tracker.willEnqueue(in: batch)
+            guard let code = client.produce(record, opaque: batch) else { return nil }
+            tracker.didNotEnqueue(in: batch)
+            guard code.isQueueFull else {
+                return .produceFailed(topic: record.topic, partition: record.partition, code: code)
+            }
+            if clock.now >= deadline || Task.isCancelled {
+                return .queueFull(topic: record.topic, waited: clock.now - start)
+            }
+            try? await clock.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Records librdkafka still holds (queued, in flight or awaiting their report), for a queue-depth gauge.
+    package var pendingRecordCount: Int { client.outQueueLength }
+
+    // MARK: - Shutdown
+
+    /// Waits until librdkafka has no queued or unacknowledged records, suspending (not blocking) while it waits.
+    ///
+    /// - Throws: `.flushTimedOut` with the number of records still pending.
+    package func flush(timeout: Duration) async throws(KafkaError) {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while client.outQueueLength > 0 {
+            guard clock.now < deadline else { throw .flushTimedOut(pendingMessages: client.outQueueLength) }
+            try? await clock.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Flushes, stops the event thread and fails any sender still waiting with `.closed`. Later sends throw `.closed`.
+    package func close(flushTimeout: Duration = .seconds(10)) async {
+        do {
+            try await flush(timeout: flushTimeout)
+        } catch {
+            logger.warning("Kafka producer closed with unacknowledged records", metadata: ["error": "\(error)"])
+        }
+        tracker.close()
+        pollThread.requestStop()
+    }
+}
+
+/// Batches awaiting delivery reports, keyed by the integer passed to librdkafka as `msg_opaque`.
+///
+/// A batch completes when its records are all enqueued (`finish`) and none is outstanding; its waiter then
+/// resumes with the first failure, if any. Shared by `KafkaProducer` and its event thread.
+private final class DeliveryTracker: Sendable {
+    private struct Batch {
+        var outstanding = 0
+        var isFinished = false
+        var failure: KafkaError?
+        var continuation: CheckedContinuation<Result<Void, KafkaError>, Never>?
+    }
+
+    private struct State {
+        var nextID: UInt = 1
+        var batches: [UInt: Batch] = [:]
+        /// Set after a fatal error; new batches fail with it, running ones get it unless they already failed.
+        var fatalFailure: KafkaError?
+        /// Set by `close`: no delivery report will arrive any more, so nobody may wait for one.
+        var isClosed = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Registers a new batch.
+    func begin() throws(KafkaError) -> UInt {
+        let id: Result<UInt, KafkaError> = state.withLock { state in
+            if state.isClosed { return .failure(.closed) }
+            if let fatal = state.fatalFailure { return .failure(fatal) }
+            let id = state.nextID
+            state.nextID &+= 1
+            state.batches[id] = Batch()
+            return .success(id)
+        }
+        return try id.get()
+    }
+
+    /// Counts a record as outstanding before it is handed to librdkafka, so an early report cannot be missed.
+    func willEnqueue(in id: UInt) {
+        state.withLock { $0.batches[id]?.outstanding += 1 }
+    }
+
+    /// Undoes `willEnqueue` when librdkafka refused the record.
+    func didNotEnqueue(in id: UInt) {
+        state.withLock { $0.batches[id]?.outstanding -= 1 }
+    }
+
+    func failure(of id: UInt) -> KafkaError? {
+        state.withLock { $0.batches[id]?.failure }
+    }
+
+    /// Records a failure unless the batch already has one.
+    func noteFailure(_ failure: KafkaError, in id: UInt) {
+        state.withLock { state in
+            if state.batches[id]?.failure == nil { state.batches[id]?.failure = failure }
+        }
+    }
+
+    /// Marks the batch fully enqueued and resumes `continuation` once nothing is outstanding.
+    func finish(_ id: UInt, continuation: CheckedContinuation<Result<Void, KafkaError>, Never>) {
+        let ready: Result<Void, KafkaError>? = state.withLock { state in
+            guard var batch = state.batches[id] else { return .failure(.closed) }
+            if batch.outstanding == 0 || state.isClosed {
+                state.batches[id] = nil
+                return batch.failure.map { .failure($0) } ?? (batch.outstanding == 0 ? .success(()) : .failure(.closed))
+            }
+            batch.isFinished = true
+            batch.continuation = continuation
+            state.batches[id] = batch
+            return nil
+        }
+        if let ready { continuation.resume(returning: ready) }
+    }
+
+    /// Applies one delivery report (event thread).
+    func delivered(_ report: RDKafkaDeliveryReport) {
+        let completed: (CheckedContinuation<Result<Void, KafkaError>, Never>, Result<Void, KafkaError>)? =
+            state.withLock { state in
+                guard var batch = state.batches[report.opaque] else { return nil }
+                batch.outstanding -= 1
+                if let code = report.error, batch.failure == nil {
+                    batch.failure = .deliveryFailed(topic: report.topic, partition: report.partition, code: code)
+                }
+                guard batch.isFinished, batch.outstanding == 0, let continuation = batch.continuation else {
+                    state.batches[report.opaque] = batch
+                    return nil
+                }
+                state.batches[report.opaque] = nil
+                return (continuation, batch.failure.map { .failure($0) } ?? .success(()))
+            }
+        if let (continuation, result) = completed { continuation.resume(returning: result) }
+    }
+
+    /// Fails every batch with a fatal error; waiting senders resume at once, and so will later ones.
+    func failAll(with failure: KafkaError) {
+        let waiting = state.withLock { state in
+            if state.fatalFailure == nil { state.fatalFailure = failure }
+            return Self.takeWaiters(from: &state, failure: failure)
+        }
+        for continuation in waiting { continuation.resume(returning: .failure(failure)) }
+    }
+
+    /// Marks the producer closed: waiting senders resume with `.closed` and later `send`s throw it.
+    func close() {
+        let waiting = state.withLock { state in
+            state.isClosed = true
+            return Self.takeWaiters(from: &state, failure: .closed)
+        }
+        for continuation in waiting { continuation.resume(returning: .failure(.closed)) }
+    }
+
+    /// Removes the batches that have a waiter and marks the others failed.
+    private static func takeWaiters(
+        from state: inout State, failure: KafkaError
+    ) -> [CheckedContinuation<Result<Void, KafkaError>, Never>] {
+        let waiting = state.batches.values.compactMap(\.continuation)
+        state.batches = state.batches.filter { $0.value.continuation == nil }
+        for id in state.batches.keys where state.batches[id]?.failure == nil {
+            state.batches[id]?.failure = failure
+        }
+        return waiting
+    }
+}

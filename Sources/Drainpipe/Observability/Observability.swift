@@ -1,0 +1,43 @@
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// The logger and metrics of one process. `bootstrap` is called exactly once, from `main`.
+package struct Observability: Sendable {
+    package var logger: Logger
+    package var registry: PrometheusCollectorRegistry
+    package var metrics: any MetricsFactory
+
+    /// Bootstraps swift-log (stderr, one line per event) and swift-metrics (Prometheus) for this process.
+    package static func bootstrap(process: String, dyno: String, logLevel: String?) -> Observability {
+        let level = logLevel.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        let factory = PrometheusMetricsFactory(registry: registry)
+        MetricsSystem.bootstrap(factory)
+        var logger = Logger(label: "drainpipe.\(process)")
+        logger[metadataKey: "dyno"] = "\(dyno)"
+        return Observability(logger: logger, registry: registry, metrics: factory)
+    }
+
+    /// Logs the process's start with its configuration (whose description redacts secrets).
+    package func announceStart(_ configuration: some CustomStringConvertible) {
+        logger.info("starting", metadata: ["configuration": "\(configuration)"])
+    }
+
+    /// Runs services in one group until SIGTERM or SIGINT, shutting them down in reverse order.
+    package func run(_ services: [any Service]) async throws {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}

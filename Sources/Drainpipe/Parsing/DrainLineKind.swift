@@ -1,0 +1,115 @@
+/// What a drain line is, by APP-NAME, PROCID and MSG (the classification table of formats.md §1.4).
+///
+/// Classification is cheap and never rejects: it only decides which parser, if any, reads the line. Adding a
+/// measurement type means giving its kind a parser in `DrainParser`; every other kind is counted and ignored.
+package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// `heroku router`: a request line, with `code=Hxx` when the router answered with an error (§2).
+    case router
+    /// `heroku <dyno>` with `sample#load_avg_1m` (§3).
+    case runtimeLoad
+    /// `heroku <dyno>` with `sample#memory_total` (§3).
+    case runtimeMemory
+    /// `heroku <dyno>` starting `Error R` (§4).
+    case runtimeError
+    /// `heroku logplex` starting `Error L`, such as the L10 drop notice (§4).
+    case logplexError
+    /// `app <dyno>` with `measure#`, `sample#` or `count#` keys (§5).
+    case customMetrics
+    /// `app <dyno>` without metric keys: the app's ordinary output.
+    case appOutput
+    /// Anything else: add-ons, release events, dyno state changes, log-shuttle notices.
+    case other
+
+    /// A short name for logs and metrics labels.
+    package var description: String {
+        switch self {
+        case .router: "router"
+        case .runtimeLoad: "runtime load"
+        case .runtimeMemory: "runtime memory"
+        case .runtimeError: "runtime error"
+        case .logplexError: "Logplex error"
+        case .customMetrics: "custom metrics"
+        case .appOutput: "app output"
+        case .other: "other"
+        }
+    }
+
+    /// Classifies a parsed line of `bytes`.
+    package init(classifying line: SyslogLine, in bytes: [UInt8]) {
+        if ASCIIBytes.bytes(bytes, in: line.appName, equal: Literal.heroku) {
+            if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.router) {
+                self = .router
+            } else if ASCIIBytes.isDynoName(bytes, in: line.processID) {
+                self =
+                    ASCIIBytes.bytes(bytes, in: line.message, startWith: Literal.errorR)
+                    ? .runtimeError : Self.runtimeSampleKind(bytes, in: line.message)
+            } else if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.logplex),
+                ASCIIBytes.bytes(bytes, in: line.message, startWith: Literal.errorL)
+            {
+                self = .logplexError
+            } else {
+                self = .other
+            }
+        } else if ASCIIBytes.bytes(bytes, in: line.appName, equal: Literal.app),
+            ASCIIBytes.isDynoName(bytes, in: line.processID)
+        {
+            self = Self.hasMetricKey(bytes, in: line.message) ? .customMetrics : .appOutput
+        } else {
+            self = .other
+        }
+    }
+
+    // MARK: - Message inspection
+
+    /// The kind named by the first `sample#load_avg_1m` or `sample#memory_total` key, else `.other`.
+    private static func runtimeSampleKind(_ bytes: [UInt8], in message: Range<Int>) -> DrainLineKind {
+        let loadAverage1m = Literal.loadAverage1m
+        let memoryTotal = Literal.memoryTotal
+        for pair in LogfmtScanner(bytes, in: message) {
+            if ASCIIBytes.bytes(bytes, in: pair.key, equal: loadAverage1m) { return .runtimeLoad }
+            if ASCIIBytes.bytes(bytes, in: pair.key, equal: memoryTotal) { return .runtimeMemory }
+        }
+        return .other
+    }
+
+    /// Whether a space-separated word of `message` starts with `count#`, `sample#` or `measure#`.
+    ///
+    /// Looks only around `#` bytes, so ordinary app output is scanned once at about a comparison per byte.
+    private static func hasMetricKey(_ bytes: [UInt8], in message: Range<Int>) -> Bool {
+        var index = message.lowerBound
+        while index < message.upperBound {
+            if bytes[index] == ASCIIBytes.hash {
+                var wordStart = index
+                while wordStart > message.lowerBound, index - wordStart < 8,
+                    bytes[wordStart - 1] != ASCIIBytes.space
+                {
+                    wordStart -= 1
+                }
+                let prefix = wordStart..<index
+                if ASCIIBytes.bytes(bytes, in: prefix, equal: Literal.count)
+                    || ASCIIBytes.bytes(bytes, in: prefix, equal: Literal.sample)
+                    || ASCIIBytes.bytes(bytes, in: prefix, equal: Literal.measure)
+                {
+                    return true
+                }
+            }
+            index += 1
+        }
+        return false
+    }
+
+    /// The byte strings classification compares against.
+    enum Literal {
+        static let heroku = Array("heroku".utf8)
+        static let app = Array("app".utf8)
+        static let router = Array("router".utf8)
+        static let logplex = Array("logplex".utf8)
+        static let errorR = Array("Error R".utf8)
+        static let errorL = Array("Error L".utf8)
+        static let loadAverage1m = Array("sample#load_avg_1m".utf8)
+        static let memoryTotal = Array("sample#memory_total".utf8)
+        static let count = Array("count".utf8)
+        static let sample = Array("sample".utf8)
+        static let measure = Array("measure".utf8)
+    }
+}

@@ -1,0 +1,41 @@
+/// Why one framed drain line was rejected as a whole (formats.md Decision 3: a line is all or nothing).
+package enum LineRejectionReason: Int, Error, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// The line that would have been used is not valid UTF-8; the whole frame is dropped.
+    case invalidUTF8
+    /// PRI, VERSION or one of HOSTNAME, APP-NAME, PROCID, MSGID is missing or malformed.
+    case badSyslogHeader
+    /// TIMESTAMP is not a valid RFC 3339 time.
+    case badTimestamp
+    /// A value is not `DIGITS ["." DIGITS]` (a sign, exponent, NaN, or an absurd magnitude).
+    case badNumber
+    /// A value carries a unit suffix its key does not allow.
+    case unknownUnit
+    /// A required key is absent or has no value.
+    case missingField
+    /// A key the parser reads appears more than once.
+    case duplicateField
+    /// The `source` value does not start with a valid process type.
+    case invalidSource
+
+    /// Singular noun phrase, e.g. for "1 bad number".
+    package var description: String {
+        switch self {
+        case .invalidUTF8: "line with invalid UTF-8"
+        case .badSyslogHeader: "bad syslog header"
+        case .badTimestamp: "bad timestamp"
+        case .badNumber: "bad number"
+        case .unknownUnit: "unknown unit"
+        case .missingField: "missing field"
+        case .duplicateField: "duplicate field"
+        case .invalidSource: "invalid source"
+        }
+    }
+
+    /// Plural noun phrase, e.g. for "2 bad numbers".
+    package var pluralDescription: String {
+        switch self {
+        case .invalidUTF8: "lines with invalid UTF-8"
+        default: description + "s"
+        }
+    }
+}

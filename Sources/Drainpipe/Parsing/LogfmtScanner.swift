@@ -1,0 +1,57 @@
+/// One `key=value` (or bare `key`) of a logfmt message, as byte ranges into the body.
+package struct LogfmtPair: Sendable, Hashable {
+    /// The key; empty for a token that starts with `=`.
+    package var key: Range<Int>
+    /// The value without surrounding quotes (escapes are left as they are); nil for a bare key without `=`.
+    package var value: Range<Int>?
+
+    /// A pair from its ranges.
+    package init(key: Range<Int>, value: Range<Int>?) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// Splits a logfmt message (`at=info dyno=web.2 fwd="1.2.3.4"`) into pairs without copying.
+///
+/// Pairs are separated by spaces only, so an LF inside a frame stays inside a value and makes it invalid rather
+/// than silently starting a new pair. A quoted value runs to the next unescaped `"` (or the end).
+package struct LogfmtScanner: IteratorProtocol, Sequence {
+    private let bytes: [UInt8]
+    private var position: Int
+    private let end: Int
+
+    /// Scans the message in `range` of `bytes`.
+    package init(_ bytes: [UInt8], in range: Range<Int>) {
+        self.bytes = bytes
+        self.position = range.lowerBound
+        self.end = range.upperBound
+    }
+
+    /// The next pair, or nil at the end of the message.
+    package mutating func next() -> LogfmtPair? {
+        while position < end, bytes[position] == ASCIIBytes.space { position += 1 }
+        guard position < end else { return nil }
+        let keyStart = position
+        while position < end, bytes[position] != ASCIIBytes.equals, bytes[position] != ASCIIBytes.space {
+            position += 1
+        }
+        let key = keyStart..<position
+        guard position < end, bytes[position] == ASCIIBytes.equals else { return LogfmtPair(key: key, value: nil) }
+        position += 1
+        if position < end, bytes[position] == ASCIIBytes.quote {
+            position += 1
+            let valueStart = position
+            while position < end, bytes[position] != ASCIIBytes.quote {
+                position += bytes[position] == ASCIIBytes.backslash ? 2 : 1
+            }
+            position = Swift.min(position, end)
+            let value = valueStart..<position
+            if position < end { position += 1 }
+            return LogfmtPair(key: key, value: value)
+        }
+        let valueStart = position
+        while position < end, bytes[position] != ASCIIBytes.space { position += 1 }
+        return LogfmtPair(key: key, value: valueStart..<position)
+    }
+}

@@ -1,0 +1,211 @@
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Consumes summaries from Kafka and persists them to the Postgres shards.
+///
+/// Two modes share the loop. `.primary` (postgres-sink) reads the summary topics, writes COPY batches per shard,
+/// and hands a batch that cannot be written to the RETRY topic. `.retry` (retry-sink) reads the RETRY topics and
+/// retries each batch with exponential back-off and jitter until it is written. Either way offsets are committed
+/// only after every summary of the poll is durable in Postgres or acknowledged on the RETRY topic.
+package final class SummarySinkService: Service {
+    package enum Mode: String, Sendable {
+        case primary, retry
+    }
+
+    /// Everything the service needs, resolved from `SinkConfiguration` or built by tests.
+    package struct Settings: Sendable {
+        package var mode: Mode
+        package var topics: TopicCatalog
+        package var kafka: KafkaConnection
+        package var assignment: WorkerAssignment
+        package var batchSize: Int
+        package var types: [MeasurementType]
+        package var groupID: String
+        package var clientID: String
+        /// The retry-sink's back-off: first delay and cap.
+        package var retryDelay: Duration
+        package var maximumRetryDelay: Duration
+
+        package init(
+            mode: Mode, topics: TopicCatalog, kafka: KafkaConnection, assignment: WorkerAssignment, batchSize: Int = 1024,
+            types: [MeasurementType] = MeasurementType.allCases, groupID: String? = nil, clientID: String = "sink",
+            retryDelay: Duration = .milliseconds(200), maximumRetryDelay: Duration = .seconds(30)
+        ) {
+            self.mode = mode
+            self.topics = topics
+            self.kafka = kafka
+            self.assignment = assignment
+            self.batchSize = batchSize
+            self.types = types
+            self.groupID = groupID ?? (mode == .primary ? "drainpipe-postgres-sink" : "drainpipe-retry-sink")
+            self.clientID = clientID
+            self.retryDelay = retryDelay
+            self.maximumRetryDelay = maximumRetryDelay
+        }
+    }
+
+    private let settings: Settings
+    private let database: ShardedDatabase
+    private let publisher: any RecordPublisher
+    private let logger: Logger
+    private let written: Counter
+    private let sentToRetry: Counter
+    private let malformed: Counter
+    private let writeFailures: Counter
+    private let backlog: Gauge
+    private let worker: BlockingWorker
+
+    package init(settings: Settings, database: ShardedDatabase, publisher: any RecordPublisher, metrics: any MetricsFactory, logger: Logger) {
+        self.settings = settings
+        self.database = database
+        self.publisher = publisher
+        self.logger = logger
+        let mode = [("mode", settings.mode.rawValue)]
+        written = Counter(label: "drainpipe_sink_summaries_written_total", dimensions: mode, factory: metrics)
+        sentToRetry = Counter(label: "drainpipe_sink_summaries_sent_to_retry_total", dimensions: mode, factory: metrics)
+        malformed = Counter(label: "drainpipe_sink_malformed_messages_total", dimensions: mode, factory: metrics)
+        writeFailures = Counter(label: "drainpipe_sink_write_failures_total", dimensions: mode, factory: metrics)
+        backlog = Gauge(label: "drainpipe_sink_backlog_messages", dimensions: mode, factory: metrics)
+        worker = BlockingWorker(label: "drainpipe.sink.\(settings.mode.rawValue).consumer")
+    }
+
+    package func run() async throws {
+        let consumer = try KafkaConsumer(
+            connection: settings.kafka, groupID: settings.kafka.groupID(settings.groupID), clientID: settings.clientID, logger: logger)
+        defer { consumer.close() }
+        let role: TopicCatalog.Role = settings.mode == .primary ? .summary : .retry
+        let owned = settings.types.flatMap { type in
+            let topic = settings.topics.topic(role, for: type)
+            return settings.assignment.partitions(of: topic.partitions).map {
+                TopicPartition(topic: settings.kafka.topicName(topic.name), partition: $0)
+            }
+        }
+        let committed = try await worker.run { try consumer.committedOffsets(for: owned, timeout: .seconds(30)) }
+        var starts: [TopicPartition: StartOffset] = [:]
+        var positions: [TopicPartition: Int64] = [:]
+        for partition in owned {
+            if let commit = committed[partition], commit.offset >= 0 {
+                starts[partition] = .offset(commit.offset)
+                positions[partition] = commit.offset
+            } else {
+                starts[partition] = .beginning
+            }
+        }
+        let assignment = starts
+        try await worker.run { try consumer.assign(assignment) }
+        logger.info("sink assigned", metadata: ["mode": "\(settings.mode.rawValue)", "partitions": "\(owned.count)"])
+
+        let clock = ContinuousClock()
+        var nextBacklogReport = clock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let batchSize = settings.batchSize
+            let messages = try await worker.run { try consumer.poll(maxMessages: batchSize * 4, timeout: .milliseconds(200)) }
+            if !messages.isEmpty {
+                guard try await persist(messages) else { break }  // shutting down mid-retry: do not commit
+                var commits: [TopicPartition: CommittedOffset] = [:]
+                for message in messages {
+                    let next = message.offset + 1
+                    if next > (positions[message.topicPartition] ?? -1) {
+                        positions[message.topicPartition] = next
+                        commits[message.topicPartition] = CommittedOffset(offset: next)
+                    }
+                }
+                let toCommit = commits
+                try await worker.run { try consumer.commit(toCommit) }
+            }
+            if clock.now >= nextBacklogReport {
+                nextBacklogReport = clock.now.advanced(by: .seconds(10))
+                await reportBacklog(consumer, owned: owned, positions: positions)
+            }
+        }
+        logger.info("sink stopped", metadata: ["mode": "\(settings.mode.rawValue)"])
+    }
+
+    /// Writes every decodable summary of the poll. Returns false only when the retry-sink was asked to stop
+    /// before everything was written.
+    private func persist(_ messages: [KafkaMessage]) async throws -> Bool {
+        var byShard: [Int: [(Summary, KafkaMessage)]] = [:]
+        for message in messages {
+            do {
+                let summary = try Summary(wireBytes: message.value)
+                byShard[database.shard(forOwner: summary.key.owner), default: []].append((summary, message))
+            } catch {
+                malformed.increment()
+                logger.error("skipping a summary that cannot be decoded", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
+            }
+        }
+        let failed: [[(Summary, KafkaMessage)]] = try await withThrowingTaskGroup(of: [[(Summary, KafkaMessage)]].self) { group in
+            for (shard, entries) in byShard {
+                group.addTask { try await self.write(entries, toShard: shard) }
+            }
+            var failed: [[(Summary, KafkaMessage)]] = []
+            for try await shardFailures in group { failed.append(contentsOf: shardFailures) }
+            return failed
+        }
+        if settings.mode == .retry { return failed.isEmpty }
+        let records = failed.joined().map { summary, message in
+            let topic = settings.topics.topic(.retry, for: summary.key.type)
+            return KafkaRecord(
+                topic: settings.kafka.topicName(topic.name),
+                partition: topic.partition(owner: summary.key.owner, processType: summary.key.processType),
+                key: message.key, value: message.value)
+        }
+        if !records.isEmpty {
+            try await publisher.send(records)
+            sentToRetry.increment(by: records.count)
+        }
+        return true
+    }
+
+    /// Writes one shard's summaries in batches; returns the batches that could not be written.
+    ///
+    /// The primary sink gives a failed batch up after one attempt (it goes to RETRY); the retry-sink tries
+    /// again with back-off until it succeeds or the process is asked to stop.
+    private func write(_ entries: [(Summary, KafkaMessage)], toShard shard: Int) async throws -> [[(Summary, KafkaMessage)]] {
+        var failed: [[(Summary, KafkaMessage)]] = []
+        var start = entries.startIndex
+        while start < entries.endIndex {
+            let batch = Array(entries[start..<min(start + settings.batchSize, entries.endIndex)])
+            start += batch.count
+            var delay = settings.retryDelay
+            while true {
+                do {
+                    try await database.write(batch.map(\.0), toShard: shard)
+                    written.increment(by: batch.count)
+                    break
+                } catch {
+                    writeFailures.increment()
+                    logger.warning("writing a batch failed", metadata: ["shard": "\(shard)", "summaries": "\(batch.count)", "error": "\(error)"])
+                    guard settings.mode == .retry, !Task.isShuttingDownGracefully, !Task.isCancelled else {
+                        failed.append(batch)
+                        break
+                    }
+                    let jittered = Duration.milliseconds(Int64.random(in: 0...max(1, delay.wholeMicroseconds / 1000)))
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: jittered) }
+                    delay = min(delay * 2, settings.maximumRetryDelay)
+                }
+            }
+            if settings.mode == .retry, !failed.isEmpty { break }
+        }
+        if settings.mode == .retry, !failed.isEmpty {
+            // Stopping: everything not yet written stays uncommitted and is read again after the restart.
+            return [Array(entries)]
+        }
+        return failed
+    }
+
+    private func reportBacklog(_ consumer: KafkaConsumer, owned: [TopicPartition], positions: [TopicPartition: Int64]) async {
+        let lag = try? await worker.run {
+            try owned.reduce(Int64(0)) { total, partition in
+                let (low, high) = try consumer.watermarks(for: partition, timeout: .seconds(5))
+                return total + max(0, high - max(low, positions[partition] ?? low))
+            }
+        }
+        guard let lag else { return }
+        backlog.record(lag)
+        if settings.mode == .retry, lag > 0 {
+            logger.info("retry backlog", metadata: ["messages": "\(lag)"])
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `drainpipe`: the tool beside the services — local stack, topics, schemas, load generation.
+@main
+struct DrainpipeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drainpipe",
+        abstract: "Drainpipe administration: embedded Kafka, topics, database schemas and sample load.",
+        subcommands: [KafkaCommand.self, TopicsCommand.self, LoadCommand.self, BenchCommand.self])
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Drainpipe
+import Foundation
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `drainpipe load`: sends realistic Logplex drain batches of runtime-metrics load lines to an ingress.
+struct LoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Send sample Logplex drain requests (dyno load lines) for every owner in a tenants file.",
+        discussion: "Lines are stamped up to --spread seconds in the past, in shuffled order, so late data is exercised too.")
+
+    @Option(help: "The drain endpoint.")
+    var url = "http://127.0.0.1:5000/logs"
+
+    @Option(help: "The tenants file whose owners' drain credentials are used.")
+    var tenants = "deploy/local-tenants.yaml"
+
+    @Option(help: "Stop after this many seconds; 0 sends one round of requests.")
+    var duration = 0
+
+    @Option(help: "Requests per owner per second.")
+    var rate = 1
+
+    @Option(help: "Lines per request.")
+    var lines = 100
+
+    @Option(help: "Seconds into the past lines may be stamped (keep it below the late bound of 300 s).")
+    var spread = 120
+
+    @Option(help: "Seed of the random generator, for repeatable workloads.")
+    var seed: UInt64 = 1
+
+    func run() async throws {
+        let directory = try TenantDirectory(contentsOf: tenants)
+        let owners = directory.owners.filter { !$0.drainCredentials.isEmpty }
+        guard !owners.isEmpty, let endpoint = URL(string: url) else {
+            throw ValidationError("Need a valid --url and a tenants file with at least one drain credential.")
+        }
+        var generator = SplitMix64(seed: seed)
+        let clock = SystemWallClock()
+        let start = Date()
+        var sent = 0, failed = 0, lineCount = 0
+        var statuses: [Int: Int] = [:]
+        repeat {
+            let roundStart = Date()
+            for _ in 0..<max(1, rate) {
+                for owner in owners {
+                    let request = makeRequest(endpoint: endpoint, owner: owner, now: clock.now(), generator: &generator)
+                    do {
+                        let (_, response) = try await URLSession.shared.data(for: request)
+                        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                        statuses[status, default: 0] += 1
+                        if status == 204 { lineCount += lines } else { failed += 1 }
+                    } catch {
+                        failed += 1
+                        statuses[0, default: 0] += 1
+                    }
+                    sent += 1
+                }
+            }
+            let elapsed = Date().timeIntervalSince(start)
+            let statusText = statuses.keys.sorted().map { "\($0 == 0 ? "error" : String($0))×\(statuses[$0]!)" }.joined(separator: " ")
+            print(String(format: "load: %d requests, %d lines accepted, %.0f lines/s, %@", sent, lineCount, Double(lineCount) / max(elapsed, 0.001), statusText))
+            let pause = 1 - Date().timeIntervalSince(roundStart)
+            if duration > 0, pause > 0 { try await Task.sleep(for: .milliseconds(Int(pause * 1000))) }
+        } while duration > 0 && Date().timeIntervalSince(start) < Double(duration)
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    private func makeRequest(endpoint: URL, owner: TenantDirectory.Owner, now: EventTime, generator: inout SplitMix64) -> URLRequest {
+        var writer = LogplexFrameWriter()
+        let processTypes = ["web", "worker"]
+        for _ in 0..<lines {
+            let processID = "\(processTypes[Int(generator.next() % 2)]).\(1 + generator.next() % 3)"
+            let time = now - .milliseconds(Int64(generator.next() % UInt64(max(1, spread) * 1000)))
+            let base = Double(generator.next() % 400) / 100
+            writer.appendLoadSample(time: time, processID: processID, oneMinute: base, fiveMinutes: base * 0.8, fifteenMinutes: base * 0.6)
+        }
+        var request = URLRequest(url: endpoint)
+        request.httpMethod = "POST"
+        request.httpBody = Data(writer.body)
+        request.setValue("application/logplex-1", forHTTPHeaderField: "Content-Type")
+        request.setValue(String(writer.frameCount), forHTTPHeaderField: "Logplex-Msg-Count")
+        request.setValue(String(format: "%016llX%016llX", generator.next(), generator.next()), forHTTPHeaderField: "Logplex-Frame-Id")
+        request.setValue("Basic " + Data(owner.drainCredentials[0].utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
+        if let token = owner.drainTokens.first { request.setValue(token, forHTTPHeaderField: "Logplex-Drain-Token") }
+        return request
+    }
+}

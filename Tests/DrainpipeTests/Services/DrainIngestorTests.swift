@@ -1,0 +1,84 @@
+import DrainpipeTestSupport
+import Foundation
+import Logging
+import Metrics
+import Testing
+
+@testable import Drainpipe
+
+@Suite("DrainIngestor")
+struct DrainIngestorTests {
+    static let owner = "6c1d5b7e-0f43-4a52-9b1e-2f6a8d3c4e71"
+    static let now = EventTime(secondsSinceEpoch: 1_709_647_440)
+
+    static func makeIngestor(publisher: InMemoryPublisher, drainTokens: [String] = []) throws -> DrainIngestor {
+        let tenants = try TenantDirectory(owners: [
+            .init(id: owner, drainCredentials: ["shop:secret"], drainTokens: drainTokens, apiTokens: ["t"])
+        ])
+        return DrainIngestor(
+            tenants: tenants, topics: try TopicCatalogTests.repositoryCatalog(), kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"),
+            publisher: publisher, clock: ManualWallClock(now), metrics: NOOPMetricsHandler.instance, logger: Logger(label: "test"))
+    }
+
+    static func loadFrame(_ processID: String, value: Double) -> [UInt8] {
+        var writer = LogplexFrameWriter()
+        writer.appendLoadSample(time: now - .seconds(30), processID: processID, oneMinute: value, fiveMinutes: value, fifteenMinutes: value)
+        return writer.body
+    }
+
+    @Test("valid load lines are produced to DYNO_LOAD.1, partitioned by owner and process type, stamped with the receive time")
+    func producesMeasurements() async throws {
+        let publisher = InMemoryPublisher()
+        let receipt = try await Self.makeIngestor(publisher: publisher).ingest(
+            .init(body: Self.loadFrame("web.1", value: 0.5) + Self.loadFrame("worker.2", value: 1.5), basicCredential: "shop:secret", frameID: "ABC"))
+        #expect(receipt == .init(frames: 2, measurements: 2, ignoredLines: 0))
+        let records = publisher.records
+        #expect(records.map(\.topic) == ["DYNO_LOAD.1", "DYNO_LOAD.1"])
+        let first = try Measurement(wireBytes: records[0].value)
+        #expect(first.owner == Self.owner && first.processType == "web")
+        #expect(first.origin == DrainOrigin(drainID: Self.owner, frameID: "ABC", lineIndex: 0))
+        #expect(records[0].timestamp == Self.now)
+        #expect(records[0].partition == Murmur2Partitioner.partition(forKey: Array("\(Self.owner)\u{1F}web".utf8), partitionCount: 32))
+    }
+
+    @Test("a bad frame gets a 400 that says what was wrong, the valid frame beside it is still produced, and the next request succeeds")
+    func badFrameKeepsValidOnes() async throws {
+        let publisher = InMemoryPublisher()
+        let ingestor = try Self.makeIngestor(publisher: publisher)
+        let truncated = Array("500 <45>1 2024-03-05T14:02:10+00:00 host heroku web.1 - sample#load_avg_1m=0.1\n".utf8)
+        let body = Self.loadFrame("web.1", value: 0.25) + Array("garbage\n".utf8) + Self.loadFrame("web.2", value: 0.75) + truncated
+        await #expect {
+            _ = try await ingestor.ingest(.init(body: body, basicCredential: "shop:secret"))
+        } throws: { error in
+            guard let error = error as? IngressError, case .malformedBody(let reason) = error else { return false }
+            return error.statusCode == 400 && reason.contains("rejected") && reason.contains("2 valid frame")
+        }
+        #expect(publisher.records.count == 2)
+        let next = try await ingestor.ingest(.init(body: Self.loadFrame("web.3", value: 1), basicCredential: "shop:secret"))
+        #expect(next.measurements == 1)
+    }
+
+    @Test("unknown credentials get 401 and a foreign drain token 403; nothing is produced")
+    func authentication() async throws {
+        let publisher = InMemoryPublisher()
+        let ingestor = try Self.makeIngestor(publisher: publisher, drainTokens: ["d.right"])
+        let body = Self.loadFrame("web.1", value: 1)
+        for (credential, token, status) in [("shop:wrong", "d.right", 401), (nil, "d.right", 401), ("shop:secret", "d.wrong", 403)] as [(String?, String, Int)] {
+            await #expect {
+                _ = try await ingestor.ingest(.init(body: body, basicCredential: credential, drainToken: token))
+            } throws: { ($0 as? IngressError)?.statusCode == status }
+        }
+        #expect(publisher.records.isEmpty)
+        _ = try await ingestor.ingest(.init(body: body, basicCredential: "shop:secret", drainToken: "d.right"))
+        #expect(publisher.records.count == 1)
+    }
+
+    @Test("when Kafka does not acknowledge, the request fails with a retryable 503")
+    func brokerUnavailable() async throws {
+        let publisher = InMemoryPublisher()
+        publisher.failSends(with: .closed)
+        await #expect {
+            _ = try await Self.makeIngestor(publisher: publisher).ingest(.init(body: Self.loadFrame("web.1", value: 1), basicCredential: "shop:secret"))
+        } throws: { ($0 as? IngressError)?.statusCode == 503 && ($0 as? IngressError)?.isRetryable == true }
+    }
+}
