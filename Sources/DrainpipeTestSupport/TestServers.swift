@@ -1,5 +1,6 @@
 import Drainpipe
 import Foundation
+import Logging
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -23,7 +24,7 @@ package enum TestServers {
 
     /// The shard databases (`TEST_DATABASE_SHARD_URLS`, or `TEST_DATABASE_URL` alone).
     package static func databaseShards() throws -> [DatabaseURL] {
-        let list = (try? variable("TEST_DATABASE_SHARD_URLS")) ?? (try variable("TEST_DATABASE_URL"))
+        let list = try (try? variable("TEST_DATABASE_SHARD_URLS")) ?? variable("TEST_DATABASE_URL")
         return try list.split(separator: ",").map { try DatabaseURL(environmentValue: String($0)) }
     }
 

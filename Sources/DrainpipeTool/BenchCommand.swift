@@ -17,7 +17,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let corpus = Self.corpus(lines: lines)
-        print("corpus: \(lines) runtime-metrics load lines in \(corpus.count) drain bodies of 100 lines, \(corpus.reduce(0) { $0 + $1.count }) bytes")
+        say("corpus: \(lines) runtime-metrics load lines in \(corpus.count) drain bodies of 100 lines, \(corpus.reduce(0) { $0 + $1.count }) bytes")
 
         var measurements: [Drainpipe.Measurement] = []
         let parse = best(of: rounds) {
@@ -82,6 +82,6 @@ struct BenchCommand: ParsableCommand {
 
     private func report(_ name: String, count: Int, unit: String, seconds: Double) {
         let rate = Double(count) / seconds
-        print("\(name): \(count) \(unit) in \(String(format: "%.3f", seconds)) s = \(String(format: "%.0f", rate)) \(unit)/s")
+        say("\(name): \(count) \(unit) in \(String(format: "%.3f", seconds)) s = \(String(format: "%.0f", rate)) \(unit)/s")
     }
 }

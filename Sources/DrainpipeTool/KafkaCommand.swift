@@ -36,8 +36,8 @@ struct KafkaCommand: AsyncParsableCommand {
         let prefix = ProcessInfo.processInfo.environment["KAFKA_PREFIX"] ?? ""
         let created = try creator.create(prefix: prefix)
         let address = "kafka://" + cluster.bootstrapServers.split(separator: ",").joined(separator: ",kafka://")
-        print("Embedded Kafka (librdkafka mock cluster, \(brokers) broker(s)) with \(created) topics.")
-        print("KAFKA_URL=\(address)")
+        say("Embedded Kafka (librdkafka mock cluster, \(brokers) broker(s)) with \(created) topics.")
+        say("KAFKA_URL=\(address)")
         if let bootstrapFile {
             try Data((address + "\n").utf8).write(to: URL(fileURLWithPath: bootstrapFile), options: .atomic)
         }
@@ -53,7 +53,7 @@ struct KafkaCommand: AsyncParsableCommand {
                     router: router,
                     configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: controlPort)),
                     logger: observability.logger))
-            print("Topic control endpoint: http://127.0.0.1:\(controlPort)/topics?prefix=")
+            say("Topic control endpoint: http://127.0.0.1:\(controlPort)/topics?prefix=")
         }
         try await observability.run(services)
         cluster.close()

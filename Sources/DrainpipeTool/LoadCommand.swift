@@ -64,7 +64,7 @@ struct LoadCommand: AsyncParsableCommand {
             }
             let elapsed = Date().timeIntervalSince(start)
             let statusText = statuses.keys.sorted().map { "\($0 == 0 ? "error" : String($0))×\(statuses[$0]!)" }.joined(separator: " ")
-            print(String(format: "load: %d requests, %d lines accepted, %.0f lines/s, %@", sent, lineCount, Double(lineCount) / max(elapsed, 0.001), statusText))
+            say(String(format: "load: %d requests, %d lines accepted, %.0f lines/s, %@", sent, lineCount, Double(lineCount) / max(elapsed, 0.001), statusText))
             let pause = 1 - Date().timeIntervalSince(roundStart)
             if duration > 0, pause > 0 { try await Task.sleep(for: .milliseconds(Int(pause * 1000))) }
         } while duration > 0 && Date().timeIntervalSince(start) < Double(duration)

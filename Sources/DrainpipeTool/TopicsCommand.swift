@@ -42,7 +42,7 @@ struct TopicsCommand: ParsableCommand {
             }
             let results = try admin.createTopics(specifications, timeout: .seconds(30))
             for name in results.keys.sorted() {
-                print("\(name): \(results[name] == .created ? "created" : "already exists")")
+                say("\(name): \(results[name] == .created ? "created" : "already exists")")
             }
         }
     }
@@ -61,7 +61,7 @@ struct TopicsCommand: ParsableCommand {
                 policies = try admin.describeCleanupPolicies(topics: names.filter { partitions[$0] != nil }, timeout: .seconds(30))
             } catch {
                 policies = [:]
-                print("note: cleanup policies not checked: \(error)")
+                say("note: cleanup policies not checked: \(error)")
             }
             for topic in catalog.topics {
                 let name = connection.topicName(topic.name)
@@ -77,7 +77,7 @@ struct TopicsCommand: ParsableCommand {
                 }
             }
             if problems.isEmpty {
-                print("All \(catalog.topics.count) topics match \(options.topics).")
+                say("All \(catalog.topics.count) topics match \(options.topics).")
             } else {
                 problems.forEach { print($0) }
                 throw ExitCode(1)

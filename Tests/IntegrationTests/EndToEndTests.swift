@@ -78,11 +78,13 @@ struct EndToEndTests {
             }
         }
 
+        let requests = bodies
+        let groundTruth = truth
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await aggregator.run() }
             group.addTask { try await sink.run() }
             try await application.test(.router) { client in
-                for (owner, body, frames) in bodies {
+                for (owner, body, frames) in requests {
                     try await client.execute(
                         uri: "/logs", method: .post,
                         headers: [.authorization: Self.basic("\(owner):secret"), DrainRoutes.msgCount: String(frames), DrainRoutes.frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87"],
@@ -93,13 +95,13 @@ struct EndToEndTests {
                 }
                 // Every (owner, process type, minute) must come back with exactly the accepted measurements.
                 for owner in owners {
-                    let expected = truth.filter { $0.key.owner == owner }
+                    let expected = groundTruth.filter { $0.key.owner == owner }
                     let uri = "/api/v1/series/dyno-load?owner=\(owner)&from=\(Self.base.secondsSinceEpoch - 600)&to=\(Self.base.secondsSinceEpoch + 600)"
                     var points: [SeriesResponse.Point] = []
                     while true {
                         points = try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer token-\(owner)"]) { response in
                             #expect(response.status == .ok)
-                            return try JSONDecoder().decode(SeriesResponse.self, from: Data(buffer: response.body)).points
+                            return try JSONDecoder().decode(SeriesResponse.self, from: Data(response.body.readableBytesView)).points
                         }
                         if Self.totalCount(points) >= Self.totalCount(expected) { break }
                         try await Task.sleep(for: .milliseconds(100))

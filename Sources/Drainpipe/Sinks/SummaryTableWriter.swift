@@ -1,0 +1,236 @@
+import Synchronization
+
+/// Writes summaries into the day-schema tables of one database.
+///
+/// Each (day, type) group is written in one transaction: `COPY` into a temporary staging table, then one upsert that
+/// replaces a stored row only with a newer version of the same summary. Writing the same summaries again, or older
+/// versions of them, changes nothing, so replays and the retry path are idempotent.
+///
+/// Use one writer per database: it remembers which day schemas it has created there.
+package final class SummaryTableWriter: Sendable {
+    /// Rows sent per `COPY` statement; a larger group is sent in several, within the same transaction.
+    package let rowsPerCopy: Int
+    private let knownSchemas = Mutex<Set<DaySchema>>([])
+
+    package init(rowsPerCopy: Int = 4096) {
+        precondition(rowsPerCopy > 0, "rowsPerCopy must be positive")
+        self.rowsPerCopy = rowsPerCopy
+    }
+
+    /// Stores `summaries` with `COPY` and one upsert per (day, type) group, one transaction per group.
+    ///
+    /// Blocks on the connection. Every summary is validated before anything is sent.
+    /// - Returns: how many rows were inserted or replaced (not counting summaries that were not newer).
+    /// - Throws: `.invalidValue` for a summary the tables cannot hold, else `PostgresError` from the connection;
+    ///   groups committed before a failure stay committed.
+    @discardableResult
+    package func write(_ summaries: [Summary], on connection: PQConnection) throws(PostgresError) -> Int {
+        var batches: [(group: Group, copies: [[UInt8]])] = []
+        for (group, members) in Self.grouped(summaries) {
+            var copies: [[UInt8]] = []
+            var start = members.startIndex
+            while start < members.endIndex {
+                let end = min(start + rowsPerCopy, members.endIndex)
+                var encoder = CopyTextEncoder()
+                for summary in members[start..<end] {
+                    encoder.appendRow(try Self.columnValues(of: summary))
+                }
+                copies.append(encoder.bytes)
+                start = end
+            }
+            batches.append((group, copies))
+        }
+
+        var changed = 0
+        for (group, copies) in batches {
+            let columns = DaySchema.writtenColumns(for: group.type).joined(separator: ", ")
+            let key = DaySchema.keyColumns.joined(separator: ", ")
+            changed += try writingToExistingSchema(group, on: connection) { () throws(PostgresError) in
+                try connection.transaction { () throws(PostgresError) in
+                    try connection.execute(
+                        "CREATE TEMP TABLE staging (LIKE \(group.table) INCLUDING DEFAULTS) ON COMMIT DROP")
+                    for data in copies {
+                        try connection.copyIn(
+                            "COPY pg_temp.staging (\(columns)) FROM STDIN", table: group.table, data: data)
+                    }
+                    let rows = try connection.query(
+                        """
+                        INSERT INTO \(group.table) AS target (\(columns))
+                        SELECT DISTINCT ON (\(key)) \(columns) FROM pg_temp.staging
+                        ORDER BY \(key), version DESC
+                        \(Self.conflictClause(for: group.type))
+                        """)
+                    return rows.affectedRowCount ?? 0
+                }
+            }
+        }
+        return changed
+    }
+
+    /// Stores each summary with its own parameterised `INSERT … ON CONFLICT` (no staging, no transaction).
+    ///
+    /// Same result as ``write(_:on:)``, one round trip per summary; the baseline that benchmarks compare against.
+    @discardableResult
+    package func insertOneByOne(_ summaries: [Summary], on connection: PQConnection) throws(PostgresError) -> Int {
+        let groups = Self.grouped(summaries)
+        let rows = try groups.map { (group, members) throws(PostgresError) in
+            (group, try members.map { summary throws(PostgresError) in try Self.columnValues(of: summary) })
+        }
+        var changed = 0
+        for (group, values) in rows {
+            let columns = DaySchema.writtenColumns(for: group.type)
+            let placeholders = columns.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+            let sql = """
+                INSERT INTO \(group.table) AS target (\(columns.joined(separator: ", "))) VALUES (\(placeholders))
+                \(Self.conflictClause(for: group.type))
+                """
+            for parameters in values {
+                changed += try writingToExistingSchema(group, on: connection) { () throws(PostgresError) in
+                    try connection.query(sql, parameters: parameters).affectedRowCount ?? 0
+                }
+            }
+        }
+        return changed
+    }
+
+    // MARK: - Schemas
+
+    /// Ensures the group's day schema (once per writer), runs `body`, and if the schema turns out to have been
+    /// dropped meanwhile (retention), recreates it and runs `body` once more.
+    private func writingToExistingSchema(
+        _ group: Group, on connection: PQConnection, _ body: () throws(PostgresError) -> Int
+    ) throws(PostgresError) -> Int {
+        if !knownSchemas.withLock({ $0.contains(group.day) }) {
+            try group.day.ensureExists(on: connection)
+            knownSchemas.withLock { _ = $0.insert(group.day) }
+        }
+        do throws(PostgresError) {
+            return try body()
+        } catch {
+            guard error.sqlState == .invalidSchemaName || error.sqlState == .undefinedTable else { throw error }
+            knownSchemas.withLock { _ = $0.remove(group.day) }
+            try group.day.ensureExists(on: connection)
+            knownSchemas.withLock { _ = $0.insert(group.day) }
+            return try body()
+        }
+    }
+
+    // MARK: - Rows
+
+    /// Summaries of one type whose windows start on one UTC day share a table.
+    private struct Group: Hashable, Comparable {
+        var day: DaySchema
+        var type: MeasurementType
+
+        var table: String { day.qualifiedTableName(for: type) }
+
+        static func < (lhs: Group, rhs: Group) -> Bool {
+            (lhs.day, lhs.type.rawValue) < (rhs.day, rhs.type.rawValue)
+        }
+    }
+
+    /// Groups by table, oldest day first, keeping each group's input order.
+    private static func grouped(_ summaries: [Summary]) -> [(Group, [Summary])] {
+        var groups: [Group: [Summary]] = [:]
+        for summary in summaries {
+            let group = Group(day: DaySchema(containing: summary.key.windowStart), type: summary.key.type)
+            groups[group, default: []].append(summary)
+        }
+        return groups.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// The `ON CONFLICT` clause that lets only a newer version replace a stored summary.
+    private static func conflictClause(for type: MeasurementType) -> String {
+        let replaced = DaySchema.writtenColumns(for: type).filter { !DaySchema.keyColumns.contains($0) }
+        let assignments = (replaced.map { "\($0) = EXCLUDED.\($0)" } + ["updated_at = now()"])
+            .joined(separator: ", ")
+        return """
+            ON CONFLICT (\(DaySchema.keyColumns.joined(separator: ", "))) DO UPDATE SET \(assignments)
+            WHERE target.version < EXCLUDED.version
+            """
+    }
+
+    /// The text of every column a writer fills (`DaySchema.writtenColumns(for:)`), NULL as nil: what both write
+    /// paths send.
+    ///
+    /// Doubles use Swift's shortest round-trip digits; min and max are NULL for a field without values; counts are a
+    /// JSON object with sorted keys.
+    /// - Throws: `.invalidValue` for a field the table has no columns for, a count beyond `bigint`, a NUL character
+    ///   (which Postgres text cannot hold) or a window outside `DaySchema.supportedYears`. Messages never quote
+    ///   values.
+    package static func columnValues(of summary: Summary) throws(PostgresError) -> [String?] {
+        let key = summary.key
+        let table = key.type.tableName
+        guard DaySchema(containing: key.windowStart).isSupported else {
+            throw .invalidValue(
+                table: table,
+                reason: "a window starts outside the years \(DaySchema.supportedYears) that day schemas cover")
+        }
+        let fieldNames = key.type.summaryFieldNames
+        if let unknown = summary.fields.keys.first(where: { !fieldNames.contains($0) }) {
+            throw .invalidValue(
+                table: table,
+                reason: "a summary has a field (\(unknown.utf8.count) bytes long) that is not one of the table's "
+                    + "fields [\(fieldNames.joined(separator: ", "))]")
+        }
+        let texts = [key.owner, key.processType, key.metric] + Array(summary.counts.keys)
+        guard !texts.contains(where: { $0.utf8.contains(0) }) else {
+            throw .invalidValue(
+                table: table, reason: "a name contains a NUL character, which Postgres text cannot hold")
+        }
+        var values: [String?] = [
+            key.owner, key.processType, key.metric, String(key.periodSeconds),
+            DaySchema.timestampText(key.windowStart), String(summary.version),
+        ]
+        for name in fieldNames {
+            let statistics = summary.fields[name] ?? .empty
+            guard statistics.count <= UInt64(Int64.max) else {
+                throw .invalidValue(table: table, reason: "the count of field \(name) exceeds a bigint")
+            }
+            let hasValues = statistics.count > 0
+            values += [
+                String(statistics.count), text(statistics.sum), text(statistics.sumOfSquares),
+                hasValues ? text(statistics.minimum) : nil, hasValues ? text(statistics.maximum) : nil,
+            ]
+        }
+        values.append(countsJSON(summary.counts))
+        return values
+    }
+
+    /// A double as Postgres `double precision` input: Swift's shortest round-trip digits, or `Infinity`,
+    /// `-Infinity`, `NaN` (which sums that overflowed can hold).
+    private static func text(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
+        return value.description
+    }
+
+    /// Counts as a JSON object with sorted keys: `{"H12":3,"R14":1}`.
+    private static func countsJSON(_ counts: [String: UInt64]) -> String {
+        var json = "{"
+        for (index, (name, count)) in counts.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { json += "," }
+            json += jsonString(name) + ":" + String(count)
+        }
+        return json + "}"
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped, everything else verbatim.
+    private static func jsonString(_ text: String) -> String {
+        var literal = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": literal += "\\\""
+            case "\\": literal += "\\\\"
+            case "\n": literal += "\\n"
+            case "\r": literal += "\\r"
+            case "\t": literal += "\\t"
+            case "\u{00}"..."\u{1F}":
+                let hex = String(scalar.value, radix: 16)
+                literal += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: literal.unicodeScalars.append(scalar)
+            }
+        }
+        return literal + "\""
+    }
+}
