@@ -59,6 +59,14 @@ package final class KafkaConsumer: Sendable {
         return try client.watermarks(for: partition, timeout: timeout)
     }
 
+    /// The watermarks seen by the last fetch of a partition, without asking the broker; nil before any fetch.
+    ///
+    /// For lag and backlog reporting, which must not block when the broker is slow or gone.
+    package func cachedWatermarks(for partition: TopicPartition) -> (low: Int64, high: Int64)? {
+        guard (try? checkOpen()) != nil else { return nil }
+        return client.cachedWatermarks(for: partition)
+    }
+
     // MARK: - Consuming
 
     /// Partition count of each topic (`rd_kafka_metadata`); all topics when nil, unknown topics absent.

@@ -123,6 +123,18 @@ extension RDKafkaClient {
         return (low, high)
     }
 
+    /// The watermarks librdkafka last saw while fetching a partition (`rd_kafka_get_watermark_offsets`); never
+    /// blocks. Nil until the partition has been fetched at least once.
+    func cachedWatermarks(for partition: TopicPartition) -> (low: Int64, high: Int64)? {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let code = withUnsafeHandle { handle in
+            rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
+        }
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return (low, high)
+    }
+
     /// Leaves the consumer group state and stops fetching (`rd_kafka_consumer_close`); blocks briefly.
     func closeConsumer() -> KafkaErrorCode? {
         let code = withUnsafeHandle { rd_kafka_consumer_close($0) }

@@ -116,7 +116,7 @@ package final class SummarySinkService: Service {
             }
             if clock.now >= nextBacklogReport {
                 nextBacklogReport = clock.now.advanced(by: .seconds(10))
-                await reportBacklog(consumer, owned: owned, positions: positions)
+                reportBacklog(consumer, owned: owned, positions: positions)
             }
         }
         logger.info("sink stopped", metadata: ["mode": "\(settings.mode.rawValue)"])
@@ -195,17 +195,16 @@ package final class SummarySinkService: Service {
         return failed
     }
 
-    private func reportBacklog(_ consumer: KafkaConsumer, owned: [TopicPartition], positions: [TopicPartition: Int64]) async {
-        let lag = try? await worker.run {
-            try owned.reduce(Int64(0)) { total, partition in
-                let (low, high) = try consumer.watermarks(for: partition, timeout: .seconds(5))
-                return total + max(0, high - max(low, positions[partition] ?? low))
-            }
+    /// Reports how many messages wait behind the committed position, from the watermarks of the last fetch.
+    private func reportBacklog(_ consumer: KafkaConsumer, owned: [TopicPartition], positions: [TopicPartition: Int64]) {
+        let lag = owned.reduce(Int64(0)) { total, partition in
+            guard let (low, high) = consumer.cachedWatermarks(for: partition) else { return total }
+            return total + max(0, high - max(low, positions[partition] ?? low))
         }
-        guard let lag else { return }
         backlog.record(lag)
         if settings.mode == .retry, lag > 0 {
             logger.info("retry backlog", metadata: ["messages": "\(lag)"])
         }
     }
+
 }

@@ -1,0 +1,100 @@
+import DrainpipeTestSupport
+import Foundation
+import Logging
+import Metrics
+import Testing
+
+@testable import Drainpipe
+
+/// The aggregator over real Kafka: stopped mid-stream and started again, it resumes from its committed offset
+/// and marker, and the latest summary of every key equals the ground truth computed offline.
+@Suite("Aggregator restarts", .serialized)
+struct AggregatorRestartTests {
+    @Test("a restarted aggregator neither loses nor double-counts", .timeLimit(.minutes(2)))
+    func restartIsExact() async throws {
+        let kafka = try await TestServers.kafka(prefixedWith: "restart")
+        let topics = try TestServers.topicCatalog()
+        var logger = Logger(label: "restart-test")
+        logger.logLevel = .critical
+        let settings = WindowSettings(windowLength: .seconds(60), lateBound: .seconds(300), futureBound: .seconds(300))
+        let producer = try KafkaProducer(connection: kafka, clientID: "restart-test", logger: logger)
+        let rawTopic = topics.topic(.raw, for: .dynoLoad)
+
+        // A seeded workload: message timestamps rise, measurement times lag them by up to 400 s (some too late).
+        var generator = SplitMix64(seed: 11)
+        let base = EventTime(secondsSinceEpoch: 1_709_647_200)
+        let owners = (0..<4).map { _ in UUID().uuidString.lowercased() }
+        var records: [KafkaRecord] = []
+        var truth: [SeriesKey: FieldStatistics] = [:]
+        for index in 0..<3000 {
+            let messageTime = base + .milliseconds(Int64(index) * 400)
+            let time = messageTime - .milliseconds(Int64(generator.next() % 400_000))
+            let owner = owners[Int(generator.next() % 4)]
+            let processType = ["web", "worker"][Int(generator.next() % 2)]
+            let value = Double(generator.next() % 1000) / 8
+            let measurement = Measurement(
+                type: .dynoLoad, owner: owner, processType: processType, metric: "load_avg", time: time, receivedAt: messageTime,
+                fields: [MeasurementField(name: "load_avg_1m", value: value)])
+            records.append(
+                KafkaRecord(
+                    topic: kafka.topicName(rawTopic.name), partition: rawTopic.partition(owner: owner, processType: processType),
+                    key: Array(measurement.partitionKey.utf8), value: measurement.wireBytes, timestamp: messageTime))
+            if settings.accepts(time: time, messageTime: messageTime) == .accepted {
+                let key = SeriesKey(
+                    type: .dynoLoad, owner: owner, processType: processType, metric: "load_avg",
+                    windowStart: time.windowStart(length: settings.windowLength), periodSeconds: 60)
+                truth[key, default: .empty].add(value)
+            }
+        }
+
+        func runAggregator(until condition: @escaping @Sendable () async throws -> Bool) async throws {
+            let aggregator = AggregatorService(
+                settings: .init(
+                    topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1), windows: settings,
+                    flushInterval: .milliseconds(50), types: [.dynoLoad]),
+                publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await aggregator.run() }
+                while try await !condition() { try await Task.sleep(for: .milliseconds(20)) }
+                group.cancelAll()
+            }
+        }
+
+        let latest = try LatestSummaries(kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .dynoLoad).name), logger: logger)
+        // First run: half the data, stopped as soon as some summaries are out (mid-stream).
+        try await producer.send(Array(records[..<1500]))
+        try await runAggregator { try latest.refresh() > 0 }
+        // Second run: the rest arrives while it catches up; it stops once the topic holds the truth.
+        try await producer.send(Array(records[1500...]))
+        let expected = truth
+        try await runAggregator { try latest.refresh() >= 0 && latest.fields == expected }
+        #expect(latest.fields == expected)
+        await producer.close()
+    }
+}
+
+/// Reads a summary topic from the beginning and keeps the latest summary of every key, as compaction would.
+final class LatestSummaries: Sendable {
+    private let consumer: KafkaConsumer
+    private let state = SynchronizedBox<[SeriesKey: FieldStatistics]>([:])
+
+    init(kafka: KafkaConnection, topic: String, logger: Logger) throws {
+        consumer = try KafkaConsumer(connection: kafka, groupID: "latest-\(UUID())", clientID: "latest", logger: logger)
+        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<32).map { (TopicPartition(topic: topic, partition: Int32($0)), StartOffset.beginning) }))
+    }
+
+    var fields: [SeriesKey: FieldStatistics] { state.value }
+
+    /// Reads what arrived since the last call; returns the number of keys seen so far.
+    @discardableResult
+    func refresh() throws -> Int {
+        let messages = try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(50))
+        return try state.update { latest in
+            for message in messages {
+                let summary = try Summary(wireBytes: message.value)
+                latest[summary.key] = summary.fields["load_avg_1m"]
+            }
+            return latest.count
+        }
+    }
+}
