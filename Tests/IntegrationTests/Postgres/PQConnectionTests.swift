@@ -139,7 +139,7 @@ struct PQConnectionTests {
             try connection.query("SELECT pg_backend_pid()").rows.first?.first ?? nil
         }
         let killer = try PostgresTestDatabase.connect()
-        _ = try killer.query("SELECT pg_terminate_backend($1::int, 10000)", parameters: [try #require(pid)])
+        _ = try killer.query("SELECT pg_terminate_backend($1::int, 10000)", parameters: [pid])
         await #expect(throws: PostgresError.self) {
             try await session.run { connection throws(PostgresError) in try connection.execute("SELECT 1") }
         }
