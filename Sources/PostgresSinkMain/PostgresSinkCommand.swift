@@ -2,27 +2,18 @@ import ArgumentParser
 import Drainpipe
 import Foundation
 
-/// The `postgres-sink` process (Procfile type `postgres_sink`): reads its configuration from the environment and runs.
+/// The `postgres-sink` process (Procfile type `postgres_sink`); configuration comes from the environment (see README.md).
 @main
 struct PostgresSinkCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "postgres-sink", abstract: "Drainpipe's postgres-sink service. Configuration comes from the environment; see README.md.")
+    static let configuration = CommandConfiguration(commandName: "postgres-sink", abstract: "Drainpipe's postgres-sink service.")
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (default: LOG_LEVEL or info).")
     var logLevel: String?
 
     func run() async throws {
-        let environment = Environment(ProcessInfo.processInfo.environment)
-        let configuration: SinkConfiguration
-        do {
-            configuration = try SinkConfiguration(environment: environment, workersVariable: "POSTGRES_SINK_WORKERS")
-        } catch {
-            FileHandle.standardError.write(Data("postgres-sink: \(error)\n".utf8))
-            throw ExitCode(78)  // EX_CONFIG
-        }
-        let observability = Observability.bootstrap(
-            process: "postgres-sink", dyno: configuration.pipeline.dyno.description, logLevel: logLevel ?? environment["LOG_LEVEL"])
-        observability.announceStart(configuration)
-        try await PostgresSinkProcess(configuration: configuration, observability: observability).run()
+        try await ServiceLauncher.launch(
+            "postgres-sink", environment: Environment(ProcessInfo.processInfo.environment), logLevel: logLevel,
+            configure: { environment throws(ConfigurationError) in try SinkConfiguration(environment: environment, workersVariable: "POSTGRES_SINK_WORKERS") },
+            run: { try await PostgresSinkProcess(configuration: $0, observability: $1).run() })
     }
 }

@@ -32,10 +32,8 @@ package struct SinkConfiguration: Sendable, CustomStringConvertible {
             for (index, text) in list.split(separator: ",").enumerated() {
                 do {
                     urls.append(try DatabaseURL(environmentValue: text.trimmingCharacters(in: .whitespaces)))
-                } catch let error as EnvironmentValueError {
-                    problems.append(.malformed(variable: "DATABASE_SHARD_URLS (entry \(index + 1))", expected: error.expected))
                 } catch {
-                    problems.append(.malformed(variable: "DATABASE_SHARD_URLS (entry \(index + 1))", expected: "a postgres:// URL"))
+                    problems.append(.malformed(variable: "DATABASE_SHARD_URLS (entry \(index + 1))", expected: error.expected))
                 }
             }
             if urls.isEmpty, problems.count == before {

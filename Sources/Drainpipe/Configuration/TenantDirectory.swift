@@ -1,6 +1,3 @@
-import Foundation
-import Yams
-
 /// Who may send and read data: owners with their drain credentials, drain tokens and API tokens.
 ///
 /// Loaded from the YAML file named by `DRAINPIPE_TENANTS`:
@@ -76,23 +73,11 @@ package struct TenantDirectory: Sendable {
     /// Parses the YAML text of a tenants file.
     package init(yaml: String, source: String) throws(ConfigurationError) {
         struct File: Decodable { var owners: [Owner] }
-        let file: File
-        do {
-            file = try YAMLDecoder().decode(File.self, from: yaml)
-        } catch {
-            throw .unreadableFile(path: source, reason: "\(error)")
-        }
-        try self.init(owners: file.owners)
+        try self.init(owners: ConfigurationFile.decode(File.self, fromYAML: yaml, source: source).owners)
     }
 
     package init(contentsOf path: String) throws(ConfigurationError) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw .unreadableFile(path: path, reason: error.localizedDescription)
-        }
-        try self.init(yaml: text, source: path)
+        try self.init(yaml: ConfigurationFile.text(at: path), source: path)
     }
 
     /// The owner whose drain URL carries these basic-auth credentials (`user:password`).

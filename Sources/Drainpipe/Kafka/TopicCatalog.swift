@@ -1,6 +1,3 @@
-import Foundation
-import Yams
-
 /// The topics of `topics.yaml`, the single source of truth for names, partition counts and policies.
 package struct TopicCatalog: Sendable, Hashable {
     /// What a topic carries.
@@ -49,12 +46,7 @@ package struct TopicCatalog: Sendable, Hashable {
 
     /// Parses the YAML text of a topics file.
     package init(yaml: String, source: String = "topics.yaml") throws(ConfigurationError) {
-        let file: TopicsFile
-        do {
-            file = try YAMLDecoder().decode(TopicsFile.self, from: yaml)
-        } catch {
-            throw .unreadableFile(path: source, reason: "\(error)")
-        }
+        let file = try ConfigurationFile.decode(TopicsFile.self, fromYAML: yaml, source: source)
         topics = file.topics.map { entry in
             Topic(
                 name: entry.name, type: entry.type, role: entry.role, cleanupPolicy: entry.cleanupPolicy,
@@ -77,13 +69,7 @@ package struct TopicCatalog: Sendable, Hashable {
 
     /// Reads a topics file from disk.
     package init(contentsOf path: String) throws(ConfigurationError) {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw .unreadableFile(path: path, reason: error.localizedDescription)
-        }
-        try self.init(yaml: text, source: path)
+        try self.init(yaml: ConfigurationFile.text(at: path), source: path)
     }
 
     /// The topic of a type and role. Every type has one of each role; `init` checks it.

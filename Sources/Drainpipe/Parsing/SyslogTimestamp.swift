@@ -53,21 +53,9 @@ package enum SyslogTimestamp {
         guard index == end else { return nil }
 
         let localSeconds =
-            daysSinceEpoch(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60
+            CivilDate(year: year, month: month, day: day).daysSinceEpoch * 86_400 + hour * 3600 + minute * 60
             + second
         return EventTime(microsecondsSinceEpoch: (localSeconds - offsetSeconds) * 1_000_000 + microseconds)
-    }
-
-    /// Days from 1970-01-01 to the given proleptic Gregorian date (negative before it).
-    ///
-    /// Howard Hinnant's `days_from_civil`: years are counted from March so the leap day comes last.
-    package static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let marchYear = month <= 2 ? year - 1 : year
-        let era = (marchYear >= 0 ? marchYear : marchYear - 399) / 400
-        let yearOfEra = marchYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 
     // MARK: - Helpers

@@ -22,7 +22,7 @@ package struct DaySchema: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// The given calendar day; nil unless it exists and its year is in ``supportedYears``.
     package init?(year: Int, month: Int, day: Int) {
         guard Self.supportedYears.contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
-        let candidate = DaySchema(daysSinceEpoch: Self.days(year: Int64(year), month: Int64(month), day: Int64(day)))
+        let candidate = DaySchema(daysSinceEpoch: CivilDate(year: Int64(year), month: Int64(month), day: Int64(day)).daysSinceEpoch)
         guard candidate.year == year, candidate.month == month, candidate.day == day else { return nil }
         self = candidate
     }
@@ -182,29 +182,13 @@ package struct DaySchema: Sendable, Hashable, Comparable, CustomStringConvertibl
         return expired
     }
 
-    // MARK: - Calendar arithmetic (Howard Hinnant's days_from_civil / civil_from_days)
+    // MARK: - Calendar arithmetic
 
     private static let microsecondsPerDay: Int64 = 86_400_000_000
 
     private var civil: (year: Int, month: Int, day: Int) {
-        let z = daysSinceEpoch + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (Int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0)), Int(month), Int(day))
-    }
-
-    private static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        let date = CivilDate(daysSinceEpoch: daysSinceEpoch)
+        return (Int(date.year), Int(date.month), Int(date.day))
     }
 
     private static func padded(_ value: Int, _ width: Int) -> String {

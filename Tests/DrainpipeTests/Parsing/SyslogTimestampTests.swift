@@ -63,7 +63,7 @@ struct SyslogTimestampTests {
             let day = Int64.random(in: 1...28, using: &generator)
             var expected = yearStarts[Int(year)] + day - 1
             for earlier in 1..<month { expected += Self.monthLength(earlier, year: year) }
-            #expect(SyslogTimestamp.daysSinceEpoch(year: year, month: month, day: day) == expected)
+            #expect(CivilDate(year: year, month: month, day: day).daysSinceEpoch == expected)
         }
     }
 

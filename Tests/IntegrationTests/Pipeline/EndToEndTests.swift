@@ -78,6 +78,16 @@ struct EndToEndTests {
             }
         }
 
+        // Garbage, one valid line and a truncated frame in one body: 400 saying why, the valid line kept.
+        var mixed = LogplexFrameWriter()
+        let keptTime = Self.base + .seconds(61)
+        mixed.appendLoadSample(time: keptTime, processID: "web.9", oneMinute: 0.5, fiveMinutes: 0.25, fifteenMinutes: 0.75)
+        let badBody = Array("garbage\n".utf8) + mixed.body + Array("999 <45>1 2024-03-05T14:01:00Z host heroku web.1 - cut short".utf8)
+        let keptKey = SeriesMinute(owner: owners[0], processType: "web", minute: keptTime.windowStart(length: .seconds(60)))
+        for (name, value) in zip(["load_avg_1m", "load_avg_5m", "load_avg_15m"], [0.5, 0.25, 0.75]) {
+            truth[keptKey, default: [:]][name, default: .empty].add(value)
+        }
+
         let requests = bodies
         let groundTruth = truth
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -92,6 +102,13 @@ struct EndToEndTests {
                     ) { response in
                         #expect(response.status == .noContent)
                     }
+                }
+                try await client.execute(
+                    uri: "/logs", method: .post, headers: [.authorization: Self.basic("\(owners[0]):secret")], body: ByteBuffer(bytes: badBody)
+                ) { response in
+                    #expect(response.status == .badRequest)
+                    let message = String(buffer: response.body)
+                    #expect(message.contains("rejected") && message.contains("1 valid frame"), "unexpected 400 body: \(message)")
                 }
                 // Every (owner, process type, minute) must come back with exactly the accepted measurements.
                 for owner in owners {
