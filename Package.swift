@@ -58,7 +58,11 @@ let package = Package(
         .executableTarget(name: "PostgresSinkMain", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
         .executableTarget(name: "RetrySinkMain", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
         .executableTarget(name: "DrainpipeTool", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
-        .testTarget(name: "DrainpipeTests", dependencies: ["Drainpipe", "DrainpipeTestSupport"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "DrainpipeTests",
+            dependencies: ["Drainpipe", "DrainpipeTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: upcomingFeatures
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// `POST /logs`: the Logplex HTTPS drain endpoint.
 package struct DrainRoutes: Sendable {
@@ -22,7 +23,7 @@ package struct DrainRoutes: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maximumBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             return Self.response(for: .bodyTooLarge(limit: maximumBodyBytes))
         }
         let drainRequest = DrainIngestor.Request(
