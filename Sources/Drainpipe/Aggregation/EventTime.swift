@@ -9,21 +9,33 @@ package struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.microsecondsSinceEpoch = microsecondsSinceEpoch
     }
 
+    /// Saturates at the representable range instead of overflowing.
     package init(secondsSinceEpoch: Int64) {
-        self.microsecondsSinceEpoch = secondsSinceEpoch * 1_000_000
+        self.microsecondsSinceEpoch = Self.saturating(secondsSinceEpoch.multipliedReportingOverflow(by: 1_000_000), sign: secondsSinceEpoch)
     }
 
+    /// Saturates at the representable range instead of overflowing.
     package init(millisecondsSinceEpoch: Int64) {
-        self.microsecondsSinceEpoch = millisecondsSinceEpoch * 1_000
+        self.microsecondsSinceEpoch = Self.saturating(millisecondsSinceEpoch.multipliedReportingOverflow(by: 1_000), sign: millisecondsSinceEpoch)
+    }
+
+    /// The last microsecond of year 9999, the latest time any input may sensibly carry.
+    package static let latestPlausible = EventTime(microsecondsSinceEpoch: 253_402_300_799_999_999)
+
+    /// Whether the time lies between 1970 and the end of year 9999; anything else is a broken clock or bad data.
+    package var isPlausible: Bool { (0...Self.latestPlausible.microsecondsSinceEpoch).contains(microsecondsSinceEpoch) }
+
+    private static func saturating(_ result: (partialValue: Int64, overflow: Bool), sign: Int64) -> Int64 {
+        guard result.overflow else { return result.partialValue }
+        return sign < 0 ? .min : .max
     }
 
     package var millisecondsSinceEpoch: Int64 { microsecondsSinceEpoch / 1_000 }
 
     /// Whole seconds, rounded towards negative infinity.
     package var secondsSinceEpoch: Int64 {
-        microsecondsSinceEpoch >= 0
-            ? microsecondsSinceEpoch / 1_000_000
-            : -((-microsecondsSinceEpoch + 999_999) / 1_000_000)
+        let quotient = microsecondsSinceEpoch / 1_000_000
+        return microsecondsSinceEpoch % 1_000_000 < 0 ? quotient - 1 : quotient
     }
 
     /// The start of the window of `length` that contains this time.
@@ -32,19 +44,23 @@ package struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertibl
         precondition(windowMicros > 0, "window length must be positive")
         var remainder = microsecondsSinceEpoch % windowMicros
         if remainder < 0 { remainder += windowMicros }
-        return EventTime(microsecondsSinceEpoch: microsecondsSinceEpoch - remainder)
+        return EventTime(microsecondsSinceEpoch: Self.saturating(microsecondsSinceEpoch.subtractingReportingOverflow(remainder), sign: -1))
     }
 
     package static func < (lhs: EventTime, rhs: EventTime) -> Bool {
         lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
     }
 
+    /// Saturates at the representable range instead of overflowing.
     package static func + (lhs: EventTime, rhs: Duration) -> EventTime {
-        EventTime(microsecondsSinceEpoch: lhs.microsecondsSinceEpoch + rhs.wholeMicroseconds)
+        let micros = rhs.wholeMicroseconds
+        return EventTime(microsecondsSinceEpoch: saturating(lhs.microsecondsSinceEpoch.addingReportingOverflow(micros), sign: micros))
     }
 
+    /// Saturates at the representable range instead of overflowing.
     package static func - (lhs: EventTime, rhs: Duration) -> EventTime {
-        EventTime(microsecondsSinceEpoch: lhs.microsecondsSinceEpoch - rhs.wholeMicroseconds)
+        let micros = rhs.wholeMicroseconds
+        return EventTime(microsecondsSinceEpoch: saturating(lhs.microsecondsSinceEpoch.subtractingReportingOverflow(micros), sign: -micros))
     }
 
     package var description: String { "\(microsecondsSinceEpoch)µs" }

@@ -18,6 +18,9 @@ package struct PartitionAggregator: Sendable {
 
     private struct Window: Sendable {
         var firstOffset: Int64
+        /// The partition's watermark just before `firstOffset` was applied: a replay from `firstOffset` that starts
+        /// with this watermark sees the same running watermark at every offset, and so decides the same.
+        var watermarkBefore: EventTime
         var summaries: [SeriesKey: Summary] = [:]
         var changed: Set<SeriesKey> = []
 
@@ -53,6 +56,7 @@ package struct PartitionAggregator: Sendable {
     @discardableResult
     package mutating func apply(_ measurement: Measurement, offset: Int64, messageTime: EventTime) -> Outcome {
         guard offset >= nextOffset else { return .alreadyApplied }
+        let watermarkBefore = watermark
         nextOffset = offset + 1
         watermark = max(watermark, messageTime)
         switch settings.accepts(time: measurement.time, messageTime: messageTime) {
@@ -61,11 +65,16 @@ package struct PartitionAggregator: Sendable {
         case .accepted: break
         }
         let windowStart = measurement.time.windowStart(length: settings.windowLength)
-        guard windowStart >= finalBefore else { return .windowAlreadyFinal }
+        // Final by the running watermark (a function of the messages up to this offset, never of when flushes
+        // happened), or published complete before a restart: either way the window no longer changes.
+        guard windowStart >= finalBefore, !settings.isFinal(windowStart: windowStart, watermark: watermark) else {
+            return .windowAlreadyFinal
+        }
         let key = SeriesKey(
             type: measurement.type, owner: measurement.owner, processType: measurement.processType,
             metric: measurement.metric, windowStart: windowStart, periodSeconds: settings.periodSeconds)
-        windows[windowStart, default: Window(firstOffset: offset)].add(measurement, key: key, offset: offset)
+        windows[windowStart, default: Window(firstOffset: offset, watermarkBefore: watermarkBefore)]
+            .add(measurement, key: key, offset: offset)
         return .accepted
     }
 
@@ -118,10 +127,12 @@ package struct PartitionAggregator: Sendable {
     /// Where a restarted aggregator must resume to rebuild every open window exactly, and what was final.
     ///
     /// The offset is the first offset of the oldest open window (about one late bound behind), or the next
-    /// offset when no window is open.
+    /// offset when no window is open; the marker's watermark is the one in force just before that offset.
     package var commitPoint: (offset: Int64, marker: CommitMarker) {
-        let offset = windows.values.map(\.firstOffset).min() ?? nextOffset
-        return (offset, CommitMarker(finalBefore: finalBefore, watermark: watermark))
+        guard let oldest = windows.values.min(by: { $0.firstOffset < $1.firstOffset }) else {
+            return (nextOffset, CommitMarker(finalBefore: finalBefore, watermark: watermark))
+        }
+        return (oldest.firstOffset, CommitMarker(finalBefore: finalBefore, watermark: oldest.watermarkBefore))
     }
 
     /// The number of open windows and series held, for memory reporting.
@@ -132,7 +143,8 @@ package struct PartitionAggregator: Sendable {
 /// The state committed with an aggregator's Kafka offset, as the commit's metadata string.
 ///
 /// `finalBefore`: windows starting before it were published complete and must not be rebuilt from the replayed
-/// tail. `watermark`: the largest message timestamp seen, so finality decisions resume where they stopped.
+/// tail. `watermark`: the largest message timestamp seen before the committed offset, so the replay's running
+/// watermark, and with it every finality decision, is the same as the first time.
 package struct CommitMarker: Sendable, Hashable {
     package var finalBefore: EventTime
     package var watermark: EventTime

@@ -8,7 +8,8 @@ package struct AggregatorConfiguration: Sendable, CustomStringConvertible {
     package init(environment: Environment) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []
         let pipeline = PipelineConfiguration(environment: environment, noting: &problems)
-        let assignment = pipeline?.assignment(workersVariable: "AGGREGATOR_WORKERS", environment: environment, noting: &problems)
+        let assignment = PipelineConfiguration.assignment(
+            dyno: pipeline?.dyno, workersVariable: "AGGREGATOR_WORKERS", environment: environment, noting: &problems)
         let windowLength = environment.optional("WINDOW_LENGTH", as: Duration.self, noting: &problems) ?? .seconds(60)
         let lateBound = environment.optional("LATE_BOUND", as: Duration.self, noting: &problems) ?? .seconds(300)
         let futureBound = environment.optional("FUTURE_BOUND", as: Duration.self, noting: &problems) ?? .seconds(300)

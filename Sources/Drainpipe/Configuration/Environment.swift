@@ -71,17 +71,20 @@ extension String: EnvironmentParsable {
 }
 
 extension Duration: EnvironmentParsable {
-    /// Accepts a number with a unit: `250ms`, `1s`, `5m`.
+    /// Accepts a positive number with a unit, at most seven days: `250ms`, `1s`, `5m`, `2h`.
     package init(environmentValue: String) throws(EnvironmentValueError) {
-        let expected = EnvironmentValueError(expected: "a positive duration such as 250ms, 1s or 5m")
+        let expected = EnvironmentValueError(expected: "a positive duration of at most 7 days, such as 250ms, 1s, 5m or 2h")
         let digits = environmentValue.prefix(while: \.isNumber)
-        guard let amount = Int64(digits), amount > 0 else { throw expected }
+        guard digits.count <= 9, let amount = Int64(digits), amount > 0 else { throw expected }
+        let milliseconds: Int64
         switch environmentValue.dropFirst(digits.count) {
-        case "ms": self = .milliseconds(amount)
-        case "s": self = .seconds(amount)
-        case "m": self = .seconds(amount * 60)
-        case "h": self = .seconds(amount * 3600)
+        case "ms": milliseconds = amount
+        case "s": milliseconds = amount * 1_000
+        case "m": milliseconds = amount * 60_000
+        case "h": milliseconds = amount * 3_600_000
         default: throw expected
         }
+        guard milliseconds <= 7 * 86_400_000 else { throw expected }
+        self = .milliseconds(milliseconds)
     }
 }

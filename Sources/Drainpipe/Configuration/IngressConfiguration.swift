@@ -10,9 +10,15 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
     package init(environment: Environment) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []
         let pipeline = PipelineConfiguration(environment: environment, noting: &problems)
-        let port = environment.required("PORT", as: HTTPPort.self, hint: "the HTTP port to listen on", noting: &problems)
+        if environment["PORT"] == nil {
+            problems.append(.missing(variable: "PORT", hint: "the HTTP port to listen on"))
+        }
+        let port = pipeline?.port
         let shards = SinkConfiguration.shards(environment: environment, noting: &problems)
         maximumBodyBytes = environment.optional("MAX_BODY_BYTES", as: Int.self, noting: &problems) ?? 1_048_576
+        if maximumBodyBytes < 1 {
+            problems.append(.invalid(variable: "MAX_BODY_BYTES", reason: "must be at least 1"))
+        }
         deliveryTimeout = environment.optional("DELIVERY_TIMEOUT", as: Duration.self, noting: &problems) ?? .seconds(4)
         var tenants: TenantDirectory?
         if let path = environment.required("DRAINPIPE_TENANTS", as: String.self, hint: "the path of the tenants YAML file", noting: &problems) {

@@ -23,15 +23,21 @@ package struct PipelineConfiguration: Sendable, CustomStringConvertible {
         self.dyno = dyno
     }
 
-    /// The deterministic share of partitions of this dyno, given the worker count variable of its process type.
-    package func assignment(
-        workersVariable: String, environment: Environment, noting problems: inout [ConfigurationError.Problem]
+    /// This dyno's deterministic share of partitions: worker `DYNO` index of the count in `workersVariable`
+    /// (default 1). Reads the count even when the rest of the configuration is broken, so every problem is listed.
+    package static func assignment(
+        dyno: Dyno?, workersVariable: String, environment: Environment, noting problems: inout [ConfigurationError.Problem]
     ) -> WorkerAssignment? {
         let count = environment.optional(workersVariable, as: Int.self, noting: &problems) ?? 1
+        guard count >= 1 else {
+            problems.append(.invalid(variable: workersVariable, reason: "must be at least 1 (it is \(count))"))
+            return nil
+        }
+        guard let dyno else { return nil }
         do {
             return try WorkerAssignment(workerIndex: dyno.index, workerCount: count)
         } catch {
-            problems.append(.invalid(variable: workersVariable, reason: "DYNO \(dyno) has index \(dyno.index), which needs \(workersVariable) > \(dyno.index) (it is \(count))"))
+            problems.append(.invalid(variable: workersVariable, reason: "DYNO \(dyno) is worker \(dyno.index + 1), so \(workersVariable) must be at least \(dyno.index + 1) (it is \(count))"))
             return nil
         }
     }

@@ -12,7 +12,8 @@ package struct SinkConfiguration: Sendable, CustomStringConvertible {
     package init(environment: Environment, workersVariable: String) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []
         let pipeline = PipelineConfiguration(environment: environment, noting: &problems)
-        let assignment = pipeline?.assignment(workersVariable: workersVariable, environment: environment, noting: &problems)
+        let assignment = PipelineConfiguration.assignment(
+            dyno: pipeline?.dyno, workersVariable: workersVariable, environment: environment, noting: &problems)
         let shards = Self.shards(environment: environment, noting: &problems)
         batchSize = environment.optional("SINK_BATCH_SIZE", as: Int.self, noting: &problems) ?? 1024
         retentionDays = environment.optional("RETENTION_DAYS", as: Int.self, noting: &problems) ?? 21

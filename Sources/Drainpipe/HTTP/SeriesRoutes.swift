@@ -84,15 +84,24 @@ package struct SeriesRoutes: Sendable {
         return merged.values.sorted { $0.key < $1.key }
     }
 
+    /// The latest time the API accepts: 9999-12-31T23:59:59Z. Bounds keep every later computation from overflowing.
+    static let latestSeconds: Int64 = 253_402_300_799
+
     static func parseTime(_ text: String, parameter: String) throws -> EventTime {
-        if let seconds = Int64(text) { return EventTime(secondsSinceEpoch: seconds) }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let plain = ISO8601DateFormatter()
-        guard let date = formatter.date(from: text) ?? plain.date(from: text) else {
-            throw HTTPError(.badRequest, message: "\(parameter) must be an RFC 3339 time or Unix seconds.")
+        let invalid = HTTPError(.badRequest, message: "\(parameter) must be an RFC 3339 time or Unix seconds between 1970 and 9999.")
+        let seconds: Int64
+        if let whole = Int64(text) {
+            seconds = whole
+        } else {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            guard let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text),
+                let whole = Int64(exactly: date.timeIntervalSince1970.rounded(.down))
+            else { throw invalid }
+            seconds = whole
         }
-        return EventTime(microsecondsSinceEpoch: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
+        guard (0...latestSeconds).contains(seconds) else { throw invalid }
+        return EventTime(secondsSinceEpoch: seconds)
     }
 
     static func format(_ time: EventTime) -> String {

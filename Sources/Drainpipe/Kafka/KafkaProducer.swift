@@ -130,13 +130,18 @@ package final class KafkaProducer: Sendable {
 
     /// Waits until librdkafka has no queued or unacknowledged records, suspending (not blocking) while it waits.
     ///
-    /// - Throws: `.flushTimedOut` with the number of records still pending.
+    /// - Throws: `.flushTimedOut` with the number of records still pending, at the deadline or when cancelled.
     package func flush(timeout: Duration) async throws(KafkaError) {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while client.outQueueLength > 0 {
             guard clock.now < deadline else { throw .flushTimedOut(pendingMessages: client.outQueueLength) }
-            try? await clock.sleep(for: .milliseconds(10))
+            do {
+                try await clock.sleep(for: .milliseconds(10))
+            } catch {
+                // Cancelled: stop waiting rather than spin; senders of what is left are failed, never acknowledged.
+                throw .flushTimedOut(pendingMessages: client.outQueueLength)
+            }
         }
     }
 

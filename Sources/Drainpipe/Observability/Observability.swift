@@ -10,6 +10,9 @@ package struct Observability: Sendable {
     package var registry: PrometheusCollectorRegistry
     package var metrics: any MetricsFactory
 
+    /// The accepted log level names.
+    package static let logLevels = Logger.Level.allCases.map(\.rawValue)
+
     /// Bootstraps swift-log (stderr, one line per event) and swift-metrics (Prometheus) for this process.
     package static func bootstrap(process: String, dyno: String, logLevel: String?) -> Observability {
         let level = logLevel.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info

@@ -53,6 +53,9 @@ package final class PQConnection {
     /// Whether the last call left the session usable. A dead socket is noticed only by the next call.
     package var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
 
+    /// Whether the session is connected and outside any transaction or COPY, ready for the next unit of work.
+    package var isIdle: Bool { isHealthy && PQtransactionStatus(handle) == PQTRANS_IDLE }
+
     /// Closes and reopens the session with the same settings (`PQreset`), blocking like `init`.
     ///
     /// - Throws: `.connectFailed` when the server cannot be reached.
@@ -114,7 +117,9 @@ package final class PQConnection {
             }
         }
         guard sent, PQputCopyEnd(handle, nil) == 1 else {
-            throw .connectionLost(reason: PQResult.oneLine(String(cString: PQerrorMessage(handle))))
+            let reason = PQResult.oneLine(String(cString: PQerrorMessage(handle)))
+            abandonCopy(PGRES_COPY_IN)  // leave COPY mode, so the session is usable (or visibly broken) afterwards
+            throw .connectionLost(reason: reason)
         }
         do {
             _ = try checked(PQgetResult(handle), expecting: [PGRES_COMMAND_OK])
@@ -127,12 +132,12 @@ package final class PQConnection {
 
     /// Runs `body` between `BEGIN` and `COMMIT`; rolls back and rethrows when `body` or the commit fails.
     ///
-    /// Transactions do not nest. If `body` swallowed a failed statement, the commit is refused with SQLSTATE 25P02.
+    /// Transactions do not nest: starting one inside another throws `.connectionLost` (reset the session). If `body` swallowed a failed statement, the commit is refused with SQLSTATE 25P02.
     package func transaction<Value>(_ body: () throws(PostgresError) -> Value) throws(PostgresError) -> Value {
         switch PQtransactionStatus(handle) {
         case PQTRANS_IDLE: break
         case PQTRANS_UNKNOWN: throw .connectionLost(reason: "the session is closed; reset it before a transaction")
-        default: preconditionFailure("transaction { } cannot nest or start inside a transaction begun by hand")
+        default: throw .connectionLost(reason: "the session is still inside a transaction or COPY; reset it before a new transaction")
         }
         try execute("BEGIN")
         do throws(PostgresError) {

@@ -28,7 +28,7 @@ package final class PostgresSession: @unchecked Sendable {  // safe: `connection
     }
 
     /// Runs `body` with the connection on the session's queue, first reopening the session if the last call broke
-    /// it.
+    /// it or left it inside a transaction.
     ///
     /// The calling task suspends until `body` returns. Cancelling the task does not interrupt a running statement.
     @discardableResult
@@ -37,8 +37,8 @@ package final class PostgresSession: @unchecked Sendable {  // safe: `connection
     ) async throws(PostgresError) -> Value {
         try await Self.onQueue(queue) { () throws(PostgresError) in
             let connection = self.connection
-            if !connection.isHealthy {
-                try connection.reset()
+            if !connection.isIdle {
+                try connection.reset()  // broken, or left inside a transaction or COPY by a failed call
             }
             return try body(connection)
         }

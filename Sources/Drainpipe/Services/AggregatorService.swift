@@ -95,15 +95,24 @@ package final class AggregatorService: Service {
         }
         let committed = try await worker.run { try consumer.committedOffsets(for: owned, timeout: .seconds(30)) }
         var states: [TopicPartition: PartitionState] = [:]
+        // Where the previous process may have got to: until the replay reaches it, publishing would put partial
+        // summaries over the complete ones it already published.
+        let ends = try await worker.run {
+            try owned.reduce(into: [TopicPartition: Int64]()) { ends, partition in
+                ends[partition] = try consumer.watermarks(for: partition, timeout: .seconds(30)).high
+            }
+        }
         var starts: [TopicPartition: StartOffset] = [:]
         for partition in owned {
+            let replayUntil = ends[partition] ?? 0
             if let commit = committed[partition], commit.offset >= 0 {
                 let aggregator = PartitionAggregator(
                     settings: settings.windows, startingAt: commit.offset, resuming: CommitMarker(metadata: commit.metadata))
-                states[partition] = PartitionState(aggregator: aggregator, committed: commit)
+                states[partition] = PartitionState(aggregator: aggregator, committed: commit, replayUntil: replayUntil)
                 starts[partition] = .offset(commit.offset)
             } else {
-                states[partition] = PartitionState(aggregator: PartitionAggregator(settings: settings.windows, startingAt: 0), committed: nil)
+                states[partition] = PartitionState(
+                    aggregator: PartitionAggregator(settings: settings.windows, startingAt: 0), committed: nil, replayUntil: replayUntil)
                 starts[partition] = .beginning
             }
         }
@@ -125,15 +134,25 @@ package final class AggregatorService: Service {
             return
         }
         let messageTime = message.timestamp ?? measurement.receivedAt
+        guard messageTime.isPlausible, measurement.time.isPlausible else {
+            // A broken clock would move the partition's watermark to the far future and finalise every window.
+            malformedMessages.increment()
+            logger.warning("skipping a raw message with an implausible time", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
+            partitions[key]?.aggregator.skip(offset: message.offset, messageTime: nil)
+            return
+        }
         if let outcome = partitions[key]?.aggregator.apply(measurement, offset: message.offset, messageTime: messageTime) {
             outcomes[outcome]?.increment()
         }
     }
 
     /// Publishes every changed summary, waits for the acknowledgement, then finalizes windows and commits.
+    ///
+    /// Partitions still replaying what an earlier process already saw are left alone until they catch up.
     private func flush(_ partitions: inout [TopicPartition: PartitionState], consumer: KafkaConsumer) async throws {
         var records: [KafkaRecord] = []
-        for key in partitions.keys {
+        let caughtUp = partitions.keys.filter { partitions[$0]!.isCaughtUp }
+        for key in caughtUp {
             guard let changed = partitions[key]?.aggregator.takeChangedSummaries() else { continue }
             for summary in changed {
                 let topic = settings.topics.topic(.summary, for: summary.key.type)
@@ -150,7 +169,7 @@ package final class AggregatorService: Service {
         }
         var commits: [TopicPartition: CommittedOffset] = [:]
         var seriesHeld = 0
-        for key in partitions.keys {
+        for key in caughtUp {
             partitions[key]?.aggregator.finalizeWindows()
             guard let state = partitions[key] else { continue }
             seriesHeld += state.aggregator.openSeriesCount
@@ -172,5 +191,10 @@ package final class AggregatorService: Service {
     private struct PartitionState {
         var aggregator: PartitionAggregator
         var committed: CommittedOffset?
+        /// The partition's end when this process started. Raw topics have no transactional markers or compaction,
+        /// so their offsets are dense and the replay reaches this offset exactly.
+        var replayUntil: Int64
+
+        var isCaughtUp: Bool { aggregator.nextOffset >= replayUntil }
     }
 }

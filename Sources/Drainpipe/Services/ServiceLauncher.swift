@@ -19,14 +19,19 @@ package enum ServiceLauncher {
         run: (Configuration, Observability) async throws -> Void
     ) async throws {
         let configuration: Configuration
+        let level = logLevel ?? environment["LOG_LEVEL"] ?? "info"
         do {
             configuration = try configure(environment)
+            guard Observability.logLevels.contains(level.lowercased()) else {
+                throw ConfigurationError.invalidEnvironment([
+                    .malformed(variable: "LOG_LEVEL (or --log-level)", expected: Observability.logLevels.joined(separator: ", "))
+                ])
+            }
         } catch {
             FileHandle.standardError.write(Data("\(process): \(error)\n".utf8))
             exit(78)
         }
-        let observability = Observability.bootstrap(
-            process: process, dyno: configuration.pipeline.dyno.description, logLevel: logLevel ?? environment["LOG_LEVEL"])
+        let observability = Observability.bootstrap(process: process, dyno: configuration.pipeline.dyno.description, logLevel: level)
         observability.announceStart(configuration)
         try await run(configuration, observability)
     }

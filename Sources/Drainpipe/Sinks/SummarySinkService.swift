@@ -64,7 +64,7 @@ package final class SummarySinkService: Service {
         let mode = [("mode", settings.mode.rawValue)]
         written = Counter(label: "drainpipe_sink_summaries_written_total", dimensions: mode, factory: metrics)
         sentToRetry = Counter(label: "drainpipe_sink_summaries_sent_to_retry_total", dimensions: mode, factory: metrics)
-        malformed = Counter(label: "drainpipe_sink_malformed_messages_total", dimensions: mode, factory: metrics)
+        malformed = Counter(label: "drainpipe_sink_unstorable_summaries_total", dimensions: mode, factory: metrics)
         writeFailures = Counter(label: "drainpipe_sink_write_failures_total", dimensions: mode, factory: metrics)
         backlog = Gauge(label: "drainpipe_sink_backlog_messages", dimensions: mode, factory: metrics)
         worker = BlockingWorker(label: "drainpipe.sink.\(settings.mode.rawValue).consumer")
@@ -129,10 +129,12 @@ package final class SummarySinkService: Service {
         for message in messages {
             do {
                 let summary = try Summary(wireBytes: message.value)
+                // A summary no table can hold would fail its whole batch on every attempt, forever.
+                _ = try SummaryTableWriter.columnValues(of: summary)
                 byShard[database.shard(forOwner: summary.key.owner), default: []].append((summary, message))
             } catch {
                 malformed.increment()
-                logger.error("skipping a summary that cannot be decoded", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
+                logger.error("skipping a summary that can never be stored", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
             }
         }
         let failed: [[(Summary, KafkaMessage)]] = try await withThrowingTaskGroup(of: [[(Summary, KafkaMessage)]].self) { group in

@@ -83,22 +83,25 @@ struct PartitionAggregatorTests {
         #expect(aggregator.commitPoint.offset == 13)
     }
 
-    @Test("a restart from the commit point rebuilds identical summaries and does not touch final windows")
-    func replayFromCommitPoint() {
+    @Test(
+        "a restart from the commit point rebuilds identical summaries, whatever the flush cadence, and leaves final windows alone",
+        arguments: [UInt64(42), 7, 1234])
+    func replayFromCommitPoint(seed: UInt64) {
         let t = Self.minute
         var messages: [(Measurement, EventTime)] = []
-        var generator = SplitMix64(seed: 42)
-        for index in 0..<400 {
-            let messageTime = t + .seconds(Int64(index * 3))
+        var generator = SplitMix64(seed: seed)
+        for index in 0..<600 {
+            // Several producers' clocks: message timestamps rise overall but jitter by up to ±20 s.
+            let messageTime = t + .seconds(Int64(index * 3)) + .milliseconds(Int64(generator.next() % 40_000) - 20_000)
             let lag = Int64(generator.next() % 400)  // some beyond the late bound
             let time = messageTime - .seconds(lag)
             let processType = generator.next() % 2 == 0 ? "web" : "worker"
-            messages.append((Self.load(Double(generator.next() % 100) / 10, at: time, processType: processType), messageTime))
+            messages.append((Self.load(Double(generator.next() % 100) / 8, at: time, processType: processType), messageTime))
         }
-        func run(_ aggregator: inout PartitionAggregator, _ range: Range<Int>, into latest: inout [SeriesKey: Summary]) {
+        func run(_ aggregator: inout PartitionAggregator, _ range: Range<Int>, flushEvery: Int, into latest: inout [SeriesKey: Summary]) {
             for index in range {
                 aggregator.apply(messages[index].0, offset: Int64(index), messageTime: messages[index].1)
-                if index % 25 == 0 {
+                if index % flushEvery == 0 {
                     for summary in aggregator.takeChangedSummaries() { latest[summary.key] = summary }
                     aggregator.finalizeWindows()
                 }
@@ -107,20 +110,45 @@ struct PartitionAggregatorTests {
         }
         var uninterrupted: [SeriesKey: Summary] = [:]
         var single = PartitionAggregator(settings: Self.settings, startingAt: 0)
-        run(&single, 0..<400, into: &uninterrupted)
+        run(&single, 0..<600, flushEvery: 7, into: &uninterrupted)
 
         var restarted: [SeriesKey: Summary] = [:]
         var first = PartitionAggregator(settings: Self.settings, startingAt: 0)
-        run(&first, 0..<201, into: &restarted)
+        run(&first, 0..<301, flushEvery: 25, into: &restarted)
         first.finalizeWindows()
         let (offset, marker) = first.commitPoint
+        #expect(CommitMarker(metadata: marker.metadata) == marker)
         var second = PartitionAggregator(settings: Self.settings, startingAt: offset, resuming: marker)
         var republished: [SeriesKey: Summary] = [:]
-        run(&second, Int(offset)..<400, into: &republished)
+        run(&second, Int(offset)..<600, flushEvery: 11, into: &republished)
         for (key, summary) in republished {
             #expect(key.windowStart >= marker.finalBefore, "a final window was republished")
             restarted[key] = summary
         }
         #expect(restarted == uninterrupted)
+    }
+}
+
+@Suite("EventTime")
+struct EventTimeTests {
+    @Test("arithmetic saturates instead of trapping on hostile times")
+    func saturates() {
+        let latest = EventTime(microsecondsSinceEpoch: .max)
+        let earliest = EventTime(microsecondsSinceEpoch: .min)
+        #expect(latest + .seconds(300) == latest)
+        #expect(earliest - .seconds(300) == earliest)
+        #expect(EventTime(millisecondsSinceEpoch: .max) == latest)
+        #expect(EventTime(secondsSinceEpoch: .min) == earliest)
+        #expect(earliest.windowStart(length: .seconds(60)) == earliest)
+        #expect(earliest.secondsSinceEpoch == Int64.min / 1_000_000 - 1)
+        #expect(!latest.isPlausible && !earliest.isPlausible)
+        #expect(EventTime(secondsSinceEpoch: 1_709_647_200).isPlausible)
+    }
+
+    @Test("seconds and window starts round towards the past, also before 1970")
+    func flooring() {
+        #expect(EventTime(microsecondsSinceEpoch: -1).secondsSinceEpoch == -1)
+        #expect(EventTime(microsecondsSinceEpoch: -1).windowStart(length: .seconds(60)) == EventTime(secondsSinceEpoch: -60))
+        #expect(EventTime(microsecondsSinceEpoch: 59_999_999).windowStart(length: .seconds(60)) == EventTime(secondsSinceEpoch: 0))
     }
 }
