@@ -15,9 +15,9 @@ enum PostgresTestDatabase {
         guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else {
             throw NotConfigured(
                 description: """
-                    \(name) is not set, so the Postgres integration tests cannot run. Start the private test server \
-                    with `deploy/start-postgres drainpipe_test` (it prints the URL), then run `\(name)=postgres://\
-                    postgres@127.0.0.1:54329/drainpipe_test?sslmode=disable swift test`.
+                    \(name) is not set, so the Postgres integration tests cannot run. Run the tests through \
+                    `deploy/test`, which starts a private Postgres and sets it; or start one with \
+                    `deploy/start-postgres drainpipe_test` (it prints the URL) and set \(name) to that URL.
                     """)
         }
         do {
