@@ -51,7 +51,7 @@ package final class SummarySinkService: Service {
     private let logger: Logger
     private let written: Counter
     private let sentToRetry: Counter
-    private let malformed: Counter
+    private let unstorable: Counter
     private let writeFailures: Counter
     private let backlog: Gauge
     private let worker: BlockingWorker
@@ -64,7 +64,7 @@ package final class SummarySinkService: Service {
         let mode = [("mode", settings.mode.rawValue)]
         written = Counter(label: "drainpipe_sink_summaries_written_total", dimensions: mode, factory: metrics)
         sentToRetry = Counter(label: "drainpipe_sink_summaries_sent_to_retry_total", dimensions: mode, factory: metrics)
-        malformed = Counter(label: "drainpipe_sink_unstorable_summaries_total", dimensions: mode, factory: metrics)
+        unstorable = Counter(label: "drainpipe_sink_unstorable_summaries_total", dimensions: mode, factory: metrics)
         writeFailures = Counter(label: "drainpipe_sink_write_failures_total", dimensions: mode, factory: metrics)
         backlog = Gauge(label: "drainpipe_sink_backlog_messages", dimensions: mode, factory: metrics)
         worker = BlockingWorker(label: "drainpipe.sink.\(settings.mode.rawValue).consumer")
@@ -129,12 +129,10 @@ package final class SummarySinkService: Service {
         for message in messages {
             do {
                 let summary = try Summary(wireBytes: message.value)
-                // A summary no table can hold would fail its whole batch on every attempt, forever.
-                _ = try SummaryTableWriter.columnValues(of: summary)
                 byShard[database.shard(forOwner: summary.key.owner), default: []].append((summary, message))
             } catch {
-                malformed.increment()
-                logger.error("skipping a summary that can never be stored", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
+                unstorable.increment()
+                logger.error("skipping a summary that cannot be decoded", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
             }
         }
         let failed: [[(Summary, KafkaMessage)]] = try await withThrowingTaskGroup(of: [[(Summary, KafkaMessage)]].self) { group in
@@ -168,15 +166,26 @@ package final class SummarySinkService: Service {
         var failed: [[(Summary, KafkaMessage)]] = []
         var start = entries.startIndex
         while start < entries.endIndex {
-            let batch = Array(entries[start..<min(start + settings.batchSize, entries.endIndex)])
+            var batch = Array(entries[start..<min(start + settings.batchSize, entries.endIndex)])
             start += batch.count
             var delay = settings.retryDelay
-            while true {
+            while !batch.isEmpty {
                 do {
                     try await database.write(batch.map(\.0), toShard: shard)
                     written.increment(by: batch.count)
                     break
                 } catch {
+                    if case .invalidValue = error {
+                        // A summary no table can hold fails its whole batch on every attempt: set it aside (logged
+                        // and counted) and write the rest, rather than block the partition forever.
+                        let storable = batch.filter { (try? SummaryTableWriter.columnValues(of: $0.0)) != nil }
+                        if storable.count < batch.count {
+                            unstorable.increment(by: batch.count - storable.count)
+                            logger.error("skipping summaries that can never be stored", metadata: ["shard": "\(shard)", "summaries": "\(batch.count - storable.count)", "error": "\(error)"])
+                            batch = storable
+                            continue
+                        }
+                    }
                     writeFailures.increment()
                     logger.warning("writing a batch failed", metadata: ["shard": "\(shard)", "summaries": "\(batch.count)", "error": "\(error)"])
                     guard settings.mode == .retry, !Task.isShuttingDownGracefully, !Task.isCancelled else {

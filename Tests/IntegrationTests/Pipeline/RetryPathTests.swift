@@ -82,4 +82,44 @@ struct RetryPathTests {
         }
         await producer.close()
     }
+
+    @Test("a summary no table can hold is set aside and the rest of its batch is still written", .timeLimit(.minutes(1)))
+    func unstorableSummary() async throws {
+        let kafka = try await TestServers.kafka(prefixedWith: "unstorable")
+        let topics = try TestServers.topicCatalog()
+        let shards = try TestServers.databaseShards()
+        var logger = Logger(label: "unstorable-test")
+        logger.logLevel = .critical
+        let window = EventTime(secondsSinceEpoch: 1_709_647_200)
+        let owners = (0..<3).map { _ in UUID().uuidString.lowercased() }
+        let summaries = owners.enumerated().map { index, owner in
+            Summary(
+                key: SeriesKey(type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", windowStart: window, periodSeconds: 60),
+                version: 3, fields: [index == 1 ? "no_such_column" : "load_avg_1m": FieldStatistics(value: 1)])
+        }
+        let producer = try KafkaProducer(connection: kafka, clientID: "unstorable-test", logger: logger)
+        let topic = topics.topic(.summary, for: .dynoLoad)
+        // One partition, so the three share a batch.
+        try await producer.send(summaries.map {
+            KafkaRecord(topic: kafka.topicName(topic.name), partition: 0, key: Array($0.key.messageKey.utf8), value: $0.wireBytes)
+        })
+        let database = ShardedDatabase(shards: shards, logger: logger)
+        let sink = SummarySinkService(
+            settings: .init(mode: .primary, topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1), types: [.dynoLoad]),
+            database: database, publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
+        func stored(_ owner: String) async throws -> Summary? {
+            try await database.summaries(type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", from: window, to: window + .seconds(60)).first
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sink.run() }
+            for owner in [owners[0], owners[2]] {
+                while try await stored(owner) == nil { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            group.cancelAll()
+        }
+        #expect(try await stored(owners[0]) == summaries[0])
+        #expect(try await stored(owners[2]) == summaries[2])
+        #expect(try await stored(owners[1]) == nil)
+        await producer.close()
+    }
 }
