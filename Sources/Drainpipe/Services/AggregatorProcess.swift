@@ -18,7 +18,7 @@ package struct AggregatorProcess {
                 topics: pipeline.topics, kafka: pipeline.kafka, assignment: configuration.assignment,
                 windows: configuration.windows, flushInterval: configuration.flushInterval,
                 clientID: "drainpipe-\(pipeline.dyno)"),
-            publisher: producer, metrics: observability.metrics, logger: observability.logger)
+            clock: ContinuousClock(), publisher: producer, metrics: observability.metrics, logger: observability.logger)
         var services: [any Service] = [ProducerService(producer: producer), aggregator]
         if let port = pipeline.port {
             services.append(HTTPApplication.make(port: port, observability: observability))

@@ -7,7 +7,10 @@ import ServiceLifecycle
 ///
 /// After every acknowledged flush it forgets final windows and commits, per partition, the first offset of the
 /// oldest open window together with a `CommitMarker`, so a restart rebuilds exactly the state it had.
-package final class AggregatorService: Service {
+///
+/// `FlushClock` only paces flushes (production: `ContinuousClock`; tests: a manual clock). What a summary contains
+/// never depends on it.
+package final class AggregatorService<FlushClock: Clock>: Service where FlushClock.Duration == Duration {
     /// Everything the service needs, resolved from `AggregatorConfiguration` by `main` or built by tests.
     package struct Settings: Sendable {
         package var topics: TopicCatalog
@@ -36,6 +39,7 @@ package final class AggregatorService: Service {
     }
 
     private let settings: Settings
+    private let clock: FlushClock
     private let publisher: any RecordPublisher
     private let logger: Logger
     private let outcomes: [PartitionAggregator.Outcome: Counter]
@@ -44,8 +48,9 @@ package final class AggregatorService: Service {
     private let openSeries: Gauge
     private let worker = BlockingWorker(label: "drainpipe.aggregator.consumer")
 
-    package init(settings: Settings, publisher: any RecordPublisher, metrics: any MetricsFactory, logger: Logger) {
+    package init(settings: Settings, clock: FlushClock, publisher: any RecordPublisher, metrics: any MetricsFactory, logger: Logger) {
         self.settings = settings
+        self.clock = clock
         self.publisher = publisher
         self.logger = logger
         let outcomeLabels: [(PartitionAggregator.Outcome, String)] = [
@@ -69,7 +74,6 @@ package final class AggregatorService: Service {
         var partitions = try await restoreAndAssign(consumer)
         logger.info("aggregator assigned", metadata: ["partitions": "\(partitions.count)", "assignment": "\(settings.assignment)"])
 
-        let clock = ContinuousClock()
         var nextFlush = clock.now.advanced(by: settings.flushInterval)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let messages = try await worker.run { try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)) }

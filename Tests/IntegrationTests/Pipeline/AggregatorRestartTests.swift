@@ -52,7 +52,7 @@ struct AggregatorRestartTests {
                 settings: .init(
                     topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1), windows: settings,
                     flushInterval: .milliseconds(50), types: [.dynoLoad]),
-                publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
+                clock: ContinuousClock(), publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await aggregator.run() }
                 while try await !condition() { try await Task.sleep(for: .milliseconds(20)) }
@@ -69,6 +69,46 @@ struct AggregatorRestartTests {
         let expected = truth
         try await runAggregator { try latest.refresh() >= 0 && latest.fields == expected }
         #expect(latest.fields == expected)
+        await producer.close()
+    }
+}
+
+@Suite("Aggregator flushing", .serialized)
+struct AggregatorFlushTests {
+    @Test("summaries are published when the flush clock passes the interval, not before", .timeLimit(.minutes(1)))
+    func flushFollowsTheClock() async throws {
+        let kafka = try await TestServers.kafka(prefixedWith: "flush")
+        let topics = try TestServers.topicCatalog()
+        var logger = Logger(label: "flush-test")
+        logger.logLevel = .critical
+        let producer = try KafkaProducer(connection: kafka, clientID: "flush-test", logger: logger)
+        let rawTopic = topics.topic(.raw, for: .dynoLoad)
+        let time = EventTime(secondsSinceEpoch: 1_709_647_230)
+        let measurement = Measurement(
+            type: .dynoLoad, owner: UUID().uuidString.lowercased(), processType: "web", metric: "load_avg", time: time,
+            receivedAt: time, fields: [MeasurementField(name: "load_avg_1m", value: 0.5)])
+        try await producer.send([
+            KafkaRecord(
+                topic: kafka.topicName(rawTopic.name), partition: rawTopic.partition(owner: measurement.owner, processType: "web"),
+                value: measurement.wireBytes, timestamp: time)
+        ])
+        let clock = ManualClock()
+        let aggregator = AggregatorService(
+            settings: .init(
+                topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1), windows: .production,
+                flushInterval: .seconds(1), types: [.dynoLoad]),
+            clock: clock, publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
+        let latest = try LatestSummaries(kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .dynoLoad).name), logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await aggregator.run() }
+            // Plenty of polls go by with the clock standing still: nothing may be published.
+            for _ in 0..<40 { try latest.refresh() }  // about 2 s of wall time, twice the flush interval
+            #expect(latest.fields.isEmpty)
+            clock.advance(by: .seconds(1))
+            while try latest.refresh() == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(latest.fields.values.map(\.count) == [1])
+            group.cancelAll()
+        }
         await producer.close()
     }
 }

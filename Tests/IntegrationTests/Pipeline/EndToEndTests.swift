@@ -44,7 +44,7 @@ struct EndToEndTests {
         let everything = try WorkerAssignment(workerIndex: 0, workerCount: 1)
         let aggregator = AggregatorService(
             settings: .init(topics: topics, kafka: kafka, assignment: everything, windows: .production, flushInterval: .milliseconds(100), types: [.dynoLoad]),
-            publisher: pipelineProducer, metrics: metrics, logger: logger)
+            clock: ContinuousClock(), publisher: pipelineProducer, metrics: metrics, logger: logger)
         let sink = SummarySinkService(
             settings: .init(mode: .primary, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad]),
             database: database, publisher: pipelineProducer, metrics: metrics, logger: logger)
