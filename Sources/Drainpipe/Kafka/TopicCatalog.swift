@@ -36,6 +36,16 @@ package struct TopicCatalog: Sendable, Hashable {
                 forKey: Array(partitionKey.key(owner: owner, processType: processType).utf8),
                 partitionCount: Int32(partitions))
         }
+
+        /// A record of a series for this topic: its name with `KAFKA_PREFIX` and the series' partition.
+        package func record(
+            owner: String, processType: String, key: [UInt8]?, value: [UInt8], timestamp: EventTime? = nil,
+            in kafka: KafkaConnection
+        ) -> KafkaRecord {
+            KafkaRecord(
+                topic: kafka.topicName(name), partition: partition(owner: owner, processType: processType), key: key,
+                value: value, timestamp: timestamp)
+        }
     }
 
     package var topics: [Topic]
@@ -78,6 +88,20 @@ package struct TopicCatalog: Sendable, Hashable {
             preconditionFailure("TopicCatalog.init guarantees a \(role) topic for \(type)")
         }
         return topic
+    }
+
+    /// A measurement's record on its raw topic, keyed by its partition key and stamped with `timestamp`.
+    package func rawRecord(for measurement: Measurement, timestamp: EventTime, in kafka: KafkaConnection) -> KafkaRecord {
+        topic(.raw, for: measurement.type).record(
+            owner: measurement.owner, processType: measurement.processType, key: Array(measurement.partitionKey.utf8),
+            value: measurement.wireBytes, timestamp: timestamp, in: kafka)
+    }
+
+    /// A summary's record on its compacted summary topic, keyed by series, period and window.
+    package func summaryRecord(for summary: Summary, in kafka: KafkaConnection) -> KafkaRecord {
+        topic(.summary, for: summary.key.type).record(
+            owner: summary.key.owner, processType: summary.key.processType, key: Array(summary.key.messageKey.utf8),
+            value: summary.wireBytes, in: kafka)
     }
 
     /// The topic declared under `name` (without prefix), if any.

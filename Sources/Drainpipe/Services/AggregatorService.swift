@@ -158,14 +158,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         let caughtUp = partitions.keys.filter { partitions[$0]!.isCaughtUp }
         for key in caughtUp {
             guard let changed = partitions[key]?.aggregator.takeChangedSummaries() else { continue }
-            for summary in changed {
-                let topic = settings.topics.topic(.summary, for: summary.key.type)
-                records.append(
-                    KafkaRecord(
-                        topic: settings.kafka.topicName(topic.name),
-                        partition: topic.partition(owner: summary.key.owner, processType: summary.key.processType),
-                        key: Array(summary.key.messageKey.utf8), value: summary.wireBytes))
-            }
+            records += changed.map { settings.topics.summaryRecord(for: $0, in: settings.kafka) }
         }
         if !records.isEmpty {
             try await publisher.send(records)

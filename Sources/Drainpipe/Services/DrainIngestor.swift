@@ -83,13 +83,7 @@ package struct DrainIngestor: Sendable {
         if let declared = request.declaredMessageCount, declared != parsed.frameCount {
             msgCountMismatches.increment()
         }
-        let records = parsed.measurements.map { measurement in
-            let topic = topics.topic(.raw, for: measurement.type)
-            return KafkaRecord(
-                topic: kafka.topicName(topic.name),
-                partition: topic.partition(owner: measurement.owner, processType: measurement.processType),
-                key: Array(measurement.partitionKey.utf8), value: measurement.wireBytes, timestamp: receivedAt)
-        }
+        let records = parsed.measurements.map { topics.rawRecord(for: $0, timestamp: receivedAt, in: kafka) }
         if !records.isEmpty {
             do {
                 try await publisher.send(records)

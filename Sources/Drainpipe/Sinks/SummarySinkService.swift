@@ -145,11 +145,9 @@ package final class SummarySinkService: Service {
         }
         if settings.mode == .retry { return failed.isEmpty }
         let records = failed.joined().map { summary, message in
-            let topic = settings.topics.topic(.retry, for: summary.key.type)
-            return KafkaRecord(
-                topic: settings.kafka.topicName(topic.name),
-                partition: topic.partition(owner: summary.key.owner, processType: summary.key.processType),
-                key: message.key, value: message.value)
+            settings.topics.topic(.retry, for: summary.key.type).record(
+                owner: summary.key.owner, processType: summary.key.processType, key: message.key, value: message.value,
+                in: settings.kafka)
         }
         if !records.isEmpty {
             try await publisher.send(records)

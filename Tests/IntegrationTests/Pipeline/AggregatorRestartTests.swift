@@ -18,7 +18,6 @@ struct AggregatorRestartTests {
         logger.logLevel = .critical
         let settings = WindowSettings(windowLength: .seconds(60), lateBound: .seconds(300), futureBound: .seconds(300))
         let producer = try KafkaProducer(connection: kafka, clientID: "restart-test", logger: logger)
-        let rawTopic = topics.topic(.raw, for: .dynoLoad)
 
         // A seeded workload: message timestamps rise, measurement times lag them by up to 400 s (some too late).
         var generator = SplitMix64(seed: 11)
@@ -35,10 +34,7 @@ struct AggregatorRestartTests {
             let measurement = Measurement(
                 type: .dynoLoad, owner: owner, processType: processType, metric: "load_avg", time: time, receivedAt: messageTime,
                 fields: [MeasurementField(name: "load_avg_1m", value: value)])
-            records.append(
-                KafkaRecord(
-                    topic: kafka.topicName(rawTopic.name), partition: rawTopic.partition(owner: owner, processType: processType),
-                    key: Array(measurement.partitionKey.utf8), value: measurement.wireBytes, timestamp: messageTime))
+            records.append(topics.rawRecord(for: measurement, timestamp: messageTime, in: kafka))
             if settings.accepts(time: time, messageTime: messageTime) == .accepted {
                 let key = SeriesKey(
                     type: .dynoLoad, owner: owner, processType: processType, metric: "load_avg",
@@ -82,16 +78,11 @@ struct AggregatorFlushTests {
         var logger = Logger(label: "flush-test")
         logger.logLevel = .critical
         let producer = try KafkaProducer(connection: kafka, clientID: "flush-test", logger: logger)
-        let rawTopic = topics.topic(.raw, for: .dynoLoad)
         let time = EventTime(secondsSinceEpoch: 1_709_647_230)
         let measurement = Measurement(
             type: .dynoLoad, owner: UUID().uuidString.lowercased(), processType: "web", metric: "load_avg", time: time,
             receivedAt: time, fields: [MeasurementField(name: "load_avg_1m", value: 0.5)])
-        try await producer.send([
-            KafkaRecord(
-                topic: kafka.topicName(rawTopic.name), partition: rawTopic.partition(owner: measurement.owner, processType: "web"),
-                value: measurement.wireBytes, timestamp: time)
-        ])
+        try await producer.send([topics.rawRecord(for: measurement, timestamp: time, in: kafka)])
         let clock = ManualClock()
         let aggregator = AggregatorService(
             settings: .init(

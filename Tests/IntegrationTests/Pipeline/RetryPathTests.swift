@@ -29,19 +29,14 @@ struct RetryPathTests {
             let owner = UUID().uuidString.lowercased()
             owners[router.shard(forOwner: owner)]!.append(owner)
         }
-        let window = EventTime(secondsSinceEpoch: 1_709_647_200)
+        let window = Self.window
         let summaries = owners.values.joined().enumerated().map { index, owner in
             Summary(
                 key: SeriesKey(type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", windowStart: window, periodSeconds: 60),
                 version: 7, fields: ["load_avg_1m": FieldStatistics(count: 2, sum: Double(index), sumOfSquares: Double(index * index), minimum: 0, maximum: Double(index))])
         }
         let producer = try KafkaProducer(connection: kafka, clientID: "retry-test", logger: logger)
-        let summaryTopic = topics.topic(.summary, for: .dynoLoad)
-        try await producer.send(summaries.map {
-            KafkaRecord(
-                topic: kafka.topicName(summaryTopic.name), partition: summaryTopic.partition(owner: $0.key.owner, processType: "web"),
-                key: Array($0.key.messageKey.utf8), value: $0.wireBytes)
-        })
+        try await producer.send(summaries.map { topics.summaryRecord(for: $0, in: kafka) })
 
         let everything = try WorkerAssignment(workerIndex: 0, workerCount: 1)
         let database = ShardedDatabase(shards: realShards, logger: logger)
@@ -53,32 +48,29 @@ struct RetryPathTests {
             settings: .init(mode: .retry, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad], retryDelay: .milliseconds(20)),
             database: database, publisher: producer, metrics: metrics, logger: logger)
 
-        func stored(_ owner: String) async throws -> Summary? {
-            try await database.summaries(type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", from: window, to: window + .seconds(60)).first
-        }
 
         // The primary sink writes shard 0 and hands shard 1's batch to RETRY; shard 1 stays empty meanwhile.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await primary.run() }
             for owner in owners[0]! {
-                while try await stored(owner) == nil { try await Task.sleep(for: .milliseconds(50)) }
+                while try await Self.stored(in: database, owner: owner) == nil { try await Task.sleep(for: .milliseconds(50)) }
             }
             group.cancelAll()
         }
         for owner in owners[1]! {
-            #expect(try await stored(owner) == nil)
+            #expect(try await Self.stored(in: database, owner: owner) == nil)
         }
 
         // The retry-sink, which reaches both shards, persists what RETRY holds.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await retry.run() }
             for owner in owners[1]! {
-                while try await stored(owner) == nil { try await Task.sleep(for: .milliseconds(50)) }
+                while try await Self.stored(in: database, owner: owner) == nil { try await Task.sleep(for: .milliseconds(50)) }
             }
             group.cancelAll()
         }
         for summary in summaries {
-            #expect(try await stored(summary.key.owner) == summary)
+            #expect(try await Self.stored(in: database, owner: summary.key.owner) == summary)
         }
         await producer.close()
     }
@@ -90,7 +82,7 @@ struct RetryPathTests {
         let shards = try TestServers.databaseShards()
         var logger = Logger(label: "unstorable-test")
         logger.logLevel = .critical
-        let window = EventTime(secondsSinceEpoch: 1_709_647_200)
+        let window = Self.window
         let owners = (0..<3).map { _ in UUID().uuidString.lowercased() }
         let summaries = owners.enumerated().map { index, owner in
             Summary(
@@ -107,19 +99,26 @@ struct RetryPathTests {
         let sink = SummarySinkService(
             settings: .init(mode: .primary, topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1), types: [.dynoLoad]),
             database: database, publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
-        func stored(_ owner: String) async throws -> Summary? {
-            try await database.summaries(type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", from: window, to: window + .seconds(60)).first
-        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sink.run() }
             for owner in [owners[0], owners[2]] {
-                while try await stored(owner) == nil { try await Task.sleep(for: .milliseconds(50)) }
+                while try await Self.stored(in: database, owner: owner) == nil { try await Task.sleep(for: .milliseconds(50)) }
             }
             group.cancelAll()
         }
-        #expect(try await stored(owners[0]) == summaries[0])
-        #expect(try await stored(owners[2]) == summaries[2])
-        #expect(try await stored(owners[1]) == nil)
+        #expect(try await Self.stored(in: database, owner: owners[0]) == summaries[0])
+        #expect(try await Self.stored(in: database, owner: owners[2]) == summaries[2])
+        #expect(try await Self.stored(in: database, owner: owners[1]) == nil)
         await producer.close()
+    }
+
+    /// The minute every summary of these tests belongs to: 2024-03-05T14:00Z.
+    static let window = EventTime(secondsSinceEpoch: 1_709_647_200)
+
+    /// The stored one-minute load summary of `owner`'s web dynos in the test's window, if any.
+    static func stored(in database: ShardedDatabase, owner: String) async throws -> Summary? {
+        try await database.summaries(
+            type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", from: window, to: window + .seconds(60)
+        ).first
     }
 }
