@@ -39,6 +39,8 @@ package struct Measurement: Sendable, Hashable {
     /// When ingress received it.
     package var receivedAt: EventTime
     package var fields: [MeasurementField]
+    /// Events this measurement counts once each (`status_5xx`, `H12`, `R14`, `method_GET`); may repeat a name.
+    package var events: [String]
     package var origin: DrainOrigin?
 
     package init(
@@ -49,6 +51,7 @@ package struct Measurement: Sendable, Hashable {
         time: EventTime,
         receivedAt: EventTime,
         fields: [MeasurementField],
+        events: [String] = [],
         origin: DrainOrigin? = nil
     ) {
         self.type = type
@@ -58,6 +61,7 @@ package struct Measurement: Sendable, Hashable {
         self.time = time
         self.receivedAt = receivedAt
         self.fields = fields
+        self.events = events
         self.origin = origin
     }
 

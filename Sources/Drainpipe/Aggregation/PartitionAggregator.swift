@@ -29,6 +29,9 @@ package struct PartitionAggregator: Sendable {
             for field in measurement.fields {
                 summary.fields[field.name, default: .empty].add(field.value)
             }
+            for event in measurement.events {
+                summary.counts[event, default: 0] += 1
+            }
             summary.version = offset + 1
             summaries[key] = summary
             changed.insert(key)

@@ -33,6 +33,8 @@ extension Measurement {
             message.field_names = arena.cStrings(fields.map(\.name))
             message.n_field_values = fields.count
             message.field_values = arena.array(fields.map(\.value))
+            message.n_event_names = events.count
+            message.event_names = arena.cStrings(events)
             if let origin {
                 message.has_origin = 1
                 message.drain_id = arena.cString(origin.drainID)
@@ -49,6 +51,7 @@ extension Measurement {
         let names = try decoder.strings(message.field_names, count: message.n_field_names, field: "field_names")
         let values = try decoder.values(
             message.field_values, count: message.n_field_values, field: "field_values", parallelTo: names.count)
+        let events = try decoder.strings(message.event_names, count: message.n_event_names, field: "event_names")
         var origin: DrainOrigin?
         if message.has_origin != 0 {
             origin = DrainOrigin(
@@ -64,6 +67,7 @@ extension Measurement {
             time: EventTime(microsecondsSinceEpoch: message.time_micros),
             receivedAt: EventTime(microsecondsSinceEpoch: message.received_micros),
             fields: zip(names, values).map { MeasurementField(name: $0, value: $1) },
+            events: events,
             origin: origin)
     }
 }

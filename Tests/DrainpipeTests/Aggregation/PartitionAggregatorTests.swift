@@ -32,6 +32,23 @@ struct PartitionAggregatorTests {
         #expect(aggregator.takeChangedSummaries().isEmpty)
     }
 
+    @Test("every event of an accepted measurement counts once in its summary")
+    func countsEvents() throws {
+        var aggregator = PartitionAggregator(settings: Self.settings, startingAt: 0)
+        let t = Self.minute
+        var request = Self.load(1, at: t + .seconds(1))
+        request.type = .routerRequests
+        request.events = ["status_5xx", "H12"]
+        aggregator.apply(request, offset: 0, messageTime: t + .seconds(1))
+        request.events = ["status_2xx"]
+        aggregator.apply(request, offset: 1, messageTime: t + .seconds(2))
+        request.events = ["status_5xx", "H12"]
+        request.time = t - .seconds(600)
+        #expect(aggregator.apply(request, offset: 2, messageTime: t + .seconds(3)) == .tooLate)
+        let summary = try #require(aggregator.takeChangedSummaries().first)
+        #expect(summary.counts == ["status_5xx": 1, "H12": 1, "status_2xx": 1])
+    }
+
     @Test("acceptance depends on the message timestamp, not on arrival order")
     func acceptanceBounds() {
         var aggregator = PartitionAggregator(settings: Self.settings, startingAt: 0)

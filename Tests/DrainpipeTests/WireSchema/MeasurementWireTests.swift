@@ -29,6 +29,14 @@ struct MeasurementWireTests {
         #expect(try Self.decoded(Self.sample) == Self.sample)
     }
 
+    @Test("events survive a round trip in order, repeats included")
+    func eventsRoundTrip() throws {
+        var measurement = Self.sample
+        measurement.type = .routerRequests
+        measurement.events = ["status_5xx", "H12", "method_GET", "H12"]
+        #expect(try Self.decoded(measurement).events == ["status_5xx", "H12", "method_GET", "H12"])
+    }
+
     @Test("a measurement without an origin decodes without one")
     func roundTripWithoutOrigin() throws {
         var measurement = Self.sample

@@ -52,7 +52,7 @@ void   drainpipe__v1__measurement__free_unpacked
   assert(message->base.descriptor == &drainpipe__v1__measurement__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor drainpipe__v1__measurement__field_descriptors[12] =
+static const ProtobufCFieldDescriptor drainpipe__v1__measurement__field_descriptors[13] =
 {
   {
     "type",
@@ -198,9 +198,22 @@ static const ProtobufCFieldDescriptor drainpipe__v1__measurement__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "event_names",
+    13,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Drainpipe__V1__Measurement, n_event_names),
+    offsetof(Drainpipe__V1__Measurement, event_names),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned drainpipe__v1__measurement__field_indices_by_name[] = {
   9,   /* field[9] = drain_id */
+  12,   /* field[12] = event_names */
   6,   /* field[6] = field_names */
   7,   /* field[7] = field_values */
   10,   /* field[10] = frame_id */
@@ -216,7 +229,7 @@ static const unsigned drainpipe__v1__measurement__field_indices_by_name[] = {
 static const ProtobufCIntRange drainpipe__v1__measurement__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor drainpipe__v1__measurement__descriptor =
 {
@@ -226,7 +239,7 @@ const ProtobufCMessageDescriptor drainpipe__v1__measurement__descriptor =
   "Drainpipe__V1__Measurement",
   "drainpipe.v1",
   sizeof(Drainpipe__V1__Measurement),
-  12,
+  13,
   drainpipe__v1__measurement__field_descriptors,
   drainpipe__v1__measurement__field_indices_by_name,
   1,  drainpipe__v1__measurement__number_ranges,

@@ -67,10 +67,16 @@ struct  Drainpipe__V1__Measurement
   char *drain_id;
   char *frame_id;
   uint32_t line_index;
+  /*
+   * Events this measurement counts once each in its window's summary (status classes such as
+   * `status_5xx`, error codes such as `H12` or `R14`, `method_GET`); names may repeat.
+   */
+  size_t n_event_names;
+  char **event_names;
 };
 #define DRAINPIPE__V1__MEASUREMENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&drainpipe__v1__measurement__descriptor) \
-    , DRAINPIPE__V1__MEASUREMENT_TYPE__MEASUREMENT_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+    , DRAINPIPE__V1__MEASUREMENT_TYPE__MEASUREMENT_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL }
 
 
 /* Drainpipe__V1__Measurement methods */
