@@ -22,6 +22,9 @@ package enum TestServers {
         return value
     }
 
+    /// The directory holding the built executables (`DRAINPIPE_TEST_BIN_PATH`).
+    package static func binPath() throws -> String { try variable("DRAINPIPE_TEST_BIN_PATH") }
+
     /// The shard databases (`TEST_DATABASE_SHARD_URLS`, or `TEST_DATABASE_URL` alone).
     package static func databaseShards() throws -> [DatabaseURL] {
         let list = try (try? variable("TEST_DATABASE_SHARD_URLS")) ?? variable("TEST_DATABASE_URL")
