@@ -6,7 +6,7 @@
 /// `commitPoint`.
 package struct PartitionAggregator: Sendable {
     /// What happened to one measurement.
-    package enum Outcome: Sendable, Hashable {
+    package enum Outcome: Sendable, Hashable, CaseIterable {
         case accepted
         case tooLate
         case tooFarInFuture
@@ -14,6 +14,75 @@ package struct PartitionAggregator: Sendable {
         case windowAlreadyFinal
         /// Its offset was at or below one already applied (a re-delivery after a seek).
         case alreadyApplied
+        /// Its window already holds a measurement of the same (drain, frame id, line index, type, metric): a
+        /// Logplex retry of a batch, counted once.
+        case duplicate
+    }
+
+    /// A series without its window; interned once per partition so windows key their series by a small number.
+    private struct SeriesName: Sendable, Hashable {
+        var type: MeasurementType
+        var owner: String
+        var processType: String
+        var metric: String
+    }
+
+    /// The running aggregate of one series in one window.
+    private struct SeriesAccumulator: Sendable {
+        let seriesID: Int32
+        /// One past the highest offset included.
+        var version: Int64 = 0
+        var isChanged = false
+        /// Statistics of the type's known fields, by `FieldLayout` position.
+        var statistics: [FieldStatistics]
+        /// Statistics of fields the type has no position for (kept, so nothing is silently lost).
+        var otherFields: [String: FieldStatistics] = [:]
+        var counts: [String: UInt64] = [:]
+        /// Sketches of the type's sketched fields, by `FieldLayout.sketchedNames` position.
+        var sketches: [QuantileSketch]
+
+        init(seriesID: Int32, layout: FieldLayout) {
+            self.seriesID = seriesID
+            statistics = Array(repeating: .empty, count: layout.names.count)
+            sketches = Array(repeating: QuantileSketch(), count: layout.sketchedNames.count)
+        }
+
+        mutating func add(_ measurement: Measurement, offset: Int64, layout: FieldLayout) {
+            for (hint, field) in measurement.fields.enumerated() {
+                if let position = layout.position(of: field.name, hint: hint) {
+                    statistics[position].add(field.value)
+                    if let sketch = layout.sketchPositions[position] { sketches[sketch].add(field.value) }
+                } else {
+                    otherFields[field.name, default: .empty].add(field.value)
+                }
+            }
+            for event in measurement.events {
+                counts[event, default: 0] += 1
+            }
+            version = offset + 1
+        }
+
+        func summary(key: SeriesKey, layout: FieldLayout) -> Summary {
+            var fields = otherFields
+            for (name, statistics) in zip(layout.names, statistics) where statistics.count > 0 {
+                fields[name] = statistics
+            }
+            var sketchesByName: [String: QuantileSketch] = [:]
+            for (name, sketch) in zip(layout.sketchedNames, sketches) where !sketch.isEmpty {
+                sketchesByName[name] = sketch
+            }
+            return Summary(key: key, version: version, fields: fields, counts: counts, sketches: sketchesByName)
+        }
+
+        /// Heap and inline bytes, estimated from capacities (dictionary entries at their key and value sizes).
+        var approximateBytes: Int {
+            MemoryLayout<Self>.stride + statistics.capacity * MemoryLayout<FieldStatistics>.stride
+                + otherFields.capacity * (MemoryLayout<String>.stride + MemoryLayout<FieldStatistics>.stride)
+                + counts.capacity * (MemoryLayout<String>.stride + MemoryLayout<UInt64>.stride)
+                + sketches.capacity * MemoryLayout<QuantileSketch>.stride
+        }
+
+        var sketchBytes: Int { sketches.reduce(0) { $0 + $1.heapBytes } }
     }
 
     private struct Window: Sendable {
@@ -21,25 +90,54 @@ package struct PartitionAggregator: Sendable {
         /// The partition's watermark just before `firstOffset` was applied: a replay from `firstOffset` that starts
         /// with this watermark sees the same running watermark at every offset, and so decides the same.
         var watermarkBefore: EventTime
-        var summaries: [SeriesKey: Summary] = [:]
-        var changed: Set<SeriesKey> = []
+        /// Series ID → position in `accumulators`.
+        var slots: [Int32: Int32] = [:]
+        var accumulators: [SeriesAccumulator] = []
+        /// Positions in `accumulators` changed since the last `takeChangedSummaries`.
+        var changed: [Int32] = []
+        /// Fingerprints of the drain measurements accepted into this window: the de-duplication state. Retries
+        /// of a measurement fall into the same window (same measurement time), so the state lives and dies with
+        /// the window, and a replay from the window's first offset rebuilds it exactly.
+        var seenOrigins: Set<OriginDigest> = []
 
-        mutating func add(_ measurement: Measurement, key: SeriesKey, offset: Int64) {
-            var summary = summaries[key] ?? Summary(key: key, version: 0)
-            for field in measurement.fields {
-                summary.fields[field.name, default: .empty].add(field.value)
+        init(firstOffset: Int64, watermarkBefore: EventTime) {
+            self.firstOffset = firstOffset
+            self.watermarkBefore = watermarkBefore
+        }
+
+        /// Adds the measurement unless its origin was seen; reports whether it opened a new series slot.
+        mutating func add(
+            _ measurement: Measurement, seriesID: Int32, origin: OriginDigest?, offset: Int64, layout: FieldLayout
+        ) -> (isDuplicate: Bool, openedSeries: Bool) {
+            if let origin, !seenOrigins.insert(origin).inserted { return (true, false) }
+            let position: Int32
+            let opened: Bool
+            if let existing = slots[seriesID] {
+                position = existing
+                opened = false
+            } else {
+                position = Int32(accumulators.count)
+                accumulators.append(SeriesAccumulator(seriesID: seriesID, layout: layout))
+                slots[seriesID] = position
+                opened = true
             }
-            for event in measurement.events {
-                summary.counts[event, default: 0] += 1
+            accumulators[Int(position)].add(measurement, offset: offset, layout: layout)
+            if !accumulators[Int(position)].isChanged {
+                accumulators[Int(position)].isChanged = true
+                changed.append(position)
             }
-            summary.version = offset + 1
-            summaries[key] = summary
-            changed.insert(key)
+            return (false, opened)
         }
     }
 
     package let settings: WindowSettings
+    private let layouts = FieldLayouts()
     private var windows: [EventTime: Window] = [:]
+    /// Interned series of the open windows: ID by name, name by ID, and in how many open windows each ID occurs.
+    private var seriesIDs: [SeriesName: Int32] = [:]
+    private var seriesNames: [SeriesName?] = []
+    private var seriesWindowCounts: [Int32] = []
+    private var freeSeriesIDs: [Int32] = []
     /// The largest Kafka timestamp seen: the partition's event-time clock.
     package private(set) var watermark: EventTime
     /// Windows starting before this are final: published complete and forgotten.
@@ -73,12 +171,17 @@ package struct PartitionAggregator: Sendable {
         guard windowStart >= finalBefore, !settings.isFinal(windowStart: windowStart, watermark: watermark) else {
             return .windowAlreadyFinal
         }
-        let key = SeriesKey(
-            type: measurement.type, owner: measurement.owner, processType: measurement.processType,
-            metric: measurement.metric, windowStart: windowStart, periodSeconds: settings.periodSeconds)
-        windows[windowStart, default: Window(firstOffset: offset, watermarkBefore: watermarkBefore)]
-            .add(measurement, key: key, offset: offset)
-        return .accepted
+        let seriesID = internedID(
+            of: SeriesName(
+                type: measurement.type, owner: measurement.owner, processType: measurement.processType,
+                metric: measurement.metric))
+        let result = windows[windowStart, default: Window(firstOffset: offset, watermarkBefore: watermarkBefore)]
+            .add(
+                measurement, seriesID: seriesID, origin: OriginDigest(measurement), offset: offset,
+                layout: layouts[measurement.type])
+        if result.openedSeries { seriesWindowCounts[Int(seriesID)] += 1 }
+        if seriesWindowCounts[Int(seriesID)] == 0 { releaseSeries(seriesID) }
+        return result.isDuplicate ? .duplicate : .accepted
     }
 
     /// Records that the message at `offset` carried nothing usable (malformed), so it is not read again.
@@ -92,24 +195,36 @@ package struct PartitionAggregator: Sendable {
     package mutating func takeChangedSummaries() -> [Summary] {
         var changed: [Summary] = []
         for windowStart in windows.keys {
-            guard let keys = windows[windowStart]?.changed, !keys.isEmpty else { continue }
-            for key in keys {
-                if let summary = windows[windowStart]?.summaries[key] { changed.append(summary) }
+            guard let positions = windows[windowStart]?.changed, !positions.isEmpty else { continue }
+            for position in positions {
+                guard let accumulator = windows[windowStart]?.accumulators[Int(position)],
+                    let name = seriesNames[Int(accumulator.seriesID)]
+                else { continue }
+                let key = SeriesKey(
+                    type: name.type, owner: name.owner, processType: name.processType, metric: name.metric,
+                    windowStart: windowStart, periodSeconds: settings.periodSeconds)
+                changed.append(accumulator.summary(key: key, layout: layouts[name.type]))
+                windows[windowStart]?.accumulators[Int(position)].isChanged = false
             }
-            windows[windowStart]?.changed.removeAll()
+            windows[windowStart]?.changed.removeAll(keepingCapacity: true)
         }
         return changed.sorted { $0.key < $1.key }
     }
 
-    /// Forgets every window the watermark has passed, after their last changes were flushed.
+    /// Forgets every window the watermark has passed, with its series and de-duplication state, after their last
+    /// changes were flushed.
     ///
     /// - Returns: the start times of the windows made final, oldest first.
     @discardableResult
     package mutating func finalizeWindows() -> [EventTime] {
         let final = windows.keys.filter { settings.isFinal(windowStart: $0, watermark: watermark) }.sorted()
         for windowStart in final {
-            precondition(windows[windowStart]?.changed.isEmpty ?? true, "finalize only after flushing changes")
-            windows[windowStart] = nil
+            guard let window = windows.removeValue(forKey: windowStart) else { continue }
+            precondition(window.changed.isEmpty, "finalize only after flushing changes")
+            for accumulator in window.accumulators {
+                seriesWindowCounts[Int(accumulator.seriesID)] -= 1
+                if seriesWindowCounts[Int(accumulator.seriesID)] == 0 { releaseSeries(accumulator.seriesID) }
+            }
         }
         // Everything up to the first window that could still receive data is final, including empty windows.
         let openFrom = windowStartAfterFinal
@@ -130,7 +245,10 @@ package struct PartitionAggregator: Sendable {
     /// Where a restarted aggregator must resume to rebuild every open window exactly, and what was final.
     ///
     /// The offset is the first offset of the oldest open window (about one late bound behind), or the next
-    /// offset when no window is open; the marker's watermark is the one in force just before that offset.
+    /// offset when no window is open; the marker's watermark is the one in force just before that offset. The
+    /// replay from there also rebuilds every open window's de-duplication state, since a window's measurements
+    /// (and so its fingerprints) all lie at or after its first offset; retries of measurements in final windows
+    /// are rejected as final, whatever their offset.
     package var commitPoint: (offset: Int64, marker: CommitMarker) {
         guard let oldest = windows.values.min(by: { $0.firstOffset < $1.firstOffset }) else {
             return (nextOffset, CommitMarker(finalBefore: finalBefore, watermark: watermark))
@@ -138,9 +256,89 @@ package struct PartitionAggregator: Sendable {
         return (oldest.firstOffset, CommitMarker(finalBefore: finalBefore, watermark: oldest.watermarkBefore))
     }
 
+    // MARK: - Series interning
+
+    private mutating func internedID(of name: SeriesName) -> Int32 {
+        if let id = seriesIDs[name] { return id }
+        let id: Int32
+        if let free = freeSeriesIDs.popLast() {
+            id = free
+            seriesNames[Int(id)] = name
+        } else {
+            id = Int32(seriesNames.count)
+            seriesNames.append(name)
+            seriesWindowCounts.append(0)
+        }
+        seriesIDs[name] = id
+        return id
+    }
+
+    private mutating func releaseSeries(_ id: Int32) {
+        guard let name = seriesNames[Int(id)] else { return }
+        seriesIDs[name] = nil
+        seriesNames[Int(id)] = nil
+        freeSeriesIDs.append(id)
+    }
+
+    // MARK: - Memory
+
+    /// What the partition holds, for the memory metrics.
+    package struct Footprint: Sendable, Hashable {
+        package var openWindows = 0
+        /// (series, window) pairs held.
+        package var openSeries = 0
+        /// Distinct series across the open windows.
+        package var internedSeries = 0
+        /// Fingerprints held for de-duplication.
+        package var originFingerprints = 0
+        /// Estimated bytes of everything above, sketches excluded.
+        package var approximateBytes = 0
+        /// Estimated bytes of the quantile sketches' buckets.
+        package var sketchBytes = 0
+
+        package static func + (lhs: Footprint, rhs: Footprint) -> Footprint {
+            Footprint(
+                openWindows: lhs.openWindows + rhs.openWindows, openSeries: lhs.openSeries + rhs.openSeries,
+                internedSeries: lhs.internedSeries + rhs.internedSeries,
+                originFingerprints: lhs.originFingerprints + rhs.originFingerprints,
+                approximateBytes: lhs.approximateBytes + rhs.approximateBytes,
+                sketchBytes: lhs.sketchBytes + rhs.sketchBytes)
+        }
+    }
+
+    /// Counts and estimated bytes of the state held. O(open series).
+    package var footprint: Footprint {
+        var footprint = Footprint(openWindows: windows.count, internedSeries: seriesIDs.count)
+        let nameBytes = seriesIDs.keys.reduce(0) { total, name in
+            total + Self.heapBytes(name.owner) + Self.heapBytes(name.processType) + Self.heapBytes(name.metric)
+        }
+        footprint.approximateBytes =
+            seriesIDs.capacity * (MemoryLayout<SeriesName>.stride + 4) + nameBytes
+            + seriesNames.capacity * MemoryLayout<SeriesName?>.stride + seriesWindowCounts.capacity * 4
+        for window in windows.values {
+            footprint.openSeries += window.accumulators.count
+            footprint.originFingerprints += window.seenOrigins.count
+            footprint.approximateBytes +=
+                MemoryLayout<Window>.stride + window.slots.capacity * 8 + window.changed.capacity * 4
+                + window.seenOrigins.capacity * MemoryLayout<OriginDigest>.stride
+            for accumulator in window.accumulators {
+                footprint.approximateBytes += accumulator.approximateBytes
+                footprint.sketchBytes += accumulator.sketchBytes
+            }
+        }
+        return footprint
+    }
+
+    /// Heap bytes of a string: none for small strings stored inline (up to 15 UTF-8 bytes), else its bytes plus a
+    /// header.
+    private static func heapBytes(_ text: String) -> Int {
+        let count = text.utf8.count
+        return count <= 15 ? 0 : count + 32
+    }
+
     /// The number of open windows and series held, for memory reporting.
     package var openWindowCount: Int { windows.count }
-    package var openSeriesCount: Int { windows.values.reduce(0) { $0 + $1.summaries.count } }
+    package var openSeriesCount: Int { windows.values.reduce(0) { $0 + $1.accumulators.count } }
 }
 
 /// The state committed with an aggregator's Kafka offset, as the commit's metadata string.
@@ -163,9 +361,11 @@ package struct CommitMarker: Sendable, Hashable {
     }
 
     /// Parses commit metadata; nil for empty or foreign metadata (then the partition starts without a marker).
+    ///
+    /// Words after the marker's own (`claim=…`, see `WorkerClaim`) are left to their readers.
     package init?(metadata: String) {
         let parts = metadata.split(separator: " ")
-        guard parts.count == 3, parts[0] == "v1",
+        guard parts.count >= 3, parts[0] == "v1",
             parts[1].hasPrefix("final_before="), parts[2].hasPrefix("watermark="),
             let finalBefore = Int64(parts[1].dropFirst("final_before=".count)),
             let watermark = Int64(parts[2].dropFirst("watermark=".count))

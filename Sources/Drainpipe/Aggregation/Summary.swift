@@ -10,14 +10,19 @@ package struct Summary: Sendable, Hashable {
     package var fields: [String: FieldStatistics]
     /// Event counts by name (status classes, error codes); empty for gauge-only types.
     package var counts: [String: UInt64]
+    /// Quantile sketches by field name, for the fields `QuantileSketch.sketchedFields(of:)` names (router
+    /// `service_ms` and `connect_ms`); empty for every other type.
+    package var sketches: [String: QuantileSketch]
 
     package init(
-        key: SeriesKey, version: Int64, fields: [String: FieldStatistics] = [:], counts: [String: UInt64] = [:]
+        key: SeriesKey, version: Int64, fields: [String: FieldStatistics] = [:], counts: [String: UInt64] = [:],
+        sketches: [String: QuantileSketch] = [:]
     ) {
         self.key = key
         self.version = version
         self.fields = fields
         self.counts = counts
+        self.sketches = sketches
     }
 
     /// Folds another summary of the same series and period into this one (downsampling, merging halves).
@@ -30,6 +35,9 @@ package struct Summary: Sendable, Hashable {
         }
         for (name, count) in other.counts {
             counts[name, default: 0] += count
+        }
+        for (name, sketch) in other.sketches {
+            sketches[name, default: QuantileSketch()].merge(sketch)
         }
     }
 

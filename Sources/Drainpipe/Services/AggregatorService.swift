@@ -8,6 +8,11 @@ import ServiceLifecycle
 /// After every acknowledged flush it forgets final windows and commits, per partition, the first offset of the
 /// oldest open window together with a `CommitMarker`, so a restart rebuilds exactly the state it had.
 ///
+/// At start it writes its `AggregatorWorkerClaim` into the commit metadata of every partition it owns, and at every
+/// flush it reads the committed metadata back: a newer claim means another process runs with the same worker
+/// index, and this one stops with `AggregatorError.duplicateWorker` instead of processing the partitions twice.
+/// On graceful shutdown (SIGTERM) it stops polling, flushes, commits and returns.
+///
 /// `FlushClock` only paces flushes (production: `ContinuousClock`; tests: a manual clock). What a summary contains
 /// never depends on it.
 package final class AggregatorService<FlushClock: Clock>: Service where FlushClock.Duration == Duration {
@@ -45,7 +50,13 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     private let outcomes: [PartitionAggregator.Outcome: Counter]
     private let malformedMessages: Counter
     private let summariesPublished: Counter
+    private let consumerLag: Gauge
+    private let openWindows: Gauge
     private let openSeries: Gauge
+    private let internedSeries: Gauge
+    private let originFingerprints: Gauge
+    private let stateBytes: Gauge
+    private let sketchBytes: Gauge
     private let worker = BlockingWorker(label: "drainpipe.aggregator.consumer")
 
     package init(settings: Settings, clock: FlushClock, publisher: any RecordPublisher, metrics: any MetricsFactory, logger: Logger) {
@@ -53,17 +64,30 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         self.clock = clock
         self.publisher = publisher
         self.logger = logger
-        let outcomeLabels: [(PartitionAggregator.Outcome, String)] = [
-            (.accepted, "accepted"), (.tooLate, "too_late"), (.tooFarInFuture, "too_far_in_future"),
-            (.windowAlreadyFinal, "window_final"), (.alreadyApplied, "already_applied"),
-        ]
         outcomes = Dictionary(
-            uniqueKeysWithValues: outcomeLabels.map { outcome, label in
-                (outcome, Counter(label: "drainpipe_aggregator_measurements_total", dimensions: [("outcome", label)], factory: metrics))
+            uniqueKeysWithValues: PartitionAggregator.Outcome.allCases.map { outcome in
+                (outcome, Counter(label: "drainpipe_aggregator_measurements_total", dimensions: [("outcome", Self.label(outcome))], factory: metrics))
             })
         malformedMessages = Counter(label: "drainpipe_aggregator_malformed_messages_total", factory: metrics)
         summariesPublished = Counter(label: "drainpipe_aggregator_summaries_published_total", factory: metrics)
+        consumerLag = Gauge(label: "drainpipe_aggregator_consumer_lag", factory: metrics)
+        openWindows = Gauge(label: "drainpipe_aggregator_open_windows", factory: metrics)
         openSeries = Gauge(label: "drainpipe_aggregator_open_series", factory: metrics)
+        internedSeries = Gauge(label: "drainpipe_aggregator_distinct_series", factory: metrics)
+        originFingerprints = Gauge(label: "drainpipe_aggregator_origin_fingerprints", factory: metrics)
+        stateBytes = Gauge(label: "drainpipe_aggregator_state_bytes", dimensions: [("part", "accumulators")], factory: metrics)
+        sketchBytes = Gauge(label: "drainpipe_aggregator_state_bytes", dimensions: [("part", "sketches")], factory: metrics)
+    }
+
+    private static func label(_ outcome: PartitionAggregator.Outcome) -> String {
+        switch outcome {
+        case .accepted: "accepted"
+        case .tooLate: "too_late"
+        case .tooFarInFuture: "too_far_in_future"
+        case .windowAlreadyFinal: "window_final"
+        case .alreadyApplied: "already_applied"
+        case .duplicate: "duplicate"
+        }
     }
 
     package func run() async throws {
@@ -71,26 +95,43 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             connection: settings.kafka, groupID: settings.kafka.groupID(settings.groupID),
             clientID: settings.clientID, logger: logger)
         defer { consumer.close() }
-        var partitions = try await restoreAndAssign(consumer)
-        logger.info("aggregator assigned", metadata: ["partitions": "\(partitions.count)", "assignment": "\(settings.assignment)"])
+        let (restored, claim) = try await restoreAndAssign(consumer)
+        var partitions = restored
+        logger.info(
+            "aggregator assigned",
+            metadata: ["partitions": "\(partitions.count)", "assignment": "\(settings.assignment)", "claim": "\(claim)"])
 
         var nextFlush = clock.now.advanced(by: settings.flushInterval)
+        var consumedSinceIdle = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let messages = try await worker.run { try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)) }
             for message in messages {
                 apply(message, to: &partitions)
             }
+            if !messages.isEmpty {
+                consumedSinceIdle = true
+            } else if consumedSinceIdle, let lag = Self.lag(of: partitions, consumer: consumer) {
+                // Idle after consuming: report the backlog, and say so once the end of every partition is applied.
+                consumerLag.record(lag)
+                if lag == 0 {
+                    consumedSinceIdle = false
+                    logger.debug("applied through the end of every partition")
+                }
+            }
             if clock.now >= nextFlush {
-                try await flush(&partitions, consumer: consumer)
+                try await flush(&partitions, claim: claim, consumer: consumer)
                 nextFlush = clock.now.advanced(by: settings.flushInterval)
             }
         }
-        try await flush(&partitions, consumer: consumer)
-        logger.info("aggregator stopped after a final flush")
+        try await flush(&partitions, claim: claim, consumer: consumer)
+        logger.info("aggregator stopped after a final flush and commit")
     }
 
-    /// Reads committed offsets and markers, builds each partition's state, and assigns the consumer.
-    private func restoreAndAssign(_ consumer: KafkaConsumer) async throws -> [TopicPartition: PartitionState] {
+    /// Reads committed offsets and markers, builds each partition's state, claims the partitions and assigns the
+    /// consumer.
+    private func restoreAndAssign(
+        _ consumer: KafkaConsumer
+    ) async throws -> ([TopicPartition: PartitionState], AggregatorWorkerClaim) {
         let owned = settings.types.flatMap { type in
             let topic = settings.topics.topic(.raw, for: type)
             return settings.assignment.partitions(of: topic.partitions).map {
@@ -102,27 +143,59 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         // Where the previous process may have got to: until the replay reaches it, publishing would put partial
         // summaries over the complete ones it already published.
         let ends = try await worker.run {
-            try owned.reduce(into: [TopicPartition: Int64]()) { ends, partition in
-                ends[partition] = try consumer.watermarks(for: partition, timeout: .seconds(30)).high
+            try owned.reduce(into: [TopicPartition: (low: Int64, high: Int64)]()) { ends, partition in
+                ends[partition] = try consumer.watermarks(for: partition, timeout: .seconds(30))
             }
         }
         var starts: [TopicPartition: StartOffset] = [:]
         for partition in owned {
-            let replayUntil = ends[partition] ?? 0
+            let replayUntil = ends[partition]?.high ?? 0
             if let commit = committed[partition], commit.offset >= 0 {
                 let aggregator = PartitionAggregator(
                     settings: settings.windows, startingAt: commit.offset, resuming: CommitMarker(metadata: commit.metadata))
                 states[partition] = PartitionState(aggregator: aggregator, committed: commit, replayUntil: replayUntil)
                 starts[partition] = .offset(commit.offset)
             } else {
-                states[partition] = PartitionState(
-                    aggregator: PartitionAggregator(settings: settings.windows, startingAt: 0), committed: nil, replayUntil: replayUntil)
+                let aggregator = PartitionAggregator(settings: settings.windows, startingAt: ends[partition]?.low ?? 0)
+                states[partition] = PartitionState(aggregator: aggregator, committed: nil, replayUntil: replayUntil)
                 starts[partition] = .beginning
             }
         }
+        // Claim every owned partition now, before any replay: a process already running with this index sees the
+        // claim at its next flush and stops. The offsets and markers stay what they were.
+        let claim = AggregatorWorkerClaim(following: committed.values.map(\.metadata))
+        let claims = states.mapValues { Self.commit(of: $0.aggregator, claim: claim) }
+        try await worker.run { try consumer.commit(claims) }
+        for (partition, commit) in claims { states[partition]?.committed = commit }
         let startOffsets = starts
         try await worker.run { try consumer.assign(startOffsets) }
-        return states
+        return (states, claim)
+    }
+
+    /// What to commit for a partition: its commit point, the marker and this process's claim.
+    private static func commit(of aggregator: PartitionAggregator, claim: AggregatorWorkerClaim) -> CommittedOffset {
+        let point = aggregator.commitPoint
+        return CommittedOffset(offset: point.offset, metadata: "\(point.marker.metadata) \(claim.metadataWord)")
+    }
+
+    /// Reads the committed metadata of every owned partition and throws when another process claimed one since.
+    private func verifyClaim(
+        _ claim: AggregatorWorkerClaim, on partitions: [TopicPartition], consumer: KafkaConsumer
+    ) async throws {
+        let committed = try await worker.run { try consumer.committedOffsets(for: partitions, timeout: .seconds(30)) }
+        for (partition, commit) in committed.sorted(by: { $0.key.description < $1.key.description }) {
+            guard let other = AggregatorWorkerClaim(metadata: commit.metadata), other != claim else { continue }
+            guard claim.isSuperseded(by: other) else {
+                logger.warning(
+                    "an older aggregator process with this worker index still commits; it stops at its next flush",
+                    metadata: ["partition": "\(partition)", "claim": "\(claim)", "older": "\(other)"])
+                continue
+            }
+            let error = AggregatorError.duplicateWorker(
+                assignment: "\(settings.assignment)", partition: "\(partition)", ours: "\(claim)", theirs: "\(other)")
+            logger.critical("\(error)")
+            throw error
+        }
     }
 
     private func apply(_ message: KafkaMessage, to partitions: inout [TopicPartition: PartitionState]) {
@@ -153,7 +226,10 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     /// Publishes every changed summary, waits for the acknowledgement, then finalizes windows and commits.
     ///
     /// Partitions still replaying what an earlier process already saw are left alone until they catch up.
-    private func flush(_ partitions: inout [TopicPartition: PartitionState], consumer: KafkaConsumer) async throws {
+    private func flush(
+        _ partitions: inout [TopicPartition: PartitionState], claim: AggregatorWorkerClaim, consumer: KafkaConsumer
+    ) async throws {
+        try await verifyClaim(claim, on: Array(partitions.keys), consumer: consumer)
         var records: [KafkaRecord] = []
         let caughtUp = partitions.keys.filter { partitions[$0]!.isCaughtUp }
         for key in caughtUp {
@@ -165,24 +241,40 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             summariesPublished.increment(by: records.count)
         }
         var commits: [TopicPartition: CommittedOffset] = [:]
-        var seriesHeld = 0
         for key in caughtUp {
             partitions[key]?.aggregator.finalizeWindows()
             guard let state = partitions[key] else { continue }
-            seriesHeld += state.aggregator.openSeriesCount
-            let point = state.aggregator.commitPoint
-            let commit = CommittedOffset(offset: point.offset, metadata: point.marker.metadata)
+            let commit = Self.commit(of: state.aggregator, claim: claim)
             if commit != state.committed {
                 commits[key] = commit
             }
         }
-        openSeries.record(seriesHeld)
+        record(partitions.values.reduce(PartitionAggregator.Footprint()) { $0 + $1.aggregator.footprint })
         guard !commits.isEmpty else { return }
         let toCommit = commits
         try await worker.run { try consumer.commit(toCommit) }
         for (key, commit) in commits {
             partitions[key]?.committed = commit
         }
+    }
+
+    /// Messages not yet applied, by the watermarks of the last fetches; nil while a partition was never fetched.
+    private static func lag(of partitions: [TopicPartition: PartitionState], consumer: KafkaConsumer) -> Int64? {
+        var lag: Int64 = 0
+        for (partition, state) in partitions {
+            guard let high = consumer.cachedWatermarks(for: partition)?.high else { return nil }
+            lag += max(0, high - state.aggregator.nextOffset)
+        }
+        return lag
+    }
+
+    private func record(_ footprint: PartitionAggregator.Footprint) {
+        openWindows.record(footprint.openWindows)
+        openSeries.record(footprint.openSeries)
+        internedSeries.record(footprint.internedSeries)
+        originFingerprints.record(footprint.originFingerprints)
+        stateBytes.record(footprint.approximateBytes)
+        sketchBytes.record(footprint.sketchBytes)
     }
 
     private struct PartitionState {

@@ -194,6 +194,11 @@ package final class SummaryTableWriter: Sendable {
             ]
         }
         values.append(countsJSON(summary.counts))
+        if !key.type.sketchedFieldNames.isEmpty {
+            // bytea in hex input form; NULL when the window had no sketched values.
+            let sketch = QuantileSketch.encode(summary.sketches)
+            values.append(sketch.isEmpty ? nil : "\\x" + sketch.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
+        }
         return values
     }
 

@@ -10,8 +10,8 @@ extension Summary {
     /// Decodes a summary from its `drainpipe.v1.Summary` protobuf bytes.
     ///
     /// - Throws: `WireError` when the bytes do not parse, the type is unknown, parallel arrays differ in length,
-    ///   a name repeats, a string is not UTF-8, the window start overflows `EventTime`, or the period is not
-    ///   positive.
+    ///   a name repeats, a string is not UTF-8, the window start overflows `EventTime`, the period is not
+    ///   positive, or the sketch bytes are not `QuantileSketch.encode`'s format.
     package init(wireBytes: [UInt8]) throws(WireError) {
         let decoder = WireDecoder(message: "Summary", byteCount: wireBytes.count)
         let unpacked = wireUnpack(wireBytes) { drainpipe__v1__summary__unpack(nil, $0, $1) }
@@ -56,6 +56,8 @@ extension Summary {
             message.count_names = arena.cStrings(sortedCounts.map(\.key))
             message.n_count_values = sortedCounts.count
             message.count_values = arena.array(sortedCounts.map(\.value))
+            let sketchBytes = QuantileSketch.encode(sketches)
+            message.sketch = ProtobufCBinaryData(len: sketchBytes.count, data: arena.array(sketchBytes))
             return wirePacked(size: drainpipe__v1__summary__get_packed_size(&message)) {
                 drainpipe__v1__summary__pack(&message, $0)
             }
@@ -110,6 +112,10 @@ extension Summary {
             }
         }
 
-        self.init(key: key, version: message.version, fields: fields, counts: eventCounts)
+        let sketchBytes =
+            message.sketch.len == 0 ? [] : Array(UnsafeBufferPointer(start: message.sketch.data, count: message.sketch.len))
+        guard let sketches = QuantileSketch.decode(sketchBytes) else { throw decoder.malformed }
+
+        self.init(key: key, version: message.version, fields: fields, counts: eventCounts, sketches: sketches)
     }
 }

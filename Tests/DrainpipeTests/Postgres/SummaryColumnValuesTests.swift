@@ -32,7 +32,7 @@ struct SummaryColumnValuesTests {
                 "0", "0.0", "0.0", nil, nil,  // connect_ms: no values
                 "2", "0.30000000000000004", "1e-05", "-0.0", "1e+22",  // service_ms
                 "0", "0.0", "0.0", nil, nil,  // bytes
-                #"{"2xx":2}"#,
+                #"{"2xx":2}"#, nil,  // no sketch
             ])
     }
 

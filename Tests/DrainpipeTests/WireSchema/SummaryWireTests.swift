@@ -166,11 +166,25 @@ struct SummaryWireTests {
         #expect(try Summary(wireBytes: writer.bytes) == Self.sample)
     }
 
-    @Test("the reserved sketch field is accepted and ignored")
-    func sketchIgnored() throws {
+    @Test("sketches survive a round trip in field 16")
+    func sketchRoundTrip() throws {
+        var summary = Self.sample
+        var service = QuantileSketch()
+        for value in [0.0, 12, 48, 48, 150, 30_000] { service.add(value) }
+        summary.sketches = ["service_ms": service, "connect_ms": QuantileSketch()]
+        #expect(try Self.decoded(summary) == summary)
+        var writer = Self.header()
+        writer.lengthDelimited(16, QuantileSketch.encode(summary.sketches))
+        #expect(try Summary(wireBytes: writer.bytes).sketches == summary.sketches)
+    }
+
+    @Test("sketch bytes of another format throw malformed")
+    func foreignSketch() {
         var writer = Self.header()
         writer.lengthDelimited(16, [1, 2, 3])
-        #expect(try Summary(wireBytes: writer.bytes) == Summary(key: Self.key, version: 4_812))
+        #expect(throws: WireError.malformed(message: "Summary", byteCount: writer.bytes.count)) {
+            try Summary(wireBytes: writer.bytes)
+        }
     }
 
     // MARK: - Rejected input

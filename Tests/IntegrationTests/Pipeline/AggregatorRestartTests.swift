@@ -56,14 +56,20 @@ struct AggregatorRestartTests {
             }
         }
 
-        let latest = try LatestSummaries(kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .dynoLoad).name), logger: logger)
+        let latest = try LatestSummaryTopic(kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .dynoLoad).name), logger: logger)
         // First run: half the data, stopped as soon as some summaries are out (mid-stream).
         try await producer.send(Array(records[..<1500]))
-        try await runAggregator { try latest.refresh() > 0 }
+        try await runAggregator {
+            try latest.refresh()
+            return !latest.summaries.isEmpty
+        }
         // Second run: the rest arrives while it catches up; it stops once the topic holds the truth.
         try await producer.send(Array(records[1500...]))
         let expected = truth
-        try await runAggregator { try latest.refresh() >= 0 && latest.fields == expected }
+        try await runAggregator {
+            try latest.refresh()
+            return latest.fields == expected
+        }
         #expect(latest.fields == expected)
         await producer.close()
     }
@@ -89,16 +95,18 @@ struct AggregatorFlushTests {
                 topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1), windows: .production,
                 flushInterval: .seconds(1), types: [.dynoLoad]),
             clock: clock, publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
-        let latest = try LatestSummaries(kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .dynoLoad).name), logger: logger)
+        let latest = try LatestSummaryTopic(kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .dynoLoad).name), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await aggregator.run() }
             // Plenty of polls go by with the clock standing still: nothing may be published.
             for _ in 0..<40 { try latest.refresh() }  // about 2 s of wall time, twice the flush interval
             #expect(latest.fields.isEmpty)
             // The aggregator may still be starting or consuming (slow on a cold machine): keep ticking until it flushes.
-            while try latest.refresh() == 0 {
+            try latest.refresh()
+            while latest.summaries.isEmpty {
                 clock.advance(by: .seconds(1))
                 try await Task.sleep(for: .milliseconds(20))
+                try latest.refresh()
             }
             #expect(latest.fields.values.map(\.count) == [1])
             group.cancelAll()
@@ -107,28 +115,7 @@ struct AggregatorFlushTests {
     }
 }
 
-/// Reads a summary topic from the beginning and keeps the latest summary of every key, as compaction would.
-final class LatestSummaries: Sendable {
-    private let consumer: KafkaConsumer
-    private let state = SynchronizedBox<[SeriesKey: FieldStatistics]>([:])
-
-    init(kafka: KafkaConnection, topic: String, logger: Logger) throws {
-        consumer = try KafkaConsumer(connection: kafka, groupID: "latest-\(UUID())", clientID: "latest", logger: logger)
-        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<32).map { (TopicPartition(topic: topic, partition: Int32($0)), StartOffset.beginning) }))
-    }
-
-    var fields: [SeriesKey: FieldStatistics] { state.value }
-
-    /// Reads what arrived since the last call; returns the number of keys seen so far.
-    @discardableResult
-    func refresh() throws -> Int {
-        let messages = try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(50))
-        return try state.update { latest in
-            for message in messages {
-                let summary = try Summary(wireBytes: message.value)
-                latest[summary.key] = summary.fields["load_avg_1m"]
-            }
-            return latest.count
-        }
-    }
+extension LatestSummaryTopic {
+    /// The latest `load_avg_1m` statistics of every key.
+    var fields: [SeriesKey: FieldStatistics] { summaries.compactMapValues { $0.fields["load_avg_1m"] } }
 }

@@ -94,10 +94,11 @@ struct EndToEndTests {
             group.addTask { try await aggregator.run() }
             group.addTask { try await sink.run() }
             try await application.test(.router) { client in
-                for (owner, body, frames) in requests {
+                for (index, (owner, body, frames)) in requests.enumerated() {
+                    // Every batch has its own frame id, as Logplex's are; a repeated one would be a retry, counted once.
                     try await client.execute(
                         uri: "/logs", method: .post,
-                        headers: [.authorization: Self.basic("\(owner):secret"), DrainRoutes.msgCount: String(frames), DrainRoutes.frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87"],
+                        headers: [.authorization: Self.basic("\(owner):secret"), DrainRoutes.msgCount: String(frames), DrainRoutes.frameID: String(format: "4E0B9A3C7D1F28A6B5C4E3D2F1A0%04X", index)],
                         body: ByteBuffer(bytes: body)
                     ) { response in
                         #expect(response.status == .noContent)

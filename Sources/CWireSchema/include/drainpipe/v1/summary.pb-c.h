@@ -69,7 +69,10 @@ struct  Drainpipe__V1__Summary
   size_t n_count_values;
   uint64_t *count_values;
   /*
-   * Reserved for the mergeable quantile sketch of router service times; not written or read yet.
+   * Mergeable quantile sketches (1 % relative error) by field name, for router service_ms and
+   * connect_ms; empty when the type has none. The layout is QuantileSketch+Encoding.swift's: a
+   * format byte (1), the sketch count, then per sketch in name order its name, zero count and
+   * varint-encoded log buckets. Merging two summaries adds their sketches bucket by bucket.
    */
   ProtobufCBinaryData sketch;
 };

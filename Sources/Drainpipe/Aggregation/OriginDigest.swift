@@ -1,0 +1,67 @@
+/// A 128-bit fingerprint of what makes a drain measurement unique: (drain, frame id, line index, type, metric).
+///
+/// A retried Logplex batch repeats drain, frame id and line index, and a line yields at most one measurement per
+/// (type, metric), so equal fingerprints mean the same measurement delivered twice. The hash is fixed (not Swift's
+/// per-process seeded `Hasher`), so every process and every replay decides the same; two different measurements
+/// share a fingerprint with a probability of about 2⁻¹²⁸ per pair.
+struct OriginDigest: Sendable, Hashable {
+    let high: UInt64
+    let low: UInt64
+
+    /// The fingerprint of a measurement with an origin and a non-empty frame id; nil otherwise (never de-duplicated).
+    init?(_ measurement: Measurement) {
+        guard let origin = measurement.origin, !origin.frameID.isEmpty else { return nil }
+        var hasher = Hasher128()
+        hasher.combine(origin.drainID)
+        hasher.combine(origin.frameID)
+        hasher.combine(UInt64(origin.lineIndex) << 32 | UInt64(UInt32(bitPattern: measurement.type.wireNumber)))
+        hasher.combine(measurement.metric)
+        (high, low) = hasher.finalize()
+    }
+
+    /// Two independent 64-bit multiply-rotate lanes over 8-byte words, each finished with SplitMix64's mixer.
+    private struct Hasher128 {
+        private var first: UInt64 = 0x9E37_79B9_7F4A_7C15
+        private var second: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+        private var length: UInt64 = 0
+
+        mutating func combine(_ text: String) {
+            var word: UInt64 = 0
+            var shift: UInt64 = 0
+            for byte in text.utf8 {
+                word |= UInt64(byte) << shift
+                shift += 8
+                if shift == 64 {
+                    combine(word)
+                    word = 0
+                    shift = 0
+                }
+            }
+            // The length ends the string, so ("ab", "c") and ("a", "bc") differ.
+            combine(word ^ (UInt64(text.utf8.count) << 56))
+        }
+
+        mutating func combine(_ word: UInt64) {
+            length &+= 1
+            first = ((first ^ word) &* 0x1000_0000_01B3 &+ length).rotatedLeft(by: 29)
+            second = ((second ^ word.rotatedLeft(by: 17)) &* 0xFF51_AFD7_ED55_8CCD).rotatedLeft(by: 31)
+        }
+
+        func finalize() -> (UInt64, UInt64) {
+            (Self.mix(first ^ length), Self.mix(second &+ length))
+        }
+
+        private static func mix(_ value: UInt64) -> UInt64 {
+            var z = value &+ 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+}
+
+extension UInt64 {
+    fileprivate func rotatedLeft(by count: UInt64) -> UInt64 {
+        (self << count) | (self >> (64 - count))
+    }
+}

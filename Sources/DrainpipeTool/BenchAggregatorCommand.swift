@@ -1,0 +1,327 @@
+import ArgumentParser
+import Drainpipe
+import Foundation
+import Logging
+import Metrics
+import Synchronization
+
+/// `drainpipe bench-aggregator`: the aggregator's accumulation rate, its memory per group, and consume → aggregate →
+/// produce through the embedded broker (never run by `swift test`).
+struct BenchAggregatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-aggregator",
+        abstract: "Measure the aggregator: accumulation on one core, memory per group, and the service through the embedded broker.",
+        discussion: """
+            Build with -c release. Accumulation runs --rounds times over seeded corpora and reports the best round, \
+            next to the foundation's String-keyed accumulation as a baseline in the same run. Memory is the growth of \
+            the resident set while --groups (owner, process type) groups fill every open window (late bound 5 min, \
+            window 60 s). The broker stage produces --broker-measurements router measurements to an embedded broker \
+            and times one aggregator from start until every partition's last measurement is published.
+            """)
+
+    @Option(help: "Measurements per accumulation corpus.")
+    var measurements = 1_000_000
+
+    @Option(help: "Rounds per accumulation benchmark; the best is reported.")
+    var rounds = 5
+
+    @Option(help: "(owner, process type) groups in the memory benchmark.")
+    var groups = 20_000
+
+    @Option(help: "Router measurements through the embedded broker (the mock keeps at most 5 MiB per partition).")
+    var brokerMeasurements = 400_000
+
+    func run() async throws {
+        try accumulation()
+        memory()
+        try await throughBroker()
+    }
+
+    static let base = EventTime(secondsSinceEpoch: 1_709_647_440)
+
+    // MARK: - Corpora
+
+    /// An owner UUID built afresh, so every measurement holds its own string storage as a decoded one would.
+    static func owner(_ number: Int) -> String {
+        String(decoding: Array("6c1d5b7e-0f43-4a52-9b1e-\(String(format: "%012d", number))".utf8), as: UTF8.self)
+    }
+
+    /// Router measurements of `owners` owners × 3 process types, with drain origins (40 lines per frame), status
+    /// events and times spread over the open windows of the production settings.
+    static func routerCorpus(count: Int, owners: Int, seed: UInt64) -> [Drainpipe.Measurement] {
+        var generator = SplitMix64(seed: seed)
+        return (0..<count).map { index in
+            let time = base - .milliseconds(Int64(generator.next() % 290_000))
+            let status = [200, 200, 200, 302, 404, 503][Int(generator.next() % 6)]
+            return Drainpipe.Measurement(
+                type: .routerRequests, owner: owner(Int(generator.next() % UInt64(owners))),
+                processType: ["web", "api", "worker"][Int(generator.next() % 3)], metric: "router", time: time, receivedAt: base,
+                fields: [
+                    MeasurementField(name: "connect_ms", value: Double(generator.next() % 3)),
+                    MeasurementField(name: "service_ms", value: Double(1 + generator.next() % 900)),
+                    MeasurementField(name: "bytes", value: Double(generator.next() % 20_000)),
+                ],
+                events: ["status_\(status / 100)xx"],
+                origin: DrainOrigin(drainID: "d.6c1d5b7e-0f43-4a52-9b1e-2f6a8d3c4e71", frameID: String(format: "%032X", index / 40), lineIndex: UInt32(index % 40)))
+        }
+    }
+
+    /// Runtime load measurements (three fields, no origin, no events) of `owners` owners × 3 process types.
+    static func loadCorpus(count: Int, owners: Int, seed: UInt64) -> [Drainpipe.Measurement] {
+        var generator = SplitMix64(seed: seed)
+        return (0..<count).map { _ in
+            let value = Double(generator.next() % 400) / 100
+            let time = base - .milliseconds(Int64(generator.next() % 290_000))
+            return Drainpipe.Measurement(
+                type: .dynoLoad, owner: owner(Int(generator.next() % UInt64(owners))),
+                processType: ["web", "api", "worker"][Int(generator.next() % 3)], metric: "load_avg", time: time,
+                receivedAt: base,
+                fields: [
+                    MeasurementField(name: "load_avg_1m", value: value), MeasurementField(name: "load_avg_5m", value: value * 0.8),
+                    MeasurementField(name: "load_avg_15m", value: value * 0.6),
+                ])
+        }
+    }
+
+    // MARK: - Accumulation
+
+    func accumulation() throws {
+        let settings = WindowSettings.production
+        for (name, corpus) in [
+            ("load lines, 100 owners", Self.loadCorpus(count: measurements, owners: 100, seed: 1)),
+            ("router lines with origins and sketches, 100 owners", Self.routerCorpus(count: measurements, owners: 100, seed: 2)),
+        ] {
+            say("accumulation, \(name), \(corpus.count) measurements over 5 minutes of windows, one core:")
+            let baseline = best(of: rounds) {
+                var accumulation = StringKeyedAccumulation(settings: settings)
+                for (offset, measurement) in corpus.enumerated() {
+                    accumulation.apply(measurement, offset: Int64(offset), messageTime: Self.base)
+                }
+                _ = accumulation.takeChangedSummaries()
+            }
+            let current = best(of: rounds) {
+                var aggregator = PartitionAggregator(settings: settings, startingAt: 0)
+                for (offset, measurement) in corpus.enumerated() {
+                    aggregator.apply(measurement, offset: Int64(offset), messageTime: Self.base)
+                }
+                _ = aggregator.takeChangedSummaries()
+            }
+            report("  baseline (foundation, String-keyed)", count: corpus.count, seconds: baseline)
+            report("  PartitionAggregator", count: corpus.count, seconds: current)
+            say("  ratio: \(String(format: "%.2f", baseline / current))x the baseline")
+        }
+    }
+
+    private func best(of rounds: Int, _ body: () -> Void) -> Double {
+        let clock = ContinuousClock()
+        var fastest = Double.infinity
+        for _ in 0..<max(1, rounds) {
+            fastest = min(fastest, Self.seconds(clock.measure(body)))
+        }
+        return fastest
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private func report(_ name: String, count: Int, seconds: Double) {
+        say("\(name): \(String(format: "%.3f", seconds)) s = \(String(format: "%.0f", Double(count) / seconds)) measurements/s")
+    }
+
+    // MARK: - Memory
+
+    /// Resident set size from /proc/self/statm, in bytes; 0 where it cannot be read.
+    static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * 4096
+    }
+
+    func memory() {
+        let settings = WindowSettings.production
+        // Every group fills all six open windows (five minutes of late bound, the current minute) with 20
+        // measurements each.
+        for (name, type) in [("router (with sketches)", MeasurementType.routerRequests), ("load", .dynoLoad)] {
+            var generator = SplitMix64(seed: 3)
+            let perGroup = 120
+            let before = Self.residentBytes()
+            var aggregator = PartitionAggregator(settings: settings, startingAt: 0)
+            var offset: Int64 = 0
+            for group in 0..<groups {
+                let owner = Self.owner(group)
+                for index in 0..<perGroup {
+                    let time = Self.base - .seconds(Int64(index % 6) * 60)
+                    let fields: [MeasurementField] =
+                        type == .routerRequests
+                        ? [
+                            MeasurementField(name: "connect_ms", value: Double(generator.next() % 3)),
+                            MeasurementField(name: "service_ms", value: Double(1 + generator.next() % 900)),
+                            MeasurementField(name: "bytes", value: Double(generator.next() % 20_000)),
+                        ]
+                        : [
+                            MeasurementField(name: "load_avg_1m", value: 1), MeasurementField(name: "load_avg_5m", value: 1),
+                            MeasurementField(name: "load_avg_15m", value: 1),
+                        ]
+                    let measurement = Drainpipe.Measurement(
+                        type: type, owner: owner, processType: "web", metric: type.platformMetricName, time: time,
+                        receivedAt: Self.base, fields: fields,
+                        events: type == .routerRequests ? ["status_\(2 + generator.next() % 4)xx"] : [])
+                    aggregator.apply(measurement, offset: offset, messageTime: Self.base)
+                    offset += 1
+                }
+            }
+            _ = aggregator.takeChangedSummaries()
+            let grown = Self.residentBytes() - before
+            let footprint = aggregator.footprint
+            say("memory, \(name): \(groups) groups, \(footprint.openWindows) open windows, \(footprint.openSeries) (series, window) accumulators")
+            say("  resident growth \(grown / groups) bytes per group; estimate \(footprint.approximateBytes / groups) bytes per group without sketches + \(footprint.sketchBytes / groups) bytes of sketch buckets")
+            withExtendedLifetime(aggregator) {}
+        }
+    }
+
+    // MARK: - Through the broker
+
+    func throughBroker() async throws {
+        var logger = Logger(label: "bench-aggregator")
+        logger.logLevel = .error
+        let catalog = try TopicCatalog(contentsOf: "topics.yaml")
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
+        defer { cluster.close() }
+        for topic in catalog.topics {
+            try cluster.createTopic(name: topic.name, partitions: topic.partitions)
+        }
+        let kafka = cluster.connection()
+        let producer = try KafkaProducer(connection: kafka, clientID: "bench-producer", logger: logger)
+        // 1 000 owners × 3 process types spread over all 32 partitions; the times are all accepted.
+        let corpus = Self.routerCorpus(count: brokerMeasurements, owners: 1_000, seed: 4)
+        let rawTopic = catalog.topic(.raw, for: .routerRequests)
+        var ends: [Int32: Int64] = [:]
+        for start in stride(from: 0, to: corpus.count, by: 50_000) {
+            let records = corpus[start..<min(start + 50_000, corpus.count)].map {
+                catalog.rawRecord(for: $0, timestamp: Self.base, in: kafka)
+            }
+            try await producer.send(records)
+            for record in records { ends[record.partition, default: 0] += 1 }
+        }
+        say("consume → aggregate → produce: \(corpus.count) router measurements in \(ends.count) partitions of the embedded broker")
+
+        let publisher = VersionTrackingPublisher(producer: producer, rawTopic: rawTopic, kafka: kafka)
+        let aggregator = AggregatorService(
+            settings: .init(
+                topics: catalog, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
+                windows: .production, flushInterval: .milliseconds(100), types: [.routerRequests]),
+            clock: ContinuousClock(), publisher: publisher, metrics: NOOPMetricsHandler.instance, logger: logger)
+        let clock = ContinuousClock()
+        let partitionEnds = ends
+        let started = clock.now
+        let elapsed = try await withThrowingTaskGroup(of: Duration?.self) { group in
+            group.addTask {
+                try await aggregator.run()
+                return nil
+            }
+            group.addTask {
+                // Every partition's last measurement (version = its end offset) has been published.
+                while !publisher.hasPublished(through: partitionEnds) { try await Task.sleep(for: .milliseconds(10)) }
+                return clock.now - started
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        await producer.close()
+        guard let elapsed else { throw ValidationError("the aggregator stopped before publishing everything") }
+        let seconds = Self.seconds(elapsed)
+        say("  \(String(format: "%.3f", seconds)) s from start (connect, assign, consume, aggregate, publish) = \(String(format: "%.0f", Double(corpus.count) / seconds)) measurements/s, \(publisher.summaryCount) summaries published")
+    }
+}
+
+/// Forwards to a producer and remembers, per raw partition, the highest summary version published.
+final class VersionTrackingPublisher: RecordPublisher, Sendable {
+    let producer: KafkaProducer
+    let rawTopic: TopicCatalog.Topic
+    let kafka: KafkaConnection
+    private let highest = SynchronizedHighest()
+
+    init(producer: KafkaProducer, rawTopic: TopicCatalog.Topic, kafka: KafkaConnection) {
+        self.producer = producer
+        self.rawTopic = rawTopic
+        self.kafka = kafka
+    }
+
+    func send(_ records: [KafkaRecord]) async throws(KafkaError) {
+        try await producer.send(records)
+        var versions: [Int32: Int64] = [:]
+        for record in records {
+            guard let summary = try? Summary(wireBytes: record.value) else { continue }
+            let partition = rawTopic.partition(owner: summary.key.owner, processType: summary.key.processType)
+            versions[partition] = max(versions[partition] ?? 0, summary.version)
+        }
+        highest.raise(to: versions, published: records.count)
+    }
+
+    func hasPublished(through ends: [Int32: Int64]) -> Bool { highest.reaches(ends) }
+    var summaryCount: Int { highest.published }
+}
+
+/// The highest version per partition, behind a lock.
+final class SynchronizedHighest: Sendable {
+    private let state = Mutex<(versions: [Int32: Int64], published: Int)>(([:], 0))
+
+    func raise(to versions: [Int32: Int64], published: Int) {
+        state.withLock { state in
+            for (partition, version) in versions { state.versions[partition] = max(state.versions[partition] ?? 0, version) }
+            state.published += published
+        }
+    }
+
+    func reaches(_ ends: [Int32: Int64]) -> Bool {
+        state.withLock { state in ends.allSatisfy { state.versions[$0.key] ?? 0 >= $0.value } }
+    }
+
+    var published: Int { state.withLock { $0.published } }
+}
+
+/// The foundation's accumulation, kept only as this benchmark's baseline: one `SeriesKey` (three strings) hashed
+/// into a dictionary per window, `String`-keyed field and count dictionaries, the summary copied out and back.
+struct StringKeyedAccumulation {
+    let settings: WindowSettings
+    var windows: [EventTime: (summaries: [SeriesKey: Summary], changed: Set<SeriesKey>)] = [:]
+    var watermark = EventTime(microsecondsSinceEpoch: .min)
+
+    init(settings: WindowSettings) {
+        self.settings = settings
+    }
+
+    mutating func apply(_ measurement: Drainpipe.Measurement, offset: Int64, messageTime: EventTime) {
+        watermark = max(watermark, messageTime)
+        guard settings.accepts(time: measurement.time, messageTime: messageTime) == .accepted else { return }
+        let windowStart = measurement.time.windowStart(length: settings.windowLength)
+        guard !settings.isFinal(windowStart: windowStart, watermark: watermark) else { return }
+        let key = SeriesKey(
+            type: measurement.type, owner: measurement.owner, processType: measurement.processType,
+            metric: measurement.metric, windowStart: windowStart, periodSeconds: settings.periodSeconds)
+        var summary = windows[windowStart]?.summaries[key] ?? Summary(key: key, version: 0)
+        for field in measurement.fields {
+            summary.fields[field.name, default: .empty].add(field.value)
+        }
+        for event in measurement.events {
+            summary.counts[event, default: 0] += 1
+        }
+        summary.version = offset + 1
+        windows[windowStart, default: ([:], [])].summaries[key] = summary
+        windows[windowStart, default: ([:], [])].changed.insert(key)
+    }
+
+    mutating func takeChangedSummaries() -> [Summary] {
+        var changed: [Summary] = []
+        for windowStart in windows.keys {
+            for key in windows[windowStart]?.changed ?? [] {
+                if let summary = windows[windowStart]?.summaries[key] { changed.append(summary) }
+            }
+            windows[windowStart]?.changed.removeAll()
+        }
+        return changed.sorted { $0.key < $1.key }
+    }
+}
