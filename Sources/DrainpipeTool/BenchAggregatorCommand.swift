@@ -15,7 +15,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             Build with -c release. Accumulation runs --rounds times over seeded corpora and reports the best round, \
             next to the foundation's String-keyed accumulation as a baseline in the same run. Memory is the growth of \
             the resident set while --groups (owner, process type) groups fill every open window (late bound 5 min, \
-            window 60 s). The broker stage produces --broker-measurements router measurements to an embedded broker \
+            window 60 s), measured first on a fresh heap. The broker stage produces --broker-measurements router measurements to an embedded broker \
             and times one aggregator from start until every partition's last measurement is published.
             """)
 
@@ -31,9 +31,13 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     @Option(help: "Router measurements through the embedded broker (the mock keeps at most 5 MiB per partition).")
     var brokerMeasurements = 400_000
 
+    @Option(help: "The aggregator's flush interval in the broker stage, in milliseconds.")
+    var flushMilliseconds: Int64 = 100
+
     func run() async throws {
-        try accumulation()
+        // Memory first, on a fresh heap, so the resident set grows by what the groups take.
         memory()
+        try accumulation()
         try await throughBroker()
     }
 
@@ -211,7 +215,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         let aggregator = AggregatorService(
             settings: .init(
                 topics: catalog, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
-                windows: .production, flushInterval: .milliseconds(100), types: [.routerRequests]),
+                windows: .production, flushInterval: .milliseconds(flushMilliseconds), types: [.routerRequests]),
             clock: ContinuousClock(), publisher: publisher, metrics: NOOPMetricsHandler.instance, logger: logger)
         let clock = ContinuousClock()
         let partitionEnds = ends

@@ -8,19 +8,37 @@ struct OriginDigest: Sendable, Hashable {
     let high: UInt64
     let low: UInt64
 
-    /// The fingerprint of a measurement with an origin and a non-empty frame id; nil otherwise (never de-duplicated).
-    init?(_ measurement: Measurement) {
+    fileprivate init(_ parts: (UInt64, UInt64)) {
+        (high, low) = parts
+    }
+}
+
+/// Computes `OriginDigest`s, reusing the hash of (drain, frame id) while consecutive measurements come from the same
+/// Logplex batch, as a batch's lines do; the digests are the same as without the reuse.
+struct OriginDigester: Sendable {
+    private var drainID = ""
+    private var frameID = ""
+    private var afterFrame = Hasher128()
+
+    /// The digest of a measurement with an origin and a non-empty frame id; nil otherwise.
+    mutating func digest(of measurement: Measurement) -> OriginDigest? {
         guard let origin = measurement.origin, !origin.frameID.isEmpty else { return nil }
-        var hasher = Hasher128()
-        hasher.combine(origin.drainID)
-        hasher.combine(origin.frameID)
+        if origin.frameID != frameID || origin.drainID != drainID {
+            var hasher = Hasher128()
+            hasher.combine(origin.drainID)
+            hasher.combine(origin.frameID)
+            afterFrame = hasher
+            drainID = origin.drainID
+            frameID = origin.frameID
+        }
+        var hasher = afterFrame
         hasher.combine(UInt64(origin.lineIndex) << 32 | UInt64(UInt32(bitPattern: measurement.type.wireNumber)))
         hasher.combine(measurement.metric)
-        (high, low) = hasher.finalize()
+        return OriginDigest(hasher.finalize())
     }
 
     /// Two independent 64-bit multiply-rotate lanes over 8-byte words, each finished with SplitMix64's mixer.
-    private struct Hasher128 {
+    private struct Hasher128: Sendable {
         private var first: UInt64 = 0x9E37_79B9_7F4A_7C15
         private var second: UInt64 = 0xC2B2_AE3D_27D4_EB4F
         private var length: UInt64 = 0

@@ -37,7 +37,9 @@ package struct PartitionAggregator: Sendable {
         var statistics: [FieldStatistics]
         /// Statistics of fields the type has no position for (kept, so nothing is silently lost).
         var otherFields: [String: FieldStatistics] = [:]
-        var counts: [String: UInt64] = [:]
+        /// Event counts as (name, count) pairs in first-seen order: a window sees few distinct events per series,
+        /// so a scan of small strings beats hashing them, and the pairs take less memory than a dictionary.
+        var eventCounts: [(name: String, count: UInt64)] = []
         /// Sketches of the type's sketched fields, by `FieldLayout.sketchedNames` position.
         var sketches: [QuantileSketch]
 
@@ -57,7 +59,11 @@ package struct PartitionAggregator: Sendable {
                 }
             }
             for event in measurement.events {
-                counts[event, default: 0] += 1
+                if let index = eventCounts.firstIndex(where: { $0.name == event }) {
+                    eventCounts[index].count += 1
+                } else {
+                    eventCounts.append((event, 1))
+                }
             }
             version = offset + 1
         }
@@ -71,6 +77,8 @@ package struct PartitionAggregator: Sendable {
             for (name, sketch) in zip(layout.sketchedNames, sketches) where !sketch.isEmpty {
                 sketchesByName[name] = sketch
             }
+            var counts: [String: UInt64] = [:]
+            for (name, count) in eventCounts { counts[name] = count }
             return Summary(key: key, version: version, fields: fields, counts: counts, sketches: sketchesByName)
         }
 
@@ -78,7 +86,7 @@ package struct PartitionAggregator: Sendable {
         var approximateBytes: Int {
             MemoryLayout<Self>.stride + statistics.capacity * MemoryLayout<FieldStatistics>.stride
                 + otherFields.capacity * (MemoryLayout<String>.stride + MemoryLayout<FieldStatistics>.stride)
-                + counts.capacity * (MemoryLayout<String>.stride + MemoryLayout<UInt64>.stride)
+                + eventCounts.capacity * MemoryLayout<(name: String, count: UInt64)>.stride
                 + sketches.capacity * MemoryLayout<QuantileSketch>.stride
         }
 
@@ -132,6 +140,7 @@ package struct PartitionAggregator: Sendable {
 
     package let settings: WindowSettings
     private let layouts = FieldLayouts()
+    private var originDigests = OriginDigester()
     private var windows: [EventTime: Window] = [:]
     /// Interned series of the open windows: ID by name, name by ID, and in how many open windows each ID occurs.
     private var seriesIDs: [SeriesName: Int32] = [:]
@@ -175,10 +184,9 @@ package struct PartitionAggregator: Sendable {
             of: SeriesName(
                 type: measurement.type, owner: measurement.owner, processType: measurement.processType,
                 metric: measurement.metric))
+        let origin = originDigests.digest(of: measurement)
         let result = windows[windowStart, default: Window(firstOffset: offset, watermarkBefore: watermarkBefore)]
-            .add(
-                measurement, seriesID: seriesID, origin: OriginDigest(measurement), offset: offset,
-                layout: layouts[measurement.type])
+            .add(measurement, seriesID: seriesID, origin: origin, offset: offset, layout: layouts[measurement.type])
         if result.openedSeries { seriesWindowCounts[Int(seriesID)] += 1 }
         if seriesWindowCounts[Int(seriesID)] == 0 { releaseSeries(seriesID) }
         return result.isDuplicate ? .duplicate : .accepted

@@ -119,13 +119,17 @@ package struct SeriesResponse: Codable, Sendable, Equatable {
         package var max: Double?
         package var mean: Double?
         package var stddev: Double?
+        /// Median, 95th and 99th percentile within 1 % (`QuantileSketch`), for fields with a sketch.
+        package var p50: Double?
+        package var p95: Double?
+        package var p99: Double?
 
         enum CodingKeys: String, CodingKey {
-            case count, sum, min, max, mean, stddev
+            case count, sum, min, max, mean, stddev, p50, p95, p99
             case sumOfSquares = "sum_of_squares"
         }
 
-        init(_ statistics: FieldStatistics) {
+        init(_ statistics: FieldStatistics, sketch: QuantileSketch?) {
             count = statistics.count
             sum = statistics.sum
             sumOfSquares = statistics.sumOfSquares
@@ -133,6 +137,9 @@ package struct SeriesResponse: Codable, Sendable, Equatable {
             max = statistics.count == 0 ? nil : statistics.maximum
             mean = statistics.mean
             stddev = statistics.standardDeviation
+            p50 = sketch?.quantile(0.5)
+            p95 = sketch?.quantile(0.95)
+            p99 = sketch?.quantile(0.99)
         }
     }
 
@@ -159,7 +166,8 @@ package struct SeriesResponse: Codable, Sendable, Equatable {
             windowStart = SeriesRoutes.format(summary.key.windowStart)
             windowStartEpoch = summary.key.windowStart.secondsSinceEpoch
             periodSeconds = summary.key.periodSeconds
-            fields = summary.fields.mapValues(Statistics.init)
+            fields = Dictionary(
+                uniqueKeysWithValues: summary.fields.map { ($0.key, Statistics($0.value, sketch: summary.sketches[$0.key])) })
             counts = summary.counts
         }
     }

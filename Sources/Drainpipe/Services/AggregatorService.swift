@@ -103,11 +103,19 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
 
         var nextFlush = clock.now.advanced(by: settings.flushInterval)
         var consumedSinceIdle = false
+        var flushes = 0
+        var tally = Array(repeating: 0, count: PartitionAggregator.Outcome.allCases.count)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let messages = try await worker.run { try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)) }
             for message in messages {
-                apply(message, to: &partitions)
+                if let outcome = apply(message, to: &partitions) {
+                    tally[PartitionAggregator.Outcome.allCases.firstIndex(of: outcome) ?? 0] += 1
+                }
             }
+            for (outcome, count) in zip(PartitionAggregator.Outcome.allCases, tally) where count > 0 {
+                outcomes[outcome]?.increment(by: count)
+            }
+            tally = tally.map { _ in 0 }
             if !messages.isEmpty {
                 consumedSinceIdle = true
             } else if consumedSinceIdle, let lag = Self.lag(of: partitions, consumer: consumer) {
@@ -119,11 +127,13 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
                 }
             }
             if clock.now >= nextFlush {
-                try await flush(&partitions, claim: claim, consumer: consumer)
+                // The memory gauges walk every open series: every tenth flush is often enough.
+                try await flush(&partitions, claim: claim, consumer: consumer, measuringMemory: flushes % 10 == 0)
+                flushes += 1
                 nextFlush = clock.now.advanced(by: settings.flushInterval)
             }
         }
-        try await flush(&partitions, claim: claim, consumer: consumer)
+        try await flush(&partitions, claim: claim, consumer: consumer, measuringMemory: true)
         logger.info("aggregator stopped after a final flush and commit")
     }
 
@@ -179,16 +189,21 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     }
 
     /// Reads the committed metadata of every owned partition and throws when another process claimed one since.
+    ///
+    /// - Returns: the partitions where an older process overwrote this one's claim: they must be claimed again, or
+    ///   the older process, reading its own claim back, would never notice.
     private func verifyClaim(
         _ claim: AggregatorWorkerClaim, on partitions: [TopicPartition], consumer: KafkaConsumer
-    ) async throws {
+    ) async throws -> [TopicPartition] {
         let committed = try await worker.run { try consumer.committedOffsets(for: partitions, timeout: .seconds(30)) }
+        var overwritten: [TopicPartition] = []
         for (partition, commit) in committed.sorted(by: { $0.key.description < $1.key.description }) {
             guard let other = AggregatorWorkerClaim(metadata: commit.metadata), other != claim else { continue }
             guard claim.isSuperseded(by: other) else {
                 logger.warning(
                     "an older aggregator process with this worker index still commits; it stops at its next flush",
                     metadata: ["partition": "\(partition)", "claim": "\(claim)", "older": "\(other)"])
+                overwritten.append(partition)
                 continue
             }
             let error = AggregatorError.duplicateWorker(
@@ -196,11 +211,15 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             logger.critical("\(error)")
             throw error
         }
+        return overwritten
     }
 
-    private func apply(_ message: KafkaMessage, to partitions: inout [TopicPartition: PartitionState]) {
+    /// Applies one raw message; nil when it was skipped (not this worker's, malformed or implausible).
+    private func apply(
+        _ message: KafkaMessage, to partitions: inout [TopicPartition: PartitionState]
+    ) -> PartitionAggregator.Outcome? {
         let key = message.topicPartition
-        guard partitions[key] != nil else { return }
+        guard partitions[key] != nil else { return nil }
         let measurement: Measurement
         do {
             measurement = try Measurement(wireBytes: message.value)
@@ -208,7 +227,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             malformedMessages.increment()
             logger.warning("skipping malformed raw message", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
             partitions[key]?.aggregator.skip(offset: message.offset, messageTime: message.timestamp)
-            return
+            return nil
         }
         let messageTime = message.timestamp ?? measurement.receivedAt
         guard messageTime.isPlausible, measurement.time.isPlausible else {
@@ -216,20 +235,19 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             malformedMessages.increment()
             logger.warning("skipping a raw message with an implausible time", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
             partitions[key]?.aggregator.skip(offset: message.offset, messageTime: nil)
-            return
+            return nil
         }
-        if let outcome = partitions[key]?.aggregator.apply(measurement, offset: message.offset, messageTime: messageTime) {
-            outcomes[outcome]?.increment()
-        }
+        return partitions[key]?.aggregator.apply(measurement, offset: message.offset, messageTime: messageTime)
     }
 
     /// Publishes every changed summary, waits for the acknowledgement, then finalizes windows and commits.
     ///
     /// Partitions still replaying what an earlier process already saw are left alone until they catch up.
     private func flush(
-        _ partitions: inout [TopicPartition: PartitionState], claim: AggregatorWorkerClaim, consumer: KafkaConsumer
+        _ partitions: inout [TopicPartition: PartitionState], claim: AggregatorWorkerClaim, consumer: KafkaConsumer,
+        measuringMemory: Bool
     ) async throws {
-        try await verifyClaim(claim, on: Array(partitions.keys), consumer: consumer)
+        let overwritten = try await verifyClaim(claim, on: Array(partitions.keys), consumer: consumer)
         var records: [KafkaRecord] = []
         let caughtUp = partitions.keys.filter { partitions[$0]!.isCaughtUp }
         for key in caughtUp {
@@ -241,6 +259,9 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             summariesPublished.increment(by: records.count)
         }
         var commits: [TopicPartition: CommittedOffset] = [:]
+        for key in overwritten {
+            commits[key] = partitions[key]?.committed
+        }
         for key in caughtUp {
             partitions[key]?.aggregator.finalizeWindows()
             guard let state = partitions[key] else { continue }
@@ -249,7 +270,9 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
                 commits[key] = commit
             }
         }
-        record(partitions.values.reduce(PartitionAggregator.Footprint()) { $0 + $1.aggregator.footprint })
+        if measuringMemory {
+            record(partitions.values.reduce(PartitionAggregator.Footprint()) { $0 + $1.aggregator.footprint })
+        }
         guard !commits.isEmpty else { return }
         let toCommit = commits
         try await worker.run { try consumer.commit(toCommit) }
