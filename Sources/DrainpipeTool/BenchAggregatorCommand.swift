@@ -146,7 +146,8 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     func memory() {
         let settings = WindowSettings.production
         // Every group fills all six open windows (five minutes of late bound, the current minute) with 20
-        // measurements each.
+        // measurements each. Each aggregator stays alive until the end, so the next one cannot reuse its memory.
+        var kept: [PartitionAggregator] = []
         for (name, type) in [("router (with sketches)", MeasurementType.routerRequests), ("load", .dynoLoad)] {
             var generator = SplitMix64(seed: 3)
             let perGroup = 120
@@ -176,13 +177,13 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
                     offset += 1
                 }
             }
-            _ = aggregator.takeChangedSummaries()
             let grown = Self.residentBytes() - before
             let footprint = aggregator.footprint
             say("memory, \(name): \(groups) groups, \(footprint.openWindows) open windows, \(footprint.openSeries) (series, window) accumulators")
             say("  resident growth \(grown / groups) bytes per group; estimate \(footprint.approximateBytes / groups) bytes per group without sketches + \(footprint.sketchBytes / groups) bytes of sketch buckets")
-            withExtendedLifetime(aggregator) {}
+            kept.append(aggregator)
         }
+        say("  (\(kept.count) aggregators held)")
     }
 
     // MARK: - Through the broker

@@ -98,15 +98,15 @@ package struct PartitionAggregator: Sendable {
         /// The partition's watermark just before `firstOffset` was applied: a replay from `firstOffset` that starts
         /// with this watermark sees the same running watermark at every offset, and so decides the same.
         var watermarkBefore: EventTime
-        /// Series ID → position in `accumulators`.
-        var slots: [Int32: Int32] = [:]
+        /// Position in `accumulators` by series ID (−1: the series has none here); IDs are dense per partition.
+        var slots: [Int32] = []
         var accumulators: [SeriesAccumulator] = []
         /// Positions in `accumulators` changed since the last `takeChangedSummaries`.
         var changed: [Int32] = []
         /// Fingerprints of the drain measurements accepted into this window: the de-duplication state. Retries
         /// of a measurement fall into the same window (same measurement time), so the state lives and dies with
         /// the window, and a replay from the window's first offset rebuilds it exactly.
-        var seenOrigins: Set<OriginDigest> = []
+        var seenOrigins = OriginSet()
 
         init(firstOffset: Int64, watermarkBefore: EventTime) {
             self.firstOffset = firstOffset
@@ -117,16 +117,18 @@ package struct PartitionAggregator: Sendable {
         mutating func add(
             _ measurement: Measurement, seriesID: Int32, origin: OriginDigest?, offset: Int64, layout: FieldLayout
         ) -> (isDuplicate: Bool, openedSeries: Bool) {
-            if let origin, !seenOrigins.insert(origin).inserted { return (true, false) }
+            if let origin, !seenOrigins.insert(origin) { return (true, false) }
             let position: Int32
             let opened: Bool
-            if let existing = slots[seriesID] {
-                position = existing
+            let id = Int(seriesID)
+            if id < slots.count, slots[id] >= 0 {
+                position = slots[id]
                 opened = false
             } else {
                 position = Int32(accumulators.count)
                 accumulators.append(SeriesAccumulator(seriesID: seriesID, layout: layout))
-                slots[seriesID] = position
+                if id >= slots.count { slots += repeatElement(-1, count: id + 1 - slots.count) }
+                slots[id] = position
                 opened = true
             }
             accumulators[Int(position)].add(measurement, offset: offset, layout: layout)
@@ -139,6 +141,7 @@ package struct PartitionAggregator: Sendable {
     }
 
     package let settings: WindowSettings
+    private let bounds: Bounds
     private let layouts = FieldLayouts()
     private var originDigests = OriginDigester()
     private var windows: [EventTime: Window] = [:]
@@ -157,6 +160,7 @@ package struct PartitionAggregator: Sendable {
     /// Starts empty at `offset`, or resumes from a committed `CommitMarker`.
     package init(settings: WindowSettings, startingAt offset: Int64, resuming marker: CommitMarker? = nil) {
         self.settings = settings
+        bounds = Bounds(settings)
         self.nextOffset = offset
         self.watermark = marker?.watermark ?? EventTime(microsecondsSinceEpoch: .min)
         self.finalBefore = marker?.finalBefore ?? EventTime(microsecondsSinceEpoch: .min)
@@ -169,15 +173,14 @@ package struct PartitionAggregator: Sendable {
         let watermarkBefore = watermark
         nextOffset = offset + 1
         watermark = max(watermark, messageTime)
-        switch settings.accepts(time: measurement.time, messageTime: messageTime) {
-        case .tooLate: return .tooLate
-        case .tooFarInFuture: return .tooFarInFuture
-        case .accepted: break
-        }
-        let windowStart = measurement.time.windowStart(length: settings.windowLength)
+        let time = measurement.time.microsecondsSinceEpoch
+        let stamp = messageTime.microsecondsSinceEpoch
+        if time < Bounds.adding(stamp, -bounds.late) { return .tooLate }
+        if time > Bounds.adding(stamp, bounds.future) { return .tooFarInFuture }
+        let windowStart = EventTime(microsecondsSinceEpoch: bounds.windowStart(of: time))
         // Final by the running watermark (a function of the messages up to this offset, never of when flushes
         // happened), or published complete before a restart: either way the window no longer changes.
-        guard windowStart >= finalBefore, !settings.isFinal(windowStart: windowStart, watermark: watermark) else {
+        guard windowStart >= finalBefore, !bounds.isFinal(windowStart: windowStart, watermark: watermark) else {
             return .windowAlreadyFinal
         }
         let seriesID = internedID(
@@ -264,6 +267,36 @@ package struct PartitionAggregator: Sendable {
         return (oldest.firstOffset, CommitMarker(finalBefore: finalBefore, watermark: oldest.watermarkBefore))
     }
 
+    /// `WindowSettings`' decisions in precomputed microseconds (its `Duration`s convert through 128-bit
+    /// arithmetic on every call); the same saturating results as `EventTime`'s operators.
+    private struct Bounds: Sendable {
+        let window: Int64
+        let late: Int64
+        let future: Int64
+
+        init(_ settings: WindowSettings) {
+            window = settings.windowLength.wholeMicroseconds
+            late = settings.lateBound.wholeMicroseconds
+            future = settings.futureBound.wholeMicroseconds
+        }
+
+        static func adding(_ time: Int64, _ micros: Int64) -> Int64 {
+            let (sum, overflow) = time.addingReportingOverflow(micros)
+            return overflow ? (micros < 0 ? .min : .max) : sum
+        }
+
+        func windowStart(of time: Int64) -> Int64 {
+            var remainder = time % window
+            if remainder < 0 { remainder += window }
+            let (start, overflow) = time.subtractingReportingOverflow(remainder)
+            return overflow ? .min : start
+        }
+
+        func isFinal(windowStart: EventTime, watermark: EventTime) -> Bool {
+            Self.adding(Self.adding(windowStart.microsecondsSinceEpoch, window), late) <= watermark.microsecondsSinceEpoch
+        }
+    }
+
     // MARK: - Series interning
 
     private mutating func internedID(of name: SeriesName) -> Int32 {
@@ -327,7 +360,7 @@ package struct PartitionAggregator: Sendable {
             footprint.openSeries += window.accumulators.count
             footprint.originFingerprints += window.seenOrigins.count
             footprint.approximateBytes +=
-                MemoryLayout<Window>.stride + window.slots.capacity * 8 + window.changed.capacity * 4
+                MemoryLayout<Window>.stride + window.slots.capacity * 4 + window.changed.capacity * 4
                 + window.seenOrigins.capacity * MemoryLayout<OriginDigest>.stride
             for accumulator in window.accumulators {
                 footprint.approximateBytes += accumulator.approximateBytes

@@ -9,21 +9,24 @@ import Testing
 /// started twice with the same worker index.
 @Suite("Aggregator process", .serialized)
 struct AggregatorProcessTests {
-    static func environment(kafka: KafkaConnection, prefix: String, dyno: String = "aggregator.1", workers: Int = 1) throws -> [String: String] {
+    /// The environment of `aggregator.1`, the only worker, with 1 s windows, a 5 s late bound and 100 ms flushes.
+    static func environment(kafka: KafkaConnection) -> [String: String] {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
         return [
-            "KAFKA_URL": ProcessInfo.processInfo.environment["TEST_KAFKA_URL"] ?? "", "KAFKA_PREFIX": prefix,
-            "DYNO": dyno, "AGGREGATOR_WORKERS": "\(workers)", "WINDOW_LENGTH": "1s", "LATE_BOUND": "5s",
+            "KAFKA_URL": ProcessInfo.processInfo.environment["TEST_KAFKA_URL"] ?? "", "KAFKA_PREFIX": kafka.prefix,
+            "DYNO": "aggregator.1", "AGGREGATOR_WORKERS": "1", "WINDOW_LENGTH": "1s", "LATE_BOUND": "5s",
             "FUTURE_BOUND": "5s", "FLUSH_INTERVAL": "100ms",
             "DRAINPIPE_TOPICS": repository.appendingPathComponent("topics.yaml").path, "LOG_LEVEL": "info",
         ]
     }
 
-    static func quietLogger(_ label: String) -> Logger {
+    /// A fresh topic set on the test broker, the repository's topics, a quiet logger and a producer.
+    static func broker(_ label: String) async throws -> (kafka: KafkaConnection, topics: TopicCatalog, logger: Logger, producer: KafkaProducer) {
         var logger = Logger(label: label)
         logger.logLevel = .critical
-        return logger
+        let kafka = try await TestServers.kafka(prefixedWith: label)
+        return (kafka, try TestServers.topicCatalog(), logger, try KafkaProducer(connection: kafka, clientID: "\(label)-test", logger: logger))
     }
 
     /// Waits until `condition` holds, for at most `timeout`; returns whether it did.
@@ -43,13 +46,9 @@ struct AggregatorProcessTests {
     /// still come out complete. (The aggregator has no wall clock; message time is the only time it knows.)
     @Test("killed twelve times, the aggregator's latest summaries equal the ground truth", .timeLimit(.minutes(3)))
     func exactUnderKills() async throws {
-        let prefix = "chaos-\(UUID().uuidString.prefix(8).lowercased())."
-        let kafka = try await TestServers.kafka(prefixedWith: prefix)
-        let topics = try TestServers.topicCatalog()
-        let logger = Self.quietLogger("chaos")
-        let producer = try KafkaProducer(connection: kafka, clientID: "chaos-test", logger: logger)
+        let (kafka, topics, logger, producer) = try await Self.broker("chaos")
         let workload = AggregatorWorkload(seed: 41, count: 14_000)
-        let environment = try Self.environment(kafka: kafka, prefix: kafka.prefix)
+        let environment = Self.environment(kafka: kafka)
         var generator = SplitMix64(seed: 5)
 
         var outputs: [String] = []
@@ -86,19 +85,15 @@ struct AggregatorProcessTests {
     }
 
     /// Graceful shutdown: with a flush interval of an hour, the only flush is the one SIGTERM triggers, so the
-    /// summaries exist only if the process flushed on the way out; the committed offsets then let a restart publish
-    /// nothing new.
+    /// summaries exist only if the process flushed on the way out; a restart then resumes from the committed offsets
+    /// and publishes nothing different.
     @Test("SIGTERM flushes, commits and exits 0 well within 30 s", .timeLimit(.minutes(2)))
     func gracefulTermination() async throws {
-        let prefix = "sigterm-\(UUID().uuidString.prefix(8).lowercased())."
-        let kafka = try await TestServers.kafka(prefixedWith: prefix)
-        let topics = try TestServers.topicCatalog()
-        let logger = Self.quietLogger("sigterm")
-        let producer = try KafkaProducer(connection: kafka, clientID: "sigterm-test", logger: logger)
+        let (kafka, topics, logger, producer) = try await Self.broker("sigterm")
         let workload = AggregatorWorkload(seed: 9, count: 2_000)
         try await producer.send(workload.records(0..<2_000, topics: topics, kafka: kafka))
         await producer.close()
-        var environment = try Self.environment(kafka: kafka, prefix: kafka.prefix)
+        var environment = Self.environment(kafka: kafka)
         environment["FLUSH_INTERVAL"] = "1h"
         environment["LOG_LEVEL"] = "debug"
 
@@ -132,9 +127,8 @@ struct AggregatorProcessTests {
 
     @Test("a second process with the same worker index stops the first, which exits non-zero saying why", .timeLimit(.minutes(2)))
     func duplicateIndexIsReported() async throws {
-        let prefix = "twin-\(UUID().uuidString.prefix(8).lowercased())."
-        let kafka = try await TestServers.kafka(prefixedWith: prefix)
-        let environment = try Self.environment(kafka: kafka, prefix: kafka.prefix)
+        let kafka = try await TestServers.kafka(prefixedWith: "twin")
+        let environment = Self.environment(kafka: kafka)
 
         let first = try ServiceProcess("aggregator", environment: environment)
         #expect(try await Self.eventually(within: .seconds(60)) { first.output.contains("aggregator assigned") })
