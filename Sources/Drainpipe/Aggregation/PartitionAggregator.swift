@@ -376,10 +376,6 @@ package struct PartitionAggregator: Sendable {
         let count = text.utf8.count
         return count <= 15 ? 0 : count + 32
     }
-
-    /// The number of open windows and series held, for memory reporting.
-    package var openWindowCount: Int { windows.count }
-    package var openSeriesCount: Int { windows.values.reduce(0) { $0 + $1.accumulators.count } }
 }
 
 /// The state committed with an aggregator's Kafka offset, as the commit's metadata string.

@@ -80,7 +80,7 @@ struct PartitionAggregatorTests {
         _ = aggregator.takeChangedSummaries()
         #expect(aggregator.finalizeWindows() == [t])
         #expect(aggregator.finalBefore == t + .seconds(60))
-        #expect(aggregator.openWindowCount == 1)
+        #expect(aggregator.footprint.openWindows == 1)
         // A message stamped earlier (another producer's clock) cannot reopen the final window.
         #expect(aggregator.apply(Self.load(1, at: t + .seconds(10)), offset: 2, messageTime: t + .seconds(20)) == .windowAlreadyFinal)
     }
