@@ -2,56 +2,82 @@ import ArgumentParser
 import Drainpipe
 import Foundation
 
-/// `drainpipe bench`: micro-benchmarks of the hot paths, printed as numbers (never run by `swift test`).
+/// `drainpipe bench`: micro-benchmarks of the drain parser and the wire codec, printed as numbers (never run by
+/// `swift test`).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the drain parser, the aggregation state machine and the wire codec on one core.",
-        discussion: "Build with -c release. Each benchmark runs --rounds times over a seeded corpus and reports the best round.")
+        abstract: "Measure the drain parser and the wire codec on one core.",
+        discussion: """
+            Build with -c release. Each benchmark runs --rounds times over a seeded corpus and reports the best round. \
+            The parser runs over a realistic mix of drain lines (DrainTrafficGenerator) and, as a baseline, over \
+            runtime load lines only.
+            """)
 
-    @Option(help: "Lines in the generated corpus.")
+    @Option(help: "Lines in each generated corpus.")
     var lines = 200_000
 
     @Option(help: "Rounds per benchmark; the best is reported.")
     var rounds = 5
 
     func run() throws {
-        let corpus = Self.corpus(lines: lines)
-        say("corpus: \(lines) runtime-metrics load lines in \(corpus.count) drain bodies of 100 lines, \(corpus.reduce(0) { $0 + $1.count }) bytes")
-
+        let mixed = Self.mixedCorpus(lines: lines)
+        let composition = Drainpipe.DrainTrafficGenerator.Sample.allCases.map { "\($0) \(mixed.samples[$0, default: 0])" }
+        say("mixed corpus: \(lines) lines in \(mixed.bodies.count) drain bodies of 100 lines, \(Self.byteCount(mixed.bodies)) bytes: \(composition.joined(separator: ", "))")
         var measurements: [Drainpipe.Measurement] = []
-        let parse = best(of: rounds) {
-            measurements.removeAll(keepingCapacity: true)
-            for body in corpus {
-                let result = DrainParser().parse(body: body, owner: "6c1d5b7e-0f43-4a52-9b1e-2f6a8d3c4e71", drainID: "d.bench", frameID: "F", receivedAt: Self.base)
-                measurements.append(contentsOf: result.measurements)
-            }
-        }
-        report("drain parser", count: lines, unit: "lines", seconds: parse)
+        let parseMixed = best(of: rounds) { measurements = Self.parse(mixed.bodies) }
+        report("drain parser, mixed corpus", count: lines, unit: "lines", seconds: parseMixed)
+        say("  \(measurements.count) measurements: \(Self.countByType(measurements))")
 
-        let settings = WindowSettings.production
-        let aggregate = best(of: rounds) {
-            var aggregator = PartitionAggregator(settings: settings, startingAt: 0)
-            for (offset, measurement) in measurements.enumerated() {
-                aggregator.apply(measurement, offset: Int64(offset), messageTime: measurement.receivedAt)
-            }
-            _ = aggregator.takeChangedSummaries()
-        }
-        report("accumulation (PartitionAggregator.apply)", count: measurements.count, unit: "measurements", seconds: aggregate)
+        let loadOnly = Self.loadCorpus(lines: lines)
+        say("baseline corpus: \(lines) runtime load lines in \(loadOnly.count) drain bodies of 100 lines, \(Self.byteCount(loadOnly)) bytes")
+        let parseLoad = best(of: rounds) { _ = Self.parse(loadOnly) }
+        report("drain parser, load lines only", count: lines, unit: "lines", seconds: parseLoad)
+        say(String(format: "  mixed/load-only throughput ratio: %.2f", parseLoad / parseMixed))
 
         var encoded: [[UInt8]] = []
         let encode = best(of: rounds) { encoded = measurements.map(\.wireBytes) }
-        report("wire encode (Measurement)", count: measurements.count, unit: "messages", seconds: encode)
+        report("wire encode (Measurement, mixed)", count: measurements.count, unit: "messages", seconds: encode)
         let decode = best(of: rounds) {
             for bytes in encoded { _ = try? Drainpipe.Measurement(wireBytes: bytes) }
         }
-        report("wire decode (Measurement)", count: encoded.count, unit: "messages", seconds: decode)
+        report("wire decode (Measurement, mixed)", count: encoded.count, unit: "messages", seconds: decode)
     }
 
     static let base = EventTime(secondsSinceEpoch: 1_709_647_440)
 
+    private static func parse(_ bodies: [[UInt8]]) -> [Drainpipe.Measurement] {
+        var measurements: [Drainpipe.Measurement] = []
+        for body in bodies {
+            let result = DrainParser().parse(
+                body: body, owner: "6c1d5b7e-0f43-4a52-9b1e-2f6a8d3c4e71", drainID: "d.bench",
+                frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87", receivedAt: base)
+            measurements.append(contentsOf: result.measurements)
+        }
+        return measurements
+    }
+
+    /// Drain bodies of 100 lines of realistic mixed traffic, stamped over the previous 4 minutes.
+    static func mixedCorpus(lines: Int) -> (bodies: [[UInt8]], samples: [DrainTrafficGenerator.Sample: Int]) {
+        var traffic = DrainTrafficGenerator(seed: 42)
+        var timing = SplitMix64(seed: 43)
+        var samples: [DrainTrafficGenerator.Sample: Int] = [:]
+        var bodies: [[UInt8]] = []
+        var remaining = lines
+        while remaining > 0 {
+            var writer = LogplexFrameWriter()
+            for _ in 0..<min(100, remaining) {
+                let time = base - .milliseconds(Int64(timing.next() % 240_000))
+                samples[traffic.appendLine(to: &writer, time: time), default: 0] += 1
+            }
+            bodies.append(writer.body)
+            remaining -= 100
+        }
+        return (bodies, samples)
+    }
+
     /// Drain bodies of 100 load lines each from 3 process types × 3 dynos, stamped over the previous 4 minutes.
-    static func corpus(lines: Int) -> [[UInt8]] {
+    static func loadCorpus(lines: Int) -> [[UInt8]] {
         var generator = SplitMix64(seed: 42)
         var bodies: [[UInt8]] = []
         var remaining = lines
@@ -68,6 +94,14 @@ struct BenchCommand: ParsableCommand {
             remaining -= 100
         }
         return bodies
+    }
+
+    private static func byteCount(_ bodies: [[UInt8]]) -> Int { bodies.reduce(0) { $0 + $1.count } }
+
+    private static func countByType(_ measurements: [Drainpipe.Measurement]) -> String {
+        var counts: [MeasurementType: Int] = [:]
+        for measurement in measurements { counts[measurement.type, default: 0] += 1 }
+        return MeasurementType.allCases.map { "\($0.rawValue) \(counts[$0, default: 0])" }.joined(separator: ", ")
     }
 
     private func best(of rounds: Int, _ body: () -> Void) -> Double {

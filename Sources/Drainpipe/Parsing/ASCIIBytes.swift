@@ -48,6 +48,12 @@ enum ASCIIBytes {
         return true
     }
 
+    /// Whether the bytes in `range` equal those in `other`, another range of the same array.
+    static func bytes(_ bytes: [UInt8], in range: Range<Int>, equalBytesIn other: Range<Int>) -> Bool {
+        guard range.count == other.count else { return false }
+        return bytes[range].elementsEqual(bytes[other])
+    }
+
     /// Whether the bytes in `range` begin with `literal`.
     static func bytes(_ bytes: [UInt8], in range: Range<Int>, startWith literal: [UInt8]) -> Bool {
         guard range.count >= literal.count else { return false }

@@ -50,14 +50,13 @@ struct DrainParserTests {
         #expect(result.rejectionSummary == "nothing rejected")
     }
 
-    @Test("uses the example batch's load line and counts the router and custom metrics lines as ignored")
+    @Test("measures all three lines of the example batch, each with its own origin")
     func exampleBatch() {
         let result = Self.parse(Fixtures.exampleBody)
-        #expect(result.measurements.count == 1)
-        #expect(result.measurements.first?.origin?.lineIndex == 1)
-        #expect(result.frameCount == 3)
-        #expect(result.ignoredLinesByKind == [.router: 1, .customMetrics: 1])
-        #expect(result.ignoredLines == 2)
+        #expect(result.measurements.map(\.type) == [.routerRequests, .dynoLoad, .customMetrics, .customMetrics, .customMetrics])
+        #expect(result.measurements.map { $0.origin?.lineIndex } == [0, 1, 2, 2, 2])
+        #expect(result.frameCount == 3 && result.measuredLineCount == 3)
+        #expect(result.ignoredLines == 0 && result.accountedLineCount == 3)
     }
 
     @Test("numbers each frame by its position in the body, counting ignored and rejected frames")
@@ -66,8 +65,8 @@ struct DrainParserTests {
             Fixtures.routerLine, "garbage", Fixtures.loadLine, Fixtures.memoryLine,
             Fixtures.runtimeLine("sample#load_avg_1m=0.5"))
         let result = Self.parse(body)
-        #expect(result.measurements.map { $0.origin?.lineIndex } == [2, 4])
-        #expect(result.frameCount == 5)
+        #expect(result.measurements.map { $0.origin?.lineIndex } == [0, 2, 3, 4])
+        #expect(result.frameCount == 5 && result.accountedLineCount == 5)
     }
 
     @Test("accepts a load line without the 15-minute average")
@@ -154,21 +153,23 @@ struct DrainParserTests {
 
     // MARK: - Ignored lines and framing
 
-    @Test("counts every kind it does not measure as ignored")
+    @Test("counts every kind it does not measure as ignored, and measures the others")
     func ignoredKinds() {
         let header = "<45>1 2024-03-05T14:02:10Z host"
         let body = Fixtures.body(
             Fixtures.routerLine, Fixtures.memoryLine, "\(header) heroku web.1 - Error R14 (Memory quota exceeded)",
             "\(header) heroku logplex - Error L10 (output buffer overflow): 7 messages dropped since 2024.",
-            Fixtures.customMetricsLine, "\(header) app web.1 - hello", "\(header) app heroku-postgres - sample#x=1")
+            "\(header) app log-shuttle - Error L12: 222 messages dropped since 2024.",
+            Fixtures.customMetricsLine, "\(header) app web.1 - hello", "\(header) app heroku-postgres - sample#x=1",
+            "\(header) heroku web.1 - State changed from starting to up", "\(header) app api - Release v42")
         let result = Self.parse(body)
-        #expect(result.measurements.isEmpty)
         #expect(
-            result.ignoredLinesByKind == [
-                .router: 1, .runtimeMemory: 1, .runtimeError: 1, .logplexError: 1, .customMetrics: 1, .appOutput: 1,
-                .other: 1,
+            result.measurements.map(\.type) == [
+                .routerRequests, .dynoMemory, .dynoErrors, .customMetrics, .customMetrics, .customMetrics,
             ])
-        #expect(result.ignoredLines == 7)
+        #expect(
+            result.ignoredLinesByKind == [.logplexError: 1, .logShuttleError: 1, .appOutput: 1, .addOn: 1, .other: 2])
+        #expect(result.ignoredLines == 6 && result.measuredLineCount == 4 && result.accountedLineCount == 10)
         #expect(!result.isUnframeable)
     }
 
@@ -232,7 +233,7 @@ struct DrainParserRoundTripTests {
             body: writer.body, owner: "owner", drainID: "drain", frameID: "",
             receivedAt: EventTime(secondsSinceEpoch: 0))
         #expect(result.frameCount == writer.frameCount)
-        #expect(result.ignoredLinesByKind == [.appOutput: 500])
+        #expect(result.ignoredLinesByKind == [.appOutput: 500] && result.measuredLineCount == 500)
         #expect(result.rejectedLineCount == 0 && result.rejectedFrameCount == 0)
         #expect(result.measurements.map(\.time) == expected.map(\.0))
         #expect(result.measurements.map(\.processType) == expected.map(\.1))
