@@ -33,7 +33,9 @@ struct RouterRequestReading {
         var code: Range<Int>?
         var dyno: Range<Int>?
         for pair in LogfmtScanner(bytes, in: line.message) {
-            guard let key = Key(bytes, pair.key) else { continue }
+            guard let packedKey = ASCIIBytes.packed(bytes, in: pair.key), let key = Key(rawValue: packedKey) else {
+                continue
+            }
             try seen.insert(key)
             let value = pair.value ?? pair.key.upperBound..<pair.key.upperBound
             switch key {
@@ -84,7 +86,7 @@ struct RouterRequestReading {
     private static func milliseconds(_ bytes: [UInt8], _ range: Range<Int>) throws(LineRejectionReason) -> Int64? {
         guard !range.isEmpty else { return nil }
         let (number, unit) = try MetricValue.integer(parsing: bytes, in: range)
-        guard unit.isEmpty || ASCIIBytes.bytes(bytes, in: unit, equal: RouterVocabulary.millisecondsUnit) else {
+        guard unit.isEmpty || ASCIIBytes.packed(bytes, in: unit) == RouterVocabulary.millisecondsUnit else {
             throw .unknownUnit
         }
         guard number <= maximumMilliseconds else { throw .badNumber }
@@ -117,48 +119,39 @@ struct RouterRequestReading {
 
     // MARK: - Keys
 
-    /// The keys this reads; every other key is skipped after one length and first-byte test.
-    private enum Key: Int {
-        case connect, service, bytes, status, method, protocolName, code, dyno
+    /// The keys this reads, as their bytes packed by `ASCIIBytes.packed`; every other key is skipped.
+    private enum Key: UInt64 {
+        case connect = 0x74_63_65_6E_6E_6F_63
+        case service = 0x65_63_69_76_72_65_73
+        case bytes = 0x73_65_74_79_62
+        case status = 0x73_75_74_61_74_73
+        case method = 0x64_6F_68_74_65_6D
+        case protocolName = 0x6C_6F_63_6F_74_6F_72_70
+        case code = 0x65_64_6F_63
+        case dyno = 0x6F_6E_79_64
 
-        init?(_ bytes: [UInt8], _ range: Range<Int>) {
-            let literal: [UInt8]
-            let key: Key
-            switch (range.count, range.isEmpty ? 0 : bytes[range.lowerBound]) {
-            case (7, UInt8(ascii: "c")): (literal, key) = (Literal.connect, .connect)
-            case (7, UInt8(ascii: "s")): (literal, key) = (Literal.service, .service)
-            case (5, UInt8(ascii: "b")): (literal, key) = (Literal.bytes, .bytes)
-            case (6, UInt8(ascii: "s")): (literal, key) = (Literal.status, .status)
-            case (6, UInt8(ascii: "m")): (literal, key) = (Literal.method, .method)
-            case (8, UInt8(ascii: "p")): (literal, key) = (Literal.protocolName, .protocolName)
-            case (4, UInt8(ascii: "c")): (literal, key) = (Literal.code, .code)
-            case (4, UInt8(ascii: "d")): (literal, key) = (Literal.dyno, .dyno)
-            default: return nil
+        /// A distinct bit per key.
+        var bit: UInt8 {
+            switch self {
+            case .connect: 1 << 0
+            case .service: 1 << 1
+            case .bytes: 1 << 2
+            case .status: 1 << 3
+            case .method: 1 << 4
+            case .protocolName: 1 << 5
+            case .code: 1 << 6
+            case .dyno: 1 << 7
             }
-            guard ASCIIBytes.bytes(bytes, in: range, equal: literal) else { return nil }
-            self = key
         }
     }
 
     /// Which keys a line has already used, to reject repeats.
     private struct SeenKeys {
-        private var mask: UInt16 = 0
+        private var mask: UInt8 = 0
 
         mutating func insert(_ key: Key) throws(LineRejectionReason) {
-            let bit: UInt16 = 1 << UInt16(key.rawValue)
-            guard mask & bit == 0 else { throw .duplicateField }
-            mask |= bit
+            guard mask & key.bit == 0 else { throw .duplicateField }
+            mask |= key.bit
         }
-    }
-
-    private enum Literal {
-        static let connect = Array("connect".utf8)
-        static let service = Array("service".utf8)
-        static let bytes = Array("bytes".utf8)
-        static let status = Array("status".utf8)
-        static let method = Array("method".utf8)
-        static let protocolName = Array("protocol".utf8)
-        static let code = Array("code".utf8)
-        static let dyno = Array("dyno".utf8)
     }
 }

@@ -13,28 +13,32 @@ struct RuntimeSampleReading {
 
     /// - Throws: the reason the whole line is rejected.
     init(parsing bytes: [UInt8], line: SyslogLine, schema: RuntimeSampleSchema) throws(LineRejectionReason) {
-        var values = [Double?](repeating: nil, count: schema.fields.count)
+        var fields: [MeasurementField] = []
+        fields.reserveCapacity(schema.fields.count)
+        var seenSlots: UInt64 = 0
+        var isInSchemaOrder = true
         var source: Range<Int>?
         let samplePrefix = RuntimeSampleSchema.samplePrefix
         let sourceKey = RuntimeSampleSchema.sourceKey
         for pair in LogfmtScanner(bytes, in: line.message) {
             if ASCIIBytes.bytes(bytes, in: pair.key, startWith: samplePrefix) {
-                guard let slot = schema.fields.firstIndex(where: { ASCIIBytes.bytes(bytes, in: pair.key, equal: $0.key) })
-                else { continue }
-                guard values[slot] == nil else { throw .duplicateField }
-                values[slot] = try Self.value(bytes, pair, field: schema.fields[slot])
+                guard let slot = schema.slot(of: bytes, key: pair.key) else { continue }
+                let bit: UInt64 = 1 << UInt64(slot)
+                guard seenSlots & bit == 0 else { throw .duplicateField }
+                isInSchemaOrder = isInSchemaOrder && seenSlots < bit
+                seenSlots |= bit
+                let field = schema.fields[slot]
+                fields.append(MeasurementField(name: field.name, value: try Self.value(bytes, pair, field: field)))
             } else if ASCIIBytes.bytes(bytes, in: pair.key, equal: sourceKey) {
                 guard source == nil else { throw .duplicateField }
                 guard let value = pair.value else { throw .invalidSource }
                 source = value
             }
         }
-        guard values[0] != nil else { throw .missingField }
-
-        var fields: [MeasurementField] = []
-        fields.reserveCapacity(schema.fields.count)
-        for (field, value) in zip(schema.fields, values) {
-            if let value { fields.append(MeasurementField(name: field.name, value: value)) }
+        guard seenSlots & 1 != 0 else { throw .missingField }
+        if !isInSchemaOrder {
+            let found = fields
+            fields = schema.fields.compactMap { field in found.first { $0.name == field.name } }
         }
         self.fields = fields
         self.processType = try ProcessType.named(bytes, in: source ?? line.processID)
@@ -74,8 +78,13 @@ struct RuntimeSampleSchema: Sendable {
         }
     }
 
-    /// The first field is required.
+    /// The first field is required; at most 64.
     var fields: [Field]
+
+    /// The index of the field whose key is `key`, or nil for any other key.
+    func slot(of bytes: [UInt8], key: Range<Int>) -> Int? {
+        fields.firstIndex { ASCIIBytes.bytes(bytes, in: key, equal: $0.key) }
+    }
 
     static let samplePrefix = Array("sample#".utf8)
     static let sourceKey = Array("source".utf8)

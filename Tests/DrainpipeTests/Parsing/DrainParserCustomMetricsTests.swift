@@ -5,10 +5,6 @@ import Testing
 struct DrainParserCustomMetricsTests {
     typealias Fixtures = DrainFixtures
 
-    static func parse(_ lines: String...) -> DrainParseResult {
-        DrainParserTests.parse(Array(lines.map { Fixtures.frame($0) }.joined().utf8))
-    }
-
     static func metrics(_ result: DrainParseResult) -> [String] {
         result.measurements.map { measurement in
             "\(measurement.metric)=\(measurement.fields.map { "\($0.name):\($0.value)" }.joined(separator: ","))"
@@ -17,20 +13,13 @@ struct DrainParserCustomMetricsTests {
 
     @Test("turns the example app line into one custom metric measurement per metric")
     func example() {
-        let result = Self.parse(Fixtures.customMetricsLine)
-        let origin = DrainOrigin(drainID: "d.drain", frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87", lineIndex: 0)
+        let result = DrainParserTests.parse(lines: Fixtures.customMetricsLine)
         #expect(
             result.measurements
                 == [("jobs.processed", 3.0), ("job.duration", 412), ("queue.depth", 17)].map { name, value in
-                    Measurement(
-                        type: .customMetrics,
-                        owner: DrainParserTests.owner,
-                        processType: "worker",
-                        metric: name,
-                        time: EventTime(microsecondsSinceEpoch: 1_709_647_331_020_001),
-                        receivedAt: DrainParserTests.receivedAt,
-                        fields: [MeasurementField(name: "value", value: value)],
-                        origin: origin)
+                    DrainParserTests.expected(
+                        .customMetrics, processType: "worker", metric: name, time: 1_709_647_331_020_001,
+                        fields: [MeasurementField(name: "value", value: value)])
                 })
         #expect(result.measuredLineCount == 1 && result.accountedLineCount == 1)
     }
@@ -46,14 +35,14 @@ struct DrainParserCustomMetricsTests {
             ("unique#user.active=u-4821 count#login", ["login=value:1.0"]),
         ])
     func values(_ message: String, expected: [String]) {
-        let result = Self.parse(Fixtures.appLine(message))
+        let result = DrainParserTests.parse(lines: Fixtures.appLine(message))
         #expect(Self.metrics(result) == expected)
         #expect(result.measurements.allSatisfy { $0.type == .customMetrics && $0.processType == "worker" })
     }
 
     @Test("skips and counts unique# keys; a line with nothing else is ignored as custom metrics")
     func uniqueKeys() {
-        let result = Self.parse(
+        let result = DrainParserTests.parse(lines: 
             Fixtures.appLine("unique#user.active=u-4821 unique#cart=c-1"),
             Fixtures.appLine("unique#user.active=u-1 count#login"))
         #expect(Self.metrics(result) == ["login=value:1.0"])
@@ -64,7 +53,7 @@ struct DrainParserCustomMetricsTests {
 
     @Test("ignores metric-looking words inside quoted values")
     func quotedWords() {
-        let result = Self.parse(Fixtures.appLine(#"msg="retry count#x=1 later""#))
+        let result = DrainParserTests.parse(lines: Fixtures.appLine(#"msg="retry count#x=1 later""#))
         #expect(result.measurements.isEmpty)
         #expect(result.ignoredLinesByKind == [.customMetrics: 1])
     }
@@ -88,7 +77,7 @@ struct DrainParserCustomMetricsTests {
             ("count#\(String(repeating: "n", count: 129))=1", .badMetricName),
         ])
     func rejects(_ message: String, reason: LineRejectionReason) {
-        let result = Self.parse(Fixtures.appLine(message), Fixtures.customMetricsLine)
+        let result = DrainParserTests.parse(lines: Fixtures.appLine(message), Fixtures.customMetricsLine)
         #expect(result.measurements.map { $0.origin?.lineIndex } == [1, 1, 1])
         #expect(result.lineRejections == [reason: 1])
     }
@@ -96,7 +85,7 @@ struct DrainParserCustomMetricsTests {
     @Test("accepts a metric name of 128 bytes")
     func longestName() {
         let name = String(repeating: "n", count: 128)
-        #expect(Self.metrics(Self.parse(Fixtures.appLine("count#\(name)=2"))) == ["\(name)=value:2.0"])
+        #expect(Self.metrics(DrainParserTests.parse(lines: Fixtures.appLine("count#\(name)=2"))) == ["\(name)=value:2.0"])
     }
 
     @Test("rejects an l2met line with invalid UTF-8 but leaves plain app output alone")

@@ -5,28 +5,19 @@ import Testing
 struct DrainParserRuntimeTests {
     typealias Fixtures = DrainFixtures
 
-    static func parse(_ lines: String...) -> DrainParseResult {
-        DrainParserTests.parse(Array(lines.map { Fixtures.frame($0) }.joined().utf8))
-    }
-
     static func memory(_ message: String, procID: String = "web.2") -> DrainParseResult {
-        parse(Fixtures.runtimeLine(message, procID: procID))
+        DrainParserTests.parse(lines: Fixtures.runtimeLine(message, procID: procID))
     }
 
     // MARK: - Memory
 
     @Test("turns the example memory line into one memory measurement with every field, units stripped")
     func memoryExample() {
-        let result = Self.parse(Fixtures.memoryLine)
+        let result = DrainParserTests.parse(lines: Fixtures.memoryLine)
         #expect(
             result.measurements == [
-                Measurement(
-                    type: .dynoMemory,
-                    owner: DrainParserTests.owner,
-                    processType: "web",
-                    metric: "memory",
-                    time: EventTime(microsecondsSinceEpoch: 1_709_647_330_552_377),
-                    receivedAt: DrainParserTests.receivedAt,
+                DrainParserTests.expected(
+                    .dynoMemory, processType: "web", metric: "memory", time: 1_709_647_330_552_377,
                     fields: [
                         MeasurementField(name: "memory_total", value: 301.57),
                         MeasurementField(name: "memory_rss", value: 287.12),
@@ -35,9 +26,7 @@ struct DrainParserRuntimeTests {
                         MeasurementField(name: "memory_pgpgin", value: 184022),
                         MeasurementField(name: "memory_pgpgout", value: 110935),
                         MeasurementField(name: "memory_quota", value: 512),
-                    ],
-                    origin: DrainOrigin(drainID: "d.drain", frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87", lineIndex: 0)
-                )
+                    ])
             ])
     }
 
@@ -86,20 +75,12 @@ struct DrainParserRuntimeTests {
             ("Error R99", "run.8411", "R99", "run"),
         ])
     func runtimeErrors(_ message: String, procID: String, code: String, processType: String) {
-        let result = Self.parse(Fixtures.runtimeLine(message, procID: procID))
+        let result = DrainParserTests.parse(lines: Fixtures.runtimeLine(message, procID: procID))
         #expect(
             result.measurements == [
-                Measurement(
-                    type: .dynoErrors,
-                    owner: DrainParserTests.owner,
-                    processType: processType,
-                    metric: "errors",
-                    time: EventTime(microsecondsSinceEpoch: 1_709_647_330_551_902),
-                    receivedAt: DrainParserTests.receivedAt,
-                    fields: [],
-                    events: [code],
-                    origin: DrainOrigin(drainID: "d.drain", frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87", lineIndex: 0)
-                )
+                DrainParserTests.expected(
+                    .dynoErrors, processType: processType, metric: "errors", time: 1_709_647_330_551_902,
+                    fields: [], events: [code])
             ])
     }
 
@@ -107,7 +88,7 @@ struct DrainParserRuntimeTests {
         "rejects dyno manager lines whose code is not R or H and two digits",
         arguments: ["Error R1 (x)", "Error R144 (x)", "Error Rx4 (x)", "Error Restarting", "Error R1"])
     func badRuntimeCodes(_ message: String) {
-        let result = Self.parse(Fixtures.runtimeLine(message))
+        let result = DrainParserTests.parse(lines: Fixtures.runtimeLine(message))
         #expect(result.measurements.isEmpty)
         #expect(result.lineRejections == [.badToken: 1])
     }
@@ -115,7 +96,7 @@ struct DrainParserRuntimeTests {
     @Test("ignores L-codes and add-on lines, counting them by kind")
     func ignoredNotices() {
         let header = "<172>1 2024-03-05T14:02:13+00:00 host"
-        let result = Self.parse(
+        let result = DrainParserTests.parse(lines: 
             "\(header) heroku logplex - Error L10 (output buffer overflow): 7 messages dropped since 2024-03-05T14:00:00+00:00.",
             "\(header) app log-shuttle - Error L12: 222 messages dropped since 2024-03-05T14:00:00+00:00.",
             "\(header) app heroku-postgres - source=DATABASE sample#load-avg-1m=0.015 sample#db_size=18102335bytes",

@@ -14,6 +14,22 @@ struct DrainParserTests {
             receivedAt: receivedAt)
     }
 
+    /// Parses a body of `lines`, each framed with its LF.
+    static func parse(lines: String...) -> DrainParseResult {
+        parse(Array(lines.map { Fixtures.frame($0) }.joined().utf8))
+    }
+
+    /// The measurement the parser should make of the first line of a body parsed by `parse`.
+    static func expected(
+        _ type: MeasurementType, processType: String, metric: String, time microseconds: Int64,
+        fields: [MeasurementField], events: [String] = []
+    ) -> Measurement {
+        Measurement(
+            type: type, owner: owner, processType: processType, metric: metric,
+            time: EventTime(microsecondsSinceEpoch: microseconds), receivedAt: receivedAt, fields: fields,
+            events: events, origin: DrainOrigin(drainID: "d.drain", frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87", lineIndex: 0))
+    }
+
     static func parseLoad(_ message: String, procID: String = "web.2") -> DrainParseResult {
         parse(Fixtures.body(Fixtures.runtimeLine(message, procID: procID)))
     }
