@@ -33,9 +33,6 @@ struct CustomMetricsReading {
                 continue
             }
             try Self.validateName(bytes, name)
-            for earlier in names where ASCIIBytes.bytes(bytes, in: earlier, equalBytesIn: name) {
-                throw .duplicateMetric
-            }
             names.append(name)
             let value: Double
             if let valueRange = pair.value, !valueRange.isEmpty {
@@ -47,8 +44,24 @@ struct CustomMetricsReading {
             }
             metrics.append(Metric(name: String(decoding: bytes[name], as: UTF8.self), value: value))
         }
+        guard !Self.hasDuplicate(names, in: bytes) else { throw .duplicateMetric }
         self.metrics = metrics
         self.skippedUniqueKeys = skippedUniqueKeys
+    }
+
+    /// Whether two of `names` hold the same bytes: pairwise for the usual handful, by sorting for the hundreds a
+    /// hostile 10 000-byte line can hold, so no line costs quadratic time.
+    private static func hasDuplicate(_ names: [Range<Int>], in bytes: [UInt8]) -> Bool {
+        if names.count <= 16 {
+            for (offset, name) in names.enumerated() {
+                for earlier in names[..<offset] where ASCIIBytes.bytes(bytes, in: earlier, equalBytesIn: name) {
+                    return true
+                }
+            }
+            return false
+        }
+        let sorted = names.sorted { bytes[$0].lexicographicallyPrecedes(bytes[$1]) }
+        return zip(sorted, sorted.dropFirst()).contains { ASCIIBytes.bytes(bytes, in: $0, equalBytesIn: $1) }
     }
 
     private enum Prefix { case count, sample, measure, unique }

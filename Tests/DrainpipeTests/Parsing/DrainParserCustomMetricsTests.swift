@@ -82,6 +82,16 @@ struct DrainParserCustomMetricsTests {
         #expect(result.lineRejections == [reason: 1])
     }
 
+    @Test("reads a line of 700 distinct metrics, and rejects it when one name repeats among them")
+    func manyMetrics() {
+        let names = (0..<700).map { "m\($0)" }
+        let line = names.map { "count#\($0)=1" }.joined(separator: " ")
+        let result = DrainParserTests.parse(lines: Fixtures.appLine(line))
+        #expect(result.measurements.map(\.metric) == names, "\(result.lineRejections)")
+        let repeated = DrainParserTests.parse(lines: Fixtures.appLine(line + " measure#m517=2"))
+        #expect(repeated.measurements.isEmpty && repeated.lineRejections == [.duplicateMetric: 1])
+    }
+
     @Test("accepts a metric name of 128 bytes")
     func longestName() {
         let name = String(repeating: "n", count: 128)

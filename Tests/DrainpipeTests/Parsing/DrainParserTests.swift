@@ -128,6 +128,7 @@ struct DrainParserTests {
             ("sample#load_avg_1m=+1", .badNumber),
             ("sample#load_avg_1m=", .badNumber),
             ("sample#load_avg_1m=1000000000000000", .badNumber),
+            ("sample#load_avg_1m=100000.01", .badNumber),
             ("sample#load_avg_1m=0.42MB", .unknownUnit),
             ("sample#load_avg_1m=0.42 sample#load_avg_5m=3pages", .unknownUnit),
             ("sample#load_avg_1m", .missingField),
