@@ -258,3 +258,32 @@ struct DrainParserRoundTripTests {
         #expect(result.measurements.map { $0.origin?.lineIndex } == (0..<500).map { UInt32($0 * 2) })
     }
 }
+
+@Suite("DrainParser with DrainTrafficGenerator")
+struct DrainParserTrafficTests {
+    @Test("measures every generated line the way its kind says, rejecting none")
+    func generatedTraffic() {
+        var traffic = DrainTrafficGenerator(seed: 0x7EA)
+        var writer = LogplexFrameWriter()
+        var samples: [DrainTrafficGenerator.Sample: Int] = [:]
+        for second in 0..<3_000 {
+            samples[traffic.appendLine(to: &writer, time: EventTime(secondsSinceEpoch: 1_709_647_000 + Int64(second))), default: 0] += 1
+        }
+        let result = DrainParser().parse(
+            body: writer.body, owner: "owner", drainID: "drain", frameID: "", receivedAt: EventTime(secondsSinceEpoch: 0))
+        #expect(Set(samples.keys) == Set(DrainTrafficGenerator.Sample.allCases))
+        #expect(result.rejectedLineCount == 0 && result.rejectedFrameCount == 0)
+        #expect(result.frameCount == 3_000 && result.accountedLineCount == 3_000)
+        var byType: [MeasurementType: Int] = [:]
+        for measurement in result.measurements { byType[measurement.type, default: 0] += 1 }
+        let routerLines = samples[.routerRequest, default: 0] + samples[.routerError, default: 0]
+        #expect(byType[.routerRequests] == routerLines)
+        #expect(byType[.dynoErrors] == samples[.routerError, default: 0] + samples[.runtimeError, default: 0])
+        #expect(byType[.dynoLoad] == samples[.runtimeLoad])
+        #expect(byType[.dynoMemory] == samples[.runtimeMemory])
+        #expect(result.ignoredLinesByKind[.appOutput] == samples[.appOutput])
+        #expect(result.ignoredLines == samples[.appOutput, default: 0] + samples[.ignoredNotice, default: 0])
+        #expect(result.measuredLineCount == 3_000 - result.ignoredLines)
+        #expect(result.measurements.filter { $0.type == .routerRequests }.allSatisfy { $0.processType == "web" })
+    }
+}
