@@ -13,8 +13,9 @@
 /// Each framed message's zero-based position among the body's frames becomes its `DrainOrigin.lineIndex`, so a
 /// retried batch yields the same origins; no two measurements of one line share a (type, metric).
 package struct DrainParser: Sendable {
-    /// Messages this long or longer are fragments of split output, never a whole platform line.
-    package static let maximumMessageLength = 10_000
+    /// Measured lines whose message has this many bytes or more are rejected: the platform splits longer output into
+    /// 10 000-byte pieces, so such a message is a fragment, never a whole platform or l2met line.
+    package static let messageLengthLimit = 10_000
 
     /// A parser; it keeps no state between requests.
     package init() {}
@@ -52,7 +53,7 @@ package struct DrainParser: Sendable {
             do {
                 let line = try SyslogLine(parsing: body, frame: frame)
                 let kind = DrainLineKind(classifying: line, in: body)
-                /// The line's measurement factory, once the line passed the checks of every measured line.
+                // The line's measurement factory, once the line passed the checks of every measured line.
                 func measurable() throws(LineRejectionReason) -> MeasurementFactory {
                     try Self.checkMeasurable(body, line)
                     return MeasurementFactory(
@@ -116,7 +117,7 @@ package struct DrainParser: Sendable {
 
     /// The checks every measured line passes before its values are read (Decision 3).
     private static func checkMeasurable(_ body: [UInt8], _ line: SyslogLine) throws(LineRejectionReason) {
-        guard line.message.count < maximumMessageLength else { throw .lineTooLong }
+        guard line.message.count < messageLengthLimit else { throw .lineTooLong }
         guard ASCIIBytes.isValidUTF8(body, in: line.message) else { throw .invalidUTF8 }
     }
 
