@@ -26,8 +26,10 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let mixed = Self.mixedCorpus(lines: lines)
-        let composition = Drainpipe.DrainTrafficGenerator.Sample.allCases.map { "\($0) \(mixed.samples[$0, default: 0])" }
-        say("mixed corpus: \(lines) lines in \(mixed.bodies.count) drain bodies of 100 lines, \(Self.byteCount(mixed.bodies)) bytes: \(composition.joined(separator: ", "))")
+        let composition = DrainTrafficGenerator.Sample.allCases.map { "\($0) \(mixed.samples[$0, default: 0])" }
+        say(
+            "mixed corpus: \(lines) lines in \(mixed.bodies.count) drain bodies of 100 lines, "
+                + "\(Self.byteCount(mixed.bodies)) bytes: \(composition.joined(separator: ", "))")
         var results: [DrainParseResult] = []
         let parseMixed = best(of: rounds, reset: { results = [] }) { results = Self.parse(mixed.bodies) }
         report("drain parser, mixed corpus", count: lines, unit: "lines", timing: parseMixed)
@@ -36,7 +38,9 @@ struct BenchCommand: ParsableCommand {
         guard !parserOnly else { return }
 
         let loadOnly = Self.loadCorpus(lines: lines)
-        say("baseline corpus: \(lines) runtime load lines in \(loadOnly.count) drain bodies of 100 lines, \(Self.byteCount(loadOnly)) bytes")
+        say(
+            "baseline corpus: \(lines) runtime load lines in \(loadOnly.count) drain bodies of 100 lines, "
+                + "\(Self.byteCount(loadOnly)) bytes")
         let parseLoad = best(of: rounds, reset: { results = [] }) { results = Self.parse(loadOnly) }
         report("drain parser, load lines only", count: lines, unit: "lines", timing: parseLoad)
         say(
@@ -149,7 +153,8 @@ struct BenchCommand: ParsableCommand {
         let wallRate = Double(count) / timing.wallSeconds
         let cpuRate = Double(count) / timing.cpuSeconds
         say(
-            "\(name): \(count) \(unit) in \(String(format: "%.3f", timing.wallSeconds)) s = \(String(format: "%.0f", wallRate)) \(unit)/s"
-                + " (thread CPU \(String(format: "%.3f", timing.cpuSeconds)) s = \(String(format: "%.0f", cpuRate)) \(unit)/s)")
+            String(
+                format: "%@: %d %@ in %.3f s = %.0f %@/s (thread CPU %.3f s = %.0f %@/s)", name, count, unit,
+                timing.wallSeconds, wallRate, unit, timing.cpuSeconds, cpuRate, unit))
     }
 }

@@ -73,9 +73,8 @@ package struct DrainParser: Sendable {
                     }
                 case .runtimeLoad, .runtimeMemory:
                     let factory = try measurable()
-                    let (type, schema) =
-                        kind == .runtimeLoad
-                        ? (MeasurementType.dynoLoad, RuntimeSampleSchema.load) : (.dynoMemory, RuntimeSampleSchema.memory)
+                    let (type, schema): (MeasurementType, RuntimeSampleSchema) =
+                        kind == .runtimeLoad ? (.dynoLoad, .load) : (.dynoMemory, .memory)
                     let reading = try RuntimeSampleReading(parsing: body, line: line, schema: schema)
                     measurements.append(factory.make(type, processType: reading.processType, fields: reading.fields))
                 case .runtimeError:

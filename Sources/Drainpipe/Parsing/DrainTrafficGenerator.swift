@@ -8,7 +8,8 @@
 package struct DrainTrafficGenerator: Sendable {
     /// What one generated line is.
     package enum Sample: Int, Sendable, Hashable, CaseIterable {
-        case routerRequest, routerError, runtimeLoad, runtimeMemory, runtimeError, customMetrics, appOutput, ignoredNotice
+        case routerRequest, routerError, runtimeLoad, runtimeMemory, runtimeError, customMetrics, appOutput
+        case ignoredNotice
     }
 
     private var generator: SplitMix64

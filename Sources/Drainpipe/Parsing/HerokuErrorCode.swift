@@ -5,8 +5,8 @@ enum HerokuErrorCode {
     static func name(_ bytes: [UInt8], in range: Range<Int>) throws(LineRejectionReason) -> String {
         guard range.count == 3 else { throw .badToken }
         let letter = bytes[range.lowerBound]
-        guard letter == UInt8(ascii: "H") || letter == UInt8(ascii: "R"), ASCIIBytes.isDigit(bytes[range.lowerBound + 1]),
-            ASCIIBytes.isDigit(bytes[range.lowerBound + 2])
+        guard letter == UInt8(ascii: "H") || letter == UInt8(ascii: "R"),
+            ASCIIBytes.isDigit(bytes[range.lowerBound + 1]), ASCIIBytes.isDigit(bytes[range.lowerBound + 2])
         else { throw .badToken }
         return String(decoding: bytes[range], as: UTF8.self)
     }

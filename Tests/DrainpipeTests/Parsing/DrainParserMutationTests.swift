@@ -106,7 +106,8 @@ struct DrainParserMutationTests {
 
     static func isErrorCode(_ code: String) -> Bool {
         let bytes = Array(code.utf8)
-        return bytes.count == 3 && (bytes[0] == 0x48 || bytes[0] == 0x52) && bytes.dropFirst().allSatisfy { (0x30...0x39).contains($0) }
+        return bytes.count == 3 && (bytes[0] == 0x48 || bytes[0] == 0x52)
+            && bytes.dropFirst().allSatisfy { (0x30...0x39).contains($0) }
     }
 
     /// What the whole run covered.
@@ -158,7 +159,8 @@ struct DrainParserMutationTests {
             let length = Int.random(in: 9_000...11_000, using: &generator)
             line.append(contentsOf: Array(" pad=".utf8) + [UInt8](repeating: 0x61, count: length))
         case 5 where !line.isEmpty:
-            line[Int.random(in: 0..<line.count, using: &generator)] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &generator)
+            let bit = UInt8(1) << UInt8.random(in: 0..<8, using: &generator)
+            line[Int.random(in: 0..<line.count, using: &generator)] ^= bit
         default:
             line.insert(0x20, at: position())
         }

@@ -171,7 +171,8 @@ struct DrainParserRouterTests {
         func line(messageLength: Int) -> String {
             Fixtures.routerLine(prefix + String(repeating: "a", count: messageLength - prefix.utf8.count - 1) + "\"")
         }
-        let result = DrainParserTests.parse(lines: line(messageLength: 9_999), line(messageLength: 10_000), line(messageLength: 200_000))
+        let result = DrainParserTests.parse(
+            lines: line(messageLength: 9_999), line(messageLength: 10_000), line(messageLength: 200_000))
         #expect(result.measurements.map { $0.origin?.lineIndex } == [0])
         #expect(result.lineRejections == [.lineTooLong: 2])
     }

@@ -41,7 +41,8 @@ struct DrainParserRuntimeTests {
     func memoryVariants(_ message: String, fields: [String: Double], processType: String) {
         let result = Self.memory(message, procID: "worker.4")
         #expect(result.measurements.map(\.processType) == [processType])
-        #expect(result.measurements.map { Dictionary(uniqueKeysWithValues: $0.fields.map { ($0.name, $0.value) }) } == [fields])
+        let readings = result.measurements.map { Dictionary(uniqueKeysWithValues: $0.fields.map { ($0.name, $0.value) }) }
+        #expect(readings == [fields])
     }
 
     @Test(

@@ -27,7 +27,8 @@ struct DrainParserTests {
         Measurement(
             type: type, owner: owner, processType: processType, metric: metric,
             time: EventTime(microsecondsSinceEpoch: microseconds), receivedAt: receivedAt, fields: fields,
-            events: events, origin: DrainOrigin(drainID: "d.drain", frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87", lineIndex: 0))
+            events: events,
+            origin: DrainOrigin(drainID: "d.drain", frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87", lineIndex: 0))
     }
 
     static func parseLoad(_ message: String, procID: String = "web.2") -> DrainParseResult {
@@ -69,7 +70,10 @@ struct DrainParserTests {
     @Test("measures all three lines of the example batch, each with its own origin")
     func exampleBatch() {
         let result = Self.parse(Fixtures.exampleBody)
-        #expect(result.measurements.map(\.type) == [.routerRequests, .dynoLoad, .customMetrics, .customMetrics, .customMetrics])
+        #expect(
+            result.measurements.map(\.type) == [
+                .routerRequests, .dynoLoad, .customMetrics, .customMetrics, .customMetrics,
+            ])
         #expect(result.measurements.map { $0.origin?.lineIndex } == [0, 1, 2, 2, 2])
         #expect(result.frameCount == 3 && result.measuredLineCount == 3)
         #expect(result.ignoredLines == 0 && result.accountedLineCount == 3)
@@ -267,10 +271,12 @@ struct DrainParserTrafficTests {
         var writer = LogplexFrameWriter()
         var samples: [DrainTrafficGenerator.Sample: Int] = [:]
         for second in 0..<3_000 {
-            samples[traffic.appendLine(to: &writer, time: EventTime(secondsSinceEpoch: 1_709_647_000 + Int64(second))), default: 0] += 1
+            let time = EventTime(secondsSinceEpoch: 1_709_647_000 + Int64(second))
+            samples[traffic.appendLine(to: &writer, time: time), default: 0] += 1
         }
         let result = DrainParser().parse(
-            body: writer.body, owner: "owner", drainID: "drain", frameID: "", receivedAt: EventTime(secondsSinceEpoch: 0))
+            body: writer.body, owner: "owner", drainID: "drain", frameID: "",
+            receivedAt: EventTime(secondsSinceEpoch: 0))
         #expect(Set(samples.keys) == Set(DrainTrafficGenerator.Sample.allCases))
         #expect(result.rejectedLineCount == 0 && result.rejectedFrameCount == 0)
         #expect(result.frameCount == 3_000 && result.accountedLineCount == 3_000)
