@@ -2,9 +2,10 @@ import Synchronization
 
 /// Writes summaries into the day-schema tables of one database.
 ///
-/// Each (day, type) group is written in one transaction: `COPY` into a temporary staging table, then one upsert that
-/// replaces a stored row only with a newer version of the same summary. Writing the same summaries again, or older
-/// versions of them, changes nothing, so replays and the retry path are idempotent.
+/// Each (day, type) group is written in one transaction: `COPY` into the session's temporary staging table of the
+/// type (created on first use, emptied by every commit), then one upsert that replaces a stored row only with a newer
+/// version of the same summary. Writing the same summaries again, or older versions of them, changes nothing, so
+/// replays and the retry path are idempotent.
 ///
 /// Use one writer per database: it remembers which day schemas it has created there.
 package final class SummaryTableWriter: Sendable {
@@ -47,16 +48,19 @@ package final class SummaryTableWriter: Sendable {
             let key = DaySchema.keyColumns.joined(separator: ", ")
             changed += try writingToExistingSchema(group, on: connection) { () throws(PostgresError) in
                 try connection.transaction { () throws(PostgresError) in
+                    // One staging table per type and session, emptied by every commit: creating and dropping a
+                    // table per transaction would churn the catalog on every batch.
+                    let staging = "pg_temp.staging_\(group.type.tableName)"
                     try connection.execute(
-                        "CREATE TEMP TABLE staging (LIKE \(group.table) INCLUDING DEFAULTS) ON COMMIT DROP")
+                        "CREATE TEMP TABLE IF NOT EXISTS staging_\(group.type.tableName) (LIKE \(group.table) "
+                            + "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
                     for data in copies {
-                        try connection.copyIn(
-                            "COPY pg_temp.staging (\(columns)) FROM STDIN", table: group.table, data: data)
+                        try connection.copyIn("COPY \(staging) (\(columns)) FROM STDIN", table: group.table, data: data)
                     }
                     let rows = try connection.query(
                         """
                         INSERT INTO \(group.table) AS target (\(columns))
-                        SELECT DISTINCT ON (\(key)) \(columns) FROM pg_temp.staging
+                        SELECT DISTINCT ON (\(key)) \(columns) FROM \(staging)
                         ORDER BY \(key), version DESC
                         \(Self.conflictClause(for: group.type))
                         """)
@@ -154,7 +158,7 @@ package final class SummaryTableWriter: Sendable {
     /// paths send.
     ///
     /// Doubles use Swift's shortest round-trip digits; min and max are NULL for a field without values; counts are a
-    /// JSON object with sorted keys.
+    /// JSON object with sorted keys; the sketch is NULL.
     /// - Throws: `.invalidValue` for a field the table has no columns for, a count beyond `bigint`, a NUL character
     ///   (which Postgres text cannot hold) or a window outside `DaySchema.supportedYears`. Messages never quote
     ///   values.
@@ -194,6 +198,7 @@ package final class SummaryTableWriter: Sendable {
             ]
         }
         values.append(countsJSON(summary.counts))
+        values.append(nil)  // sketch: NULL while summaries carry none
         return values
     }
 
