@@ -8,7 +8,7 @@ import Logging
 struct BenchSinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-sink",
-        abstract: "Measure the sink's write path: COPY batches of --batch-size summaries vs. one INSERT per summary.",
+        abstract: "Measure the sink's write path: COPY batches of --batch-size summaries (binary and text) vs. one INSERT per summary.",
         discussion: """
             Build with -c release. Needs a Postgres: --database-url, else DATABASE_URL (e.g. the URL that \
             `deploy/start-postgres drainpipe_bench` prints). Writes dyno-load summaries of fresh owners into the day \
@@ -60,31 +60,53 @@ struct BenchSinkCommand: ParsableCommand {
         say("postgres \(url.redacted): version \(server[0]), fsync \(server[1]), synchronous_commit \(server[2])")
         say("dyno-load summaries (3 fields, 23 columns) of fresh owners into \(schema.name); best of \(rounds) rounds")
 
-        let writer = SummaryTableWriter()
-        var copyRate = 0.0
+        let writers = SummaryTableWriter.CopyFormat.allCases.map { SummaryTableWriter(copyFormat: $0) }
+        var copyRates = writers.map { _ in 0.0 }
+        var encodeRates = writers.map { _ in 0.0 }
         var insertRate = 0.0
         for round in 1...rounds {
-            let copied = Self.summaries(count: summaries, round: round, path: "copy", day: schema)
-            let copySeconds = try Self.seconds {
-                var start = 0
-                while start < copied.count {
-                    let end = min(start + batchSize, copied.count)
-                    try writer.write(Array(copied[start..<end]), on: connection)
-                    start = end
+            var line = "round \(round):"
+            for (index, writer) in writers.enumerated() {
+                let path = "copy_\(writer.copyFormat.rawValue)"
+                let copied = Self.summaries(count: summaries, round: round, path: path, day: schema)
+                // The client's share: the same rows encoded, nothing sent.
+                let encodeSeconds = try Self.seconds { try Self.encode(copied, format: writer.copyFormat) }
+                encodeRates[index] = max(encodeRates[index], Double(copied.count) / encodeSeconds)
+                let copySeconds = try Self.seconds {
+                    var start = 0
+                    while start < copied.count {
+                        let end = min(start + batchSize, copied.count)
+                        try writer.write(Array(copied[start..<end]), on: connection)
+                        start = end
+                    }
                 }
+                try Self.expectStored(copied.count, path: path, round: round, schema: schema, on: connection)
+                copyRates[index] = max(copyRates[index], Double(copied.count) / copySeconds)
+                line += " COPY \(writer.copyFormat.rawValue) \(Int(Double(copied.count) / copySeconds))/s,"
             }
-            try Self.expectStored(copied.count, path: "copy", round: round, schema: schema, on: connection)
-            copyRate = max(copyRate, Double(copied.count) / copySeconds)
-
             let inserted = Self.summaries(count: insertSummaries, round: round, path: "insert", day: schema)
-            let insertSeconds = try Self.seconds { try writer.insertOneByOne(inserted, on: connection) }
+            let insertSeconds = try Self.seconds { try writers[0].insertOneByOne(inserted, on: connection) }
             try Self.expectStored(inserted.count, path: "insert", round: round, schema: schema, on: connection)
             insertRate = max(insertRate, Double(inserted.count) / insertSeconds)
-            say("round \(round): COPY \(Int(Double(copied.count) / copySeconds)) summaries/s, INSERT \(Int(Double(inserted.count) / insertSeconds)) summaries/s")
+            say(line + " INSERT \(Int(Double(inserted.count) / insertSeconds))/s")
         }
-        say("COPY, batches of \(batchSize): \(Int(copyRate)) summaries/s")
-        say("one INSERT per summary:    \(Int(insertRate)) summaries/s")
-        say("ratio COPY / INSERT:       \(String(format: "%.1f", copyRate / insertRate))")
+        for (index, writer) in writers.enumerated() {
+            let format = writer.copyFormat.rawValue
+            say("COPY \(format), batches of \(batchSize): \(Int(copyRates[index])) summaries/s (\(String(format: "%.1f", copyRates[index] / insertRate))× INSERT); encoding alone \(Int(encodeRates[index]))/s")
+        }
+        say("one INSERT per summary: \(Int(insertRate)) summaries/s")
+    }
+
+    /// Encodes `summaries` as the writer would, without sending them.
+    static func encode(_ summaries: [Summary], format: SummaryTableWriter.CopyFormat) throws {
+        switch format {
+        case .binary:
+            var encoder = CopyBinaryEncoder()
+            for summary in summaries { try SummaryTableWriter.appendBinaryRow(of: summary, to: &encoder) }
+        case .text:
+            var encoder = CopyTextEncoder()
+            for summary in summaries { encoder.appendRow(try SummaryTableWriter.columnValues(of: summary)) }
+        }
     }
 
     /// `count` dyno-load summaries, each of its own owner (so each is a new row), in minutes of `day`.

@@ -6,8 +6,9 @@ import Synchronization
 /// Each shard has one session (one connection on its own serial queue), opened on first use and reopened by
 /// the session after a failure, so a shard that is down at start-up or later fails only its own calls. After a
 /// shard's connection failed (or a statement timed out), calls to that shard fail at once, without touching the
-/// network, until `reconnectInterval` has passed: a dead shard costs the callers one connect timeout per interval,
-/// not one per call, so it cannot stall the work of the healthy shards.
+/// network, for `reconnectInterval`, doubling with every further failure up to `maximumReconnectInterval`
+/// (``ReconnectGate``): a dead shard costs the callers one connect timeout per interval, not one per call, so it
+/// cannot stall the work of the healthy shards.
 package final class ShardedDatabase: SummaryStore {
     private let shards: [LazySession]
     /// One writer per shard, so each remembers which day schemas exist there.
@@ -18,9 +19,10 @@ package final class ShardedDatabase: SummaryStore {
     ///   - connectTimeout: how long opening a session may take (libpq counts whole seconds, at least 2).
     ///   - statementTimeout: the longest any statement may run before the server cancels it.
     ///   - reconnectInterval: how long calls to a shard fail fast after its connection failed.
+    ///   - maximumReconnectInterval: the cap of that wait as it doubles while the shard keeps failing.
     package init(
         shards urls: [DatabaseURL], connectTimeout: Duration = .seconds(5), statementTimeout: Duration = .seconds(30),
-        reconnectInterval: Duration = .seconds(5), logger: Logger
+        reconnectInterval: Duration = .seconds(2), maximumReconnectInterval: Duration = .seconds(60), logger: Logger
     ) {
         precondition(!urls.isEmpty, "configuration guarantees at least one shard")
         shards = urls.enumerated().map { index, url in
@@ -28,7 +30,8 @@ package final class ShardedDatabase: SummaryStore {
             shardLogger[metadataKey: "shard"] = "\(index)"
             return LazySession(
                 url: url, connectTimeout: connectTimeout, statementTimeout: statementTimeout,
-                reconnectInterval: reconnectInterval, logger: shardLogger)
+                gate: ReconnectGate(interval: reconnectInterval, maximumInterval: maximumReconnectInterval),
+                logger: shardLogger)
         }
         writers = urls.map { _ in SummaryTableWriter() }
         router = ShardRouter(shardCount: urls.count)
@@ -77,12 +80,12 @@ private final class LazySession: Sendable {
     private let gate: Mutex<ReconnectGate>
     private let clock = ContinuousClock()
 
-    init(url: DatabaseURL, connectTimeout: Duration, statementTimeout: Duration, reconnectInterval: Duration, logger: Logger) {
+    init(url: DatabaseURL, connectTimeout: Duration, statementTimeout: Duration, gate: ReconnectGate, logger: Logger) {
         self.url = url
         self.connectTimeout = connectTimeout
         self.statementTimeout = statementTimeout
         self.logger = logger
-        gate = Mutex(ReconnectGate(interval: reconnectInterval))
+        self.gate = Mutex(gate)
     }
 
     func run<Value: Sendable>(_ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value) async throws(PostgresError) -> Value {
@@ -119,13 +122,19 @@ private final class LazySession: Sendable {
 }
 
 /// Decides whether a shard may be tried: after a failure that says the server is down or hung, the shard stays
-/// closed for `interval`, then one call may try again.
+/// closed for `interval`, then one call may try again; every further failure in a row doubles the wait, up to
+/// `maximumInterval`, so a shard whose connection attempts hang costs its callers at most one connect timeout per
+/// `maximumInterval`.
 package struct ReconnectGate: Sendable {
     package let interval: Duration
+    package let maximumInterval: Duration
     private var retryAt: ContinuousClock.Instant?
+    private var currentInterval: Duration
 
-    package init(interval: Duration) {
+    package init(interval: Duration, maximumInterval: Duration) {
         self.interval = interval
+        self.maximumInterval = max(interval, maximumInterval)
+        currentInterval = interval
     }
 
     /// The failures that close the gate: no session, a lost session, or a statement the server timed out.
@@ -143,15 +152,19 @@ package struct ReconnectGate: Sendable {
         return retryAt
     }
 
-    /// Closes the gate for `interval` from `now`. Returns true when it was open before (a new outage).
+    /// Closes the gate from `now`: for `interval` after a success, for twice the last wait (at most
+    /// `maximumInterval`) after another failure. Returns true when it was open before (a new outage).
     @discardableResult
     package mutating func recordFailure(at now: ContinuousClock.Instant) -> Bool {
-        defer { retryAt = now.advanced(by: interval) }
-        return retryAt == nil
+        let isNewOutage = retryAt == nil
+        currentInterval = isNewOutage ? interval : min(currentInterval * 2, maximumInterval)
+        retryAt = now.advanced(by: currentInterval)
+        return isNewOutage
     }
 
     /// Forgets past failures once a call went through.
     package mutating func recordSuccess() {
         retryAt = nil
+        currentInterval = interval
     }
 }

@@ -54,7 +54,7 @@ struct SinkOutageTests {
                 settings: .init(
                     mode: mode, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad],
                     retryDelay: .milliseconds(100), maximumRetryDelay: .seconds(2)),
-                database: ShardedDatabase(shards: shardURLs, connectTimeout: .seconds(2), reconnectInterval: .seconds(1), logger: logger),
+                database: ShardedDatabase(shards: shardURLs, connectTimeout: .seconds(2), reconnectInterval: .seconds(1), maximumReconnectInterval: .seconds(4), logger: logger),
                 publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
         }
         let observer = ShardedDatabase(shards: shardURLs, logger: logger)
