@@ -1,6 +1,7 @@
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// Consumes summaries from Kafka and persists them to the Postgres shards.
 ///
@@ -100,29 +101,33 @@ package final class SummarySinkService: Service {
         try await worker.run { try consumer.assign(assignment) }
         logger.info("sink assigned", metadata: ["mode": "\(settings.mode.rawValue)", "partitions": "\(owned.count)"])
 
-        let clock = ContinuousClock()
-        var nextBacklogReport = clock.now
-        var lastBacklog: Int64 = 0
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let batchSize = settings.batchSize
-            let messages = try await worker.run { try consumer.poll(maxMessages: batchSize * 4, timeout: .milliseconds(200)) }
-            if !messages.isEmpty {
-                guard try await persist(messages) else { break }  // shutting down mid-retry: do not commit
-                var commits: [TopicPartition: CommittedOffset] = [:]
-                for message in messages {
-                    let next = message.offset + 1
-                    if next > (positions[message.topicPartition] ?? -1) {
-                        positions[message.topicPartition] = next
-                        commits[message.topicPartition] = CommittedOffset(offset: next)
+        let committedPositions = CommittedPositions(positions)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Reported beside the loop, so the backlog stays visible while the retry-sink waits out an outage.
+            group.addTask { await self.reportBacklog(of: consumer, owned: owned, committed: committedPositions) }
+            do {
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    let batchSize = settings.batchSize
+                    let messages = try await worker.run { try consumer.poll(maxMessages: batchSize * 4, timeout: .milliseconds(200)) }
+                    guard !messages.isEmpty else { continue }
+                    guard try await persist(messages) else { break }  // shutting down mid-retry: do not commit
+                    var commits: [TopicPartition: CommittedOffset] = [:]
+                    for message in messages {
+                        let next = message.offset + 1
+                        if next > (positions[message.topicPartition] ?? -1) {
+                            positions[message.topicPartition] = next
+                            commits[message.topicPartition] = CommittedOffset(offset: next)
+                        }
                     }
+                    let toCommit = commits
+                    try await worker.run { try consumer.commit(toCommit) }
+                    committedPositions.update(positions)
                 }
-                let toCommit = commits
-                try await worker.run { try consumer.commit(toCommit) }
+            } catch {
+                group.cancelAll()
+                throw error
             }
-            if clock.now >= nextBacklogReport {
-                nextBacklogReport = clock.now.advanced(by: settings.backlogReportInterval)
-                lastBacklog = reportBacklog(consumer, owned: owned, positions: positions, previous: lastBacklog)
-            }
+            group.cancelAll()
         }
         logger.info("sink stopped", metadata: ["mode": "\(settings.mode.rawValue)"])
     }
@@ -231,20 +236,42 @@ package final class SummarySinkService: Service {
         return true
     }
 
-    /// Reports how many messages wait behind the committed position, from the watermarks of the last fetch: the
-    /// `drainpipe_sink_backlog_messages` gauge always, and for the retry-sink a log line while there is a backlog
-    /// and once when it has drained. Returns the backlog.
-    private func reportBacklog(
-        _ consumer: KafkaConsumer, owned: [TopicPartition], positions: [TopicPartition: Int64], previous: Int64
-    ) -> Int64 {
-        let lag = owned.reduce(Int64(0)) { total, partition in
-            guard let (low, high) = consumer.cachedWatermarks(for: partition) else { return total }
-            return total + max(0, high - max(low, positions[partition] ?? low))
+    /// Every `backlogReportInterval` until cancelled, reports how many messages wait behind the committed positions,
+    /// from the watermarks of the last fetch: the `drainpipe_sink_backlog_messages` gauge always, and for the
+    /// retry-sink a log line while there is a backlog and once when it has drained.
+    private func reportBacklog(of consumer: KafkaConsumer, owned: [TopicPartition], committed: CommittedPositions) async {
+        var previous: Int64 = 0
+        while !Task.isCancelled {
+            let positions = committed.current
+            let lag = owned.reduce(Int64(0)) { total, partition in
+                guard let (low, high) = consumer.cachedWatermarks(for: partition) else { return total }
+                return total + max(0, high - max(low, positions[partition] ?? low))
+            }
+            backlog.record(lag)
+            if settings.mode == .retry, lag > 0 || previous > 0 {
+                logger.info(lag > 0 ? "retry backlog" : "retry backlog drained", metadata: ["messages": "\(lag)"])
+            }
+            previous = lag
+            do {
+                try await Task.sleep(for: settings.backlogReportInterval)
+            } catch {
+                return
+            }
         }
-        backlog.record(lag)
-        if settings.mode == .retry, lag > 0 || previous > 0 {
-            logger.info(lag > 0 ? "retry backlog" : "retry backlog drained", metadata: ["messages": "\(lag)"])
-        }
-        return lag
+    }
+}
+
+/// The next offset to read of each partition, as last committed; shared by the sink loop and its backlog reporter.
+private final class CommittedPositions: Sendable {
+    private let positions: Mutex<[TopicPartition: Int64]>
+
+    init(_ positions: [TopicPartition: Int64]) {
+        self.positions = Mutex(positions)
+    }
+
+    var current: [TopicPartition: Int64] { positions.withLock { $0 } }
+
+    func update(_ newPositions: [TopicPartition: Int64]) {
+        positions.withLock { $0 = newPositions }
     }
 }

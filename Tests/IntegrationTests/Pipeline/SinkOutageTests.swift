@@ -49,13 +49,14 @@ struct SinkOutageTests {
 
         let producer = try KafkaProducer(connection: kafka, clientID: "outage-test", logger: logger)
         let everything = try WorkerAssignment(workerIndex: 0, workerCount: 1)
+        let retryBacklogGauge = BacklogGaugeRecorder()
         func sink(_ mode: SummarySinkService.Mode) -> SummarySinkService {
             SummarySinkService(
                 settings: .init(
                     mode: mode, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad],
-                    retryDelay: .milliseconds(100), maximumRetryDelay: .seconds(2)),
+                    retryDelay: .milliseconds(100), maximumRetryDelay: .seconds(2), backlogReportInterval: .milliseconds(200)),
                 database: ShardedDatabase(shards: shardURLs, connectTimeout: .seconds(2), reconnectInterval: .seconds(1), maximumReconnectInterval: .seconds(4), logger: logger),
-                publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
+                publisher: producer, metrics: mode == .retry ? retryBacklogGauge : NOOPMetricsHandler.instance, logger: logger)
         }
         let observer = ShardedDatabase(shards: shardURLs, logger: logger)
         var version: Int64 = 0
@@ -94,6 +95,7 @@ struct SinkOutageTests {
                 try await storedVersions(keys[0], in: observer).allSatisfy { $0 >= halfway }
             }
             #expect(try await retryBacklog(kafka: kafka, topics: topics, logger: logger).produced > 0, "the failing shard's batches went to RETRY")
+            #expect((retryBacklogGauge.values.last ?? 0) > 0, "the retry-sink reports its backlog while the shard is down")
 
             try failing.allowConnections()
             for _ in 0..<8 {
@@ -108,6 +110,9 @@ struct SinkOutageTests {
             }
             try await waitUntil(within: .seconds(30), "the RETRY backlog drains to zero") {
                 try await retryBacklog(kafka: kafka, topics: topics, logger: logger).pending == 0
+            }
+            try await waitUntil(within: .seconds(10), "the retry-sink reports a backlog of zero") {
+                retryBacklogGauge.values.last == 0
             }
             group.cancelAll()
         }
@@ -188,5 +193,30 @@ struct SinkOutageTests {
             }
             try await Task.sleep(for: .milliseconds(200))
         }
+    }
+}
+
+/// Keeps every value the sink's backlog gauge reports; every other metric goes nowhere.
+private final class BacklogGaugeRecorder: MetricsFactory, RecorderHandler, Sendable {
+    private let recorded = Mutex<[Int64]>([])
+
+    var values: [Int64] { recorded.withLock { $0 } }
+
+    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        label == "drainpipe_sink_backlog_messages" ? self : NOOPMetricsHandler.instance
+    }
+
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler { NOOPMetricsHandler.instance }
+    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler { NOOPMetricsHandler.instance }
+    func destroyCounter(_ handler: any CounterHandler) {}
+    func destroyRecorder(_ handler: any RecorderHandler) {}
+    func destroyTimer(_ handler: any TimerHandler) {}
+
+    func record(_ value: Int64) {
+        recorded.withLock { $0.append(value) }
+    }
+
+    func record(_ value: Double) {
+        record(Int64(value))
     }
 }
