@@ -8,7 +8,7 @@ import Logging
 struct BenchSinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-sink",
-        abstract: "Measure the sink's write path: COPY batches of --batch-size summaries (binary and text) vs. one INSERT per summary.",
+        abstract: "Measure the sink's write path: COPY batches (binary and text) vs. one INSERT per summary.",
         discussion: """
             Build with -c release. Needs a Postgres: --database-url, else DATABASE_URL (e.g. the URL that \
             `deploy/start-postgres drainpipe_bench` prints). Writes dyno-load summaries of fresh owners into the day \
@@ -35,7 +35,8 @@ struct BenchSinkCommand: ParsableCommand {
 
     func run() throws {
         guard let text = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw ValidationError("give --database-url or set DATABASE_URL (deploy/start-postgres drainpipe_bench prints one)")
+            throw ValidationError(
+                "give --database-url or set DATABASE_URL (deploy/start-postgres drainpipe_bench prints one)")
         }
         let url: DatabaseURL
         do {
@@ -92,7 +93,10 @@ struct BenchSinkCommand: ParsableCommand {
         }
         for (index, writer) in writers.enumerated() {
             let format = writer.copyFormat.rawValue
-            say("COPY \(format), batches of \(batchSize): \(Int(copyRates[index])) summaries/s (\(String(format: "%.1f", copyRates[index] / insertRate))× INSERT); encoding alone \(Int(encodeRates[index]))/s")
+            let ratio = String(format: "%.1f", copyRates[index] / insertRate)
+            say(
+                "COPY \(format), batches of \(batchSize): \(Int(copyRates[index])) summaries/s (\(ratio)× INSERT); "
+                    + "encoding alone \(Int(encodeRates[index]))/s")
         }
         say("one INSERT per summary: \(Int(insertRate)) summaries/s")
     }
@@ -115,7 +119,8 @@ struct BenchSinkCommand: ParsableCommand {
         let processTypes = ["web", "worker", "clock"]
         return (0..<count).map { index in
             let value = Double(generator.next() % 400) / 100
-            let statistics = FieldStatistics(count: 6, sum: value * 6, sumOfSquares: value * value * 6, minimum: value / 2, maximum: value)
+            let statistics = FieldStatistics(
+                count: 6, sum: value * 6, sumOfSquares: value * value * 6, minimum: value / 2, maximum: value)
             return Summary(
                 key: SeriesKey(
                     type: .dynoLoad, owner: "bench-\(path)-\(round)-\(index / 3)", processType: processTypes[index % 3],
@@ -127,12 +132,15 @@ struct BenchSinkCommand: ParsableCommand {
     }
 
     /// Fails unless the round's rows are all there, so a fast figure can never come from rows not written.
-    static func expectStored(_ count: Int, path: String, round: Int, schema: DaySchema, on connection: PQConnection) throws {
+    static func expectStored(
+        _ count: Int, path: String, round: Int, schema: DaySchema, on connection: PQConnection
+    ) throws {
         let rows = try connection.query(
             "SELECT count(*) FROM \(schema.qualifiedTableName(for: .dynoLoad)) WHERE owner LIKE $1",
             parameters: ["bench-\(path)-\(round)-%"])
         guard rows.rows.first?.first == String(count) else {
-            throw ValidationError("the \(path) path stored \(rows.rows.first?.first.flatMap { $0 } ?? "no") rows, not \(count)")
+            let stored = rows.rows.first?.first.flatMap { $0 } ?? "no"
+            throw ValidationError("the \(path) path stored \(stored) rows, not \(count)")
         }
     }
 

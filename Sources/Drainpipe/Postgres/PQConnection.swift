@@ -28,7 +28,7 @@ package final class PQConnection {
         let seconds = max(2, (connectTimeout + .nanoseconds(999_999_999)).components.seconds)
         var url = url
         if let statementTimeout {
-            let milliseconds = max(1, statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000)
+            let milliseconds = max(1, Int64((statementTimeout / .milliseconds(1)).rounded(.up)))
             url.parameters["options"] = [url.parameters["options"], "-c statement_timeout=\(milliseconds)"]
                 .compactMap { $0 }.joined(separator: " ")
             url.parameters["tcp_user_timeout"] = url.parameters["tcp_user_timeout"] ?? String(milliseconds)

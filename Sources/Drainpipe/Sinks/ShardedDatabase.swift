@@ -88,7 +88,9 @@ private final class LazySession: Sendable {
         self.gate = Mutex(gate)
     }
 
-    func run<Value: Sendable>(_ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value) async throws(PostgresError) -> Value {
+    func run<Value: Sendable>(
+        _ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value
+    ) async throws(PostgresError) -> Value {
         let now = clock.now
         if let retryAt = gate.withLock({ $0.closedUntil(now: now) }) {
             throw .connectFailed(
@@ -114,7 +116,9 @@ private final class LazySession: Sendable {
         } catch {
             if ReconnectGate.closes(on: error) {
                 let closed = gate.withLock { $0.recordFailure(at: clock.now) }
-                if closed { logger.warning("shard unavailable; failing its calls fast", metadata: ["error": "\(error)"]) }
+                if closed {
+                    logger.warning("shard unavailable; failing its calls fast", metadata: ["error": "\(error)"])
+                }
             }
             throw error
         }

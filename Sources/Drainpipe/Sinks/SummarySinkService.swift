@@ -108,7 +108,9 @@ package final class SummarySinkService: Service {
             do {
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
                     let batchSize = settings.batchSize
-                    let messages = try await worker.run { try consumer.poll(maxMessages: batchSize * 4, timeout: .milliseconds(200)) }
+                    let messages = try await worker.run {
+                        try consumer.poll(maxMessages: batchSize * 4, timeout: .milliseconds(200))
+                    }
                     guard !messages.isEmpty else { continue }
                     guard try await persist(messages) else { break }  // shutting down mid-retry: do not commit
                     var commits: [TopicPartition: CommittedOffset] = [:]
@@ -220,13 +222,19 @@ package final class SummarySinkService: Service {
                     let storable = batch.filter { (try? SummaryTableWriter.columnValues(of: $0.summary)) != nil }
                     if storable.count < batch.count {
                         unstorable.increment(by: batch.count - storable.count)
-                        logger.error("skipping summaries that can never be stored", metadata: ["shard": "\(shard)", "summaries": "\(batch.count - storable.count)", "error": "\(error)"])
+                        logger.error(
+                            "skipping summaries that can never be stored",
+                            metadata: [
+                                "shard": "\(shard)", "summaries": "\(batch.count - storable.count)", "error": "\(error)",
+                            ])
                         batch = storable
                         continue
                     }
                 }
                 writeFailures.increment()
-                logger.warning("writing a batch failed", metadata: ["shard": "\(shard)", "summaries": "\(batch.count)", "error": "\(error)"])
+                logger.warning(
+                    "writing a batch failed",
+                    metadata: ["shard": "\(shard)", "summaries": "\(batch.count)", "error": "\(error)"])
                 guard settings.mode == .retry, !Task.isShuttingDownGracefully, !Task.isCancelled else { return false }
                 let jittered = Duration.milliseconds(Int64.random(in: 0...max(1, delay.wholeMicroseconds / 1000)))
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: jittered) }
@@ -239,7 +247,9 @@ package final class SummarySinkService: Service {
     /// Every `backlogReportInterval` until cancelled, reports how many messages wait behind the committed positions,
     /// from the watermarks of the last fetch: the `drainpipe_sink_backlog_messages` gauge always, and for the
     /// retry-sink a log line while there is a backlog and once when it has drained.
-    private func reportBacklog(of consumer: KafkaConsumer, owned: [TopicPartition], committed: CommittedPositions) async {
+    private func reportBacklog(
+        of consumer: KafkaConsumer, owned: [TopicPartition], committed: CommittedPositions
+    ) async {
         var previous: Int64 = 0
         while !Task.isCancelled {
             let positions = committed.current

@@ -203,7 +203,9 @@ package final class SummaryTableWriter: Sendable {
 
     /// Appends the row of every column a writer fills, as ``columnValues(of:)`` but in COPY's binary format.
     /// - Throws: `.invalidValue` as ``validate(_:)``; nothing is appended then.
-    package static func appendBinaryRow(of summary: Summary, to encoder: inout CopyBinaryEncoder) throws(PostgresError) {
+    package static func appendBinaryRow(
+        of summary: Summary, to encoder: inout CopyBinaryEncoder
+    ) throws(PostgresError) {
         let fieldNames = try validate(summary)
         let key = summary.key
         encoder.beginRow(fieldCount: DaySchema.keyColumns.count + 1 + 5 * fieldNames.count + 2)
