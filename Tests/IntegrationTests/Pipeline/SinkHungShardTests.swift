@@ -24,13 +24,7 @@ struct SinkHungShardTests {
         var logger = Logger(label: "hung-test")
         logger.logLevel = .critical
 
-        let router = ShardRouter(shardCount: 2)
-        var owners: [[String]] = [[], []]
-        while owners[0].count < 8 || owners[1].count < 8 {
-            let owner = UUID().uuidString.lowercased()
-            let shard = router.shard(forOwner: owner)
-            if owners[shard].count < 8 { owners[shard].append(owner) }
-        }
+        let owners = SinkOutageTests.owners(count: 8, onEachOf: 2)
         let window = SinkOutageTests.window
         func keys(_ shard: Int) -> [SeriesKey] {
             owners[shard].map {

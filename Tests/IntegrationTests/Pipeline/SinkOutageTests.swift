@@ -32,14 +32,7 @@ struct SinkOutageTests {
         logger.logLevel = .critical
 
         // 12 owners per shard, two process types each.
-        let router = ShardRouter(shardCount: 2)
-        var owners: [[String]] = [[], []]
-        while owners[0].count < 12 || owners[1].count < 12 {
-            let owner = UUID().uuidString.lowercased()
-            let shard = router.shard(forOwner: owner)
-            if owners[shard].count < 12 { owners[shard].append(owner) }
-        }
-        let keys = owners.map { shardOwners in
+        let keys = owners(count: 12, onEachOf: 2).map { shardOwners in
             shardOwners.flatMap { owner in
                 ["web", "worker"].map {
                     SeriesKey(type: .dynoLoad, owner: owner, processType: $0, metric: "load_avg", windowStart: window, periodSeconds: 60)
@@ -130,6 +123,18 @@ struct SinkOutageTests {
             }
         }
         await producer.close()
+    }
+
+    /// `count` new owners for each of `shardCount` shards, by shard.
+    static func owners(count: Int, onEachOf shardCount: Int) -> [[String]] {
+        let router = ShardRouter(shardCount: shardCount)
+        var owners = Array(repeating: [String](), count: shardCount)
+        while owners.contains(where: { $0.count < count }) {
+            let owner = UUID().uuidString.lowercased()
+            let shard = router.shard(forOwner: owner)
+            if owners[shard].count < count { owners[shard].append(owner) }
+        }
+        return owners
     }
 
     /// 2024-03-05T15:00Z; the databases are the test's own, so any minute will do.
