@@ -99,11 +99,12 @@ package struct DaySchema: Sendable, Hashable, Comparable, CustomStringConvertibl
         ["\(field)_count", "\(field)_sum", "\(field)_sum_squares", "\(field)_min", "\(field)_max"]
     }
 
-    /// The columns a writer fills, in column order: the key, `version`, every field's statistics, `counts`.
+    /// The columns a writer fills, in column order: the key, `version`, every field's statistics, `counts`,
+    /// `sketch`.
     ///
-    /// `updated_at` takes its default and `sketch` stays NULL.
+    /// `updated_at` takes its default.
     package static func writtenColumns(for type: MeasurementType) -> [String] {
-        keyColumns + ["version"] + type.summaryFieldNames.flatMap(statisticsColumns(forField:)) + ["counts"]
+        keyColumns + ["version"] + type.summaryFieldNames.flatMap(statisticsColumns(forField:)) + ["counts", "sketch"]
     }
 
     /// `CREATE TABLE IF NOT EXISTS` for one type's table in this schema.
