@@ -17,9 +17,22 @@ package final class PQConnection {
 
     /// Connects, blocking until the session is ready or `connectTimeout` (whole seconds, at least 2) has passed.
     ///
+    /// - Parameter statementTimeout: when set, the server cancels any statement running longer (SQLSTATE 57014),
+    ///   and libpq gives up on a socket whose sent data stays unacknowledged that long (`tcp_user_timeout`), so a
+    ///   call never blocks much longer than this on a hung or unreachable server. It is part of the connection
+    ///   settings, so it survives ``reset()``.
     /// - Throws: `.connectFailed` when the server cannot be reached or refuses the session.
-    package init(url: DatabaseURL, connectTimeout: Duration = .seconds(10), logger: Logger) throws(PostgresError) {
+    package init(
+        url: DatabaseURL, connectTimeout: Duration = .seconds(10), statementTimeout: Duration? = nil, logger: Logger
+    ) throws(PostgresError) {
         let seconds = max(2, (connectTimeout + .nanoseconds(999_999_999)).components.seconds)
+        var url = url
+        if let statementTimeout {
+            let milliseconds = max(1, Int64((statementTimeout / .milliseconds(1)).rounded(.up)))
+            url.parameters["options"] = [url.parameters["options"], "-c statement_timeout=\(milliseconds)"]
+                .compactMap { $0 }.joined(separator: " ")
+            url.parameters["tcp_user_timeout"] = url.parameters["tcp_user_timeout"] ?? String(milliseconds)
+        }
         let conninfo = url.conninfo + " connect_timeout='\(seconds)' client_encoding='UTF8'"
         guard let handle = PQconnectdb(conninfo) else {
             throw .connectFailed(host: url.endpoint, reason: "libpq could not allocate a connection")

@@ -14,15 +14,17 @@ package final class PostgresSession: @unchecked Sendable {  // safe: `connection
         self.connection = connection
     }
 
-    /// Opens a session, connecting on the session's own queue.
+    /// Opens a session, connecting on the session's own queue; `statementTimeout` as for `PQConnection`.
     ///
     /// - Throws: `.connectFailed`.
     package static func connect(
-        to url: DatabaseURL, connectTimeout: Duration = .seconds(10), logger: Logger
+        to url: DatabaseURL, connectTimeout: Duration = .seconds(10), statementTimeout: Duration? = nil, logger: Logger
     ) async throws(PostgresError) -> PostgresSession {
         let queue = DispatchQueue(label: "drainpipe.postgres.\(url.endpoint)")
         let connection = try await onQueue(queue) { () throws(PostgresError) in
-            ConnectionBox(try PQConnection(url: url, connectTimeout: connectTimeout, logger: logger))
+            ConnectionBox(
+                try PQConnection(
+                    url: url, connectTimeout: connectTimeout, statementTimeout: statementTimeout, logger: logger))
         }
         return PostgresSession(queue: queue, connection: connection.connection)
     }

@@ -13,8 +13,9 @@ package struct SQLState: RawRepresentable, Sendable, Hashable, CustomStringConve
 
     /// Whether the same statement may succeed if tried again later, unchanged.
     ///
-    /// True for connection exceptions (class 08), serialization failures and deadlocks (40001, 40P01),
-    /// administrator shutdowns and crash recovery (57P01, 57P02, 57P03) and insufficient resources (class 53).
+    /// True for connection exceptions (class 08), serialization failures and deadlocks (40001, 40P01), statement
+    /// timeouts (57014), administrator shutdowns and crash recovery (57P01, 57P02, 57P03) and insufficient resources
+    /// (class 53).
     package var isTransient: Bool {
         switch classCode {
         case "08", "53": true
@@ -29,7 +30,7 @@ package struct SQLState: RawRepresentable, Sendable, Hashable, CustomStringConve
     package var description: String { rawValue }
 
     private static let transientCodes: Set<SQLState> = [
-        .serializationFailure, .deadlockDetected, .adminShutdown, .crashShutdown, .cannotConnectNow,
+        .serializationFailure, .deadlockDetected, .queryCanceled, .adminShutdown, .crashShutdown, .cannotConnectNow,
     ]
 }
 
@@ -54,6 +55,8 @@ extension SQLState {
     package static let duplicateSchema = SQLState(rawValue: "42P06")
     /// `42P07`: the table already exists.
     package static let duplicateTable = SQLState(rawValue: "42P07")
+    /// `57014`: the statement was cancelled, by `statement_timeout` or a cancel request.
+    package static let queryCanceled = SQLState(rawValue: "57014")
     /// `57P01`: the server is shutting down at an administrator's request.
     package static let adminShutdown = SQLState(rawValue: "57P01")
     /// `57P02`: the server is restarting after another backend crashed.

@@ -99,13 +99,12 @@ package struct DaySchema: Sendable, Hashable, Comparable, CustomStringConvertibl
         ["\(field)_count", "\(field)_sum", "\(field)_sum_squares", "\(field)_min", "\(field)_max"]
     }
 
-    /// The columns a writer fills, in column order: the key, `version`, every field's statistics, `counts`, and
-    /// `sketch` for types with sketched fields.
+    /// The columns a writer fills, in column order: the key, `version`, every field's statistics, `counts`,
+    /// `sketch`.
     ///
-    /// `updated_at` takes its default; `sketch` stays NULL for the other types.
+    /// `updated_at` takes its default.
     package static func writtenColumns(for type: MeasurementType) -> [String] {
-        keyColumns + ["version"] + type.summaryFieldNames.flatMap(statisticsColumns(forField:)) + ["counts"]
-            + (type.sketchedFieldNames.isEmpty ? [] : ["sketch"])
+        keyColumns + ["version"] + type.summaryFieldNames.flatMap(statisticsColumns(forField:)) + ["counts", "sketch"]
     }
 
     /// `CREATE TABLE IF NOT EXISTS` for one type's table in this schema.

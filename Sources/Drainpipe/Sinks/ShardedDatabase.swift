@@ -4,19 +4,34 @@ import Synchronization
 /// The Postgres shards of the metrics store; shard = jump-consistent-hash(owner).
 ///
 /// Each shard has one session (one connection on its own serial queue), opened on first use and reopened by
-/// the session after a failure, so a shard that is down at start-up or later fails only its own calls.
+/// the session after a failure, so a shard that is down at start-up or later fails only its own calls. After a
+/// shard's connection failed (or a statement timed out), calls to that shard fail at once, without touching the
+/// network, for `reconnectInterval`, doubling with every further failure up to `maximumReconnectInterval`
+/// (``ReconnectGate``): a dead shard costs the callers one connect timeout per interval, not one per call, so it
+/// cannot stall the work of the healthy shards.
 package final class ShardedDatabase: SummaryStore {
     private let shards: [LazySession]
     /// One writer per shard, so each remembers which day schemas exist there.
     private let writers: [SummaryTableWriter]
     private let router: ShardRouter
 
-    package init(shards urls: [DatabaseURL], connectTimeout: Duration = .seconds(5), logger: Logger) {
+    /// - Parameters:
+    ///   - connectTimeout: how long opening a session may take (libpq counts whole seconds, at least 2).
+    ///   - statementTimeout: the longest any statement may run before the server cancels it.
+    ///   - reconnectInterval: how long calls to a shard fail fast after its connection failed.
+    ///   - maximumReconnectInterval: the cap of that wait as it doubles while the shard keeps failing.
+    package init(
+        shards urls: [DatabaseURL], connectTimeout: Duration = .seconds(5), statementTimeout: Duration = .seconds(30),
+        reconnectInterval: Duration = .seconds(2), maximumReconnectInterval: Duration = .seconds(60), logger: Logger
+    ) {
         precondition(!urls.isEmpty, "configuration guarantees at least one shard")
         shards = urls.enumerated().map { index, url in
             var shardLogger = logger
             shardLogger[metadataKey: "shard"] = "\(index)"
-            return LazySession(url: url, connectTimeout: connectTimeout, logger: shardLogger)
+            return LazySession(
+                url: url, connectTimeout: connectTimeout, statementTimeout: statementTimeout,
+                gate: ReconnectGate(interval: reconnectInterval, maximumInterval: maximumReconnectInterval),
+                logger: shardLogger)
         }
         writers = urls.map { _ in SummaryTableWriter() }
         router = ShardRouter(shardCount: urls.count)
@@ -55,31 +70,105 @@ package final class ShardedDatabase: SummaryStore {
     }
 }
 
-/// A shard's session, connected on first use.
+/// A shard's session, connected on first use, behind a ``ReconnectGate``.
 private final class LazySession: Sendable {
     private let url: DatabaseURL
     private let connectTimeout: Duration
+    private let statementTimeout: Duration
     private let logger: Logger
     private let session = Mutex<PostgresSession?>(nil)
+    private let gate: Mutex<ReconnectGate>
+    private let clock = ContinuousClock()
 
-    init(url: DatabaseURL, connectTimeout: Duration, logger: Logger) {
+    init(url: DatabaseURL, connectTimeout: Duration, statementTimeout: Duration, gate: ReconnectGate, logger: Logger) {
         self.url = url
         self.connectTimeout = connectTimeout
+        self.statementTimeout = statementTimeout
         self.logger = logger
+        self.gate = Mutex(gate)
     }
 
-    func run<Value: Sendable>(_ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value) async throws(PostgresError) -> Value {
-        let connected: PostgresSession
-        if let existing = session.withLock({ $0 }) {
-            connected = existing
-        } else {
-            let opened = try await PostgresSession.connect(to: url, connectTimeout: connectTimeout, logger: logger)
-            connected = session.withLock { current in
-                if let current { return current }
-                current = opened
-                return opened
-            }
+    func run<Value: Sendable>(
+        _ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value
+    ) async throws(PostgresError) -> Value {
+        let now = clock.now
+        if let retryAt = gate.withLock({ $0.closedUntil(now: now) }) {
+            throw .connectFailed(
+                host: url.endpoint,
+                reason: "its last connection attempt failed; the next one is in \(retryAt - now) at the earliest")
         }
-        return try await connected.run(body)
+        do throws(PostgresError) {
+            let connected: PostgresSession
+            if let existing = session.withLock({ $0 }) {
+                connected = existing
+            } else {
+                let opened = try await PostgresSession.connect(
+                    to: url, connectTimeout: connectTimeout, statementTimeout: statementTimeout, logger: logger)
+                connected = session.withLock { current in
+                    if let current { return current }
+                    current = opened
+                    return opened
+                }
+            }
+            let value = try await connected.run(body)
+            gate.withLock { $0.recordSuccess() }
+            return value
+        } catch {
+            if ReconnectGate.closes(on: error) {
+                let closed = gate.withLock { $0.recordFailure(at: clock.now) }
+                if closed {
+                    logger.warning("shard unavailable; failing its calls fast", metadata: ["error": "\(error)"])
+                }
+            }
+            throw error
+        }
+    }
+}
+
+/// Decides whether a shard may be tried: after a failure that says the server is down or hung, the shard stays
+/// closed for `interval`, then one call may try again; every further failure in a row doubles the wait, up to
+/// `maximumInterval`, so a shard whose connection attempts hang costs its callers at most one connect timeout per
+/// `maximumInterval`.
+package struct ReconnectGate: Sendable {
+    package let interval: Duration
+    package let maximumInterval: Duration
+    private var retryAt: ContinuousClock.Instant?
+    private var currentInterval: Duration
+
+    package init(interval: Duration, maximumInterval: Duration) {
+        self.interval = interval
+        self.maximumInterval = max(interval, maximumInterval)
+        currentInterval = interval
+    }
+
+    /// The failures that close the gate: no session, a lost session, or a statement the server timed out.
+    package static func closes(on error: PostgresError) -> Bool {
+        switch error {
+        case .connectFailed, .connectionLost: true
+        case .queryFailed, .copyRejected: error.sqlState == .queryCanceled
+        case .invalidValue: false
+        }
+    }
+
+    /// When the gate is closed at `now`, the instant it opens again; nil when a call may go ahead.
+    package func closedUntil(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        guard let retryAt, now < retryAt else { return nil }
+        return retryAt
+    }
+
+    /// Closes the gate from `now`: for `interval` after a success, for twice the last wait (at most
+    /// `maximumInterval`) after another failure. Returns true when it was open before (a new outage).
+    @discardableResult
+    package mutating func recordFailure(at now: ContinuousClock.Instant) -> Bool {
+        let isNewOutage = retryAt == nil
+        currentInterval = isNewOutage ? interval : min(currentInterval * 2, maximumInterval)
+        retryAt = now.advanced(by: currentInterval)
+        return isNewOutage
+    }
+
+    /// Forgets past failures once a call went through.
+    package mutating func recordSuccess() {
+        retryAt = nil
+        currentInterval = interval
     }
 }

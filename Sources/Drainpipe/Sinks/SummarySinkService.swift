@@ -1,6 +1,7 @@
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// Consumes summaries from Kafka and persists them to the Postgres shards.
 ///
@@ -26,11 +27,14 @@ package final class SummarySinkService: Service {
         /// The retry-sink's back-off: first delay and cap.
         package var retryDelay: Duration
         package var maximumRetryDelay: Duration
+        /// How often the backlog gauge is updated (and, for the retry-sink, logged).
+        package var backlogReportInterval: Duration
 
         package init(
             mode: Mode, topics: TopicCatalog, kafka: KafkaConnection, assignment: WorkerAssignment, batchSize: Int = 1024,
             types: [MeasurementType] = MeasurementType.allCases, groupID: String? = nil, clientID: String = "sink",
-            retryDelay: Duration = .milliseconds(200), maximumRetryDelay: Duration = .seconds(30)
+            retryDelay: Duration = .milliseconds(200), maximumRetryDelay: Duration = .seconds(30),
+            backlogReportInterval: Duration = .seconds(10)
         ) {
             self.mode = mode
             self.topics = topics
@@ -42,6 +46,7 @@ package final class SummarySinkService: Service {
             self.clientID = clientID
             self.retryDelay = retryDelay
             self.maximumRetryDelay = maximumRetryDelay
+            self.backlogReportInterval = backlogReportInterval
         }
     }
 
@@ -96,58 +101,69 @@ package final class SummarySinkService: Service {
         try await worker.run { try consumer.assign(assignment) }
         logger.info("sink assigned", metadata: ["mode": "\(settings.mode.rawValue)", "partitions": "\(owned.count)"])
 
-        let clock = ContinuousClock()
-        var nextBacklogReport = clock.now
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let batchSize = settings.batchSize
-            let messages = try await worker.run { try consumer.poll(maxMessages: batchSize * 4, timeout: .milliseconds(200)) }
-            if !messages.isEmpty {
-                guard try await persist(messages) else { break }  // shutting down mid-retry: do not commit
-                var commits: [TopicPartition: CommittedOffset] = [:]
-                for message in messages {
-                    let next = message.offset + 1
-                    if next > (positions[message.topicPartition] ?? -1) {
-                        positions[message.topicPartition] = next
-                        commits[message.topicPartition] = CommittedOffset(offset: next)
+        let committedPositions = CommittedPositions(positions)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Reported beside the loop, so the backlog stays visible while the retry-sink waits out an outage.
+            group.addTask { await self.reportBacklog(of: consumer, owned: owned, committed: committedPositions) }
+            do {
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    let batchSize = settings.batchSize
+                    let messages = try await worker.run {
+                        try consumer.poll(maxMessages: batchSize * 4, timeout: .milliseconds(200))
                     }
+                    guard !messages.isEmpty else { continue }
+                    guard try await persist(messages) else { break }  // shutting down mid-retry: do not commit
+                    var commits: [TopicPartition: CommittedOffset] = [:]
+                    for message in messages {
+                        let next = message.offset + 1
+                        if next > (positions[message.topicPartition] ?? -1) {
+                            positions[message.topicPartition] = next
+                            commits[message.topicPartition] = CommittedOffset(offset: next)
+                        }
+                    }
+                    let toCommit = commits
+                    try await worker.run { try consumer.commit(toCommit) }
+                    committedPositions.update(positions)
                 }
-                let toCommit = commits
-                try await worker.run { try consumer.commit(toCommit) }
+            } catch {
+                group.cancelAll()
+                throw error
             }
-            if clock.now >= nextBacklogReport {
-                nextBacklogReport = clock.now.advanced(by: .seconds(10))
-                reportBacklog(consumer, owned: owned, positions: positions)
-            }
+            group.cancelAll()
         }
         logger.info("sink stopped", metadata: ["mode": "\(settings.mode.rawValue)"])
     }
 
     /// Writes every decodable summary of the poll. Returns false only when the retry-sink was asked to stop
     /// before everything was written.
+    ///
+    /// Shards are written concurrently, each on its own session; within a shard, summaries are grouped by type
+    /// and written `batchSize` at a time.
     private func persist(_ messages: [KafkaMessage]) async throws -> Bool {
-        var byShard: [Int: [(Summary, KafkaMessage)]] = [:]
+        var byShard: [Int: [MeasurementType: [Entry]]] = [:]
         for message in messages {
             do {
                 let summary = try Summary(wireBytes: message.value)
-                byShard[database.shard(forOwner: summary.key.owner), default: []].append((summary, message))
+                byShard[database.shard(forOwner: summary.key.owner), default: [:]][summary.key.type, default: []]
+                    .append(Entry(summary: summary, message: message))
             } catch {
                 unstorable.increment()
                 logger.error("skipping a summary that cannot be decoded", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
             }
         }
-        let failed: [[(Summary, KafkaMessage)]] = try await withThrowingTaskGroup(of: [[(Summary, KafkaMessage)]].self) { group in
-            for (shard, entries) in byShard {
-                group.addTask { try await self.write(entries, toShard: shard) }
+        let failed: [Entry] = try await withThrowingTaskGroup(of: [Entry].self) { group in
+            for (shard, entriesByType) in byShard {
+                group.addTask { try await self.write(entriesByType, toShard: shard) }
             }
-            var failed: [[(Summary, KafkaMessage)]] = []
+            var failed: [Entry] = []
             for try await shardFailures in group { failed.append(contentsOf: shardFailures) }
             return failed
         }
         if settings.mode == .retry { return failed.isEmpty }
-        let records = failed.joined().map { summary, message in
-            settings.topics.topic(.retry, for: summary.key.type).record(
-                owner: summary.key.owner, processType: summary.key.processType, key: message.key, value: message.value,
-                in: settings.kafka)
+        let records = failed.map { entry in
+            settings.topics.topic(.retry, for: entry.summary.key.type).record(
+                owner: entry.summary.key.owner, processType: entry.summary.key.processType, key: entry.message.key,
+                value: entry.message.value, in: settings.kafka)
         }
         if !records.isEmpty {
             try await publisher.send(records)
@@ -156,64 +172,116 @@ package final class SummarySinkService: Service {
         return true
     }
 
-    /// Writes one shard's summaries in batches; returns the batches that could not be written.
+    /// A decoded summary and the message it came in.
+    private struct Entry: Sendable {
+        var summary: Summary
+        var message: KafkaMessage
+    }
+
+    /// Writes one shard's summaries, type by type, in batches of `batchSize`; returns the summaries that could not
+    /// be written.
     ///
     /// The primary sink gives a failed batch up after one attempt (it goes to RETRY); the retry-sink tries
-    /// again with back-off until it succeeds or the process is asked to stop.
-    private func write(_ entries: [(Summary, KafkaMessage)], toShard shard: Int) async throws -> [[(Summary, KafkaMessage)]] {
-        var failed: [[(Summary, KafkaMessage)]] = []
-        var start = entries.startIndex
-        while start < entries.endIndex {
-            var batch = Array(entries[start..<min(start + settings.batchSize, entries.endIndex)])
-            start += batch.count
-            var delay = settings.retryDelay
-            while !batch.isEmpty {
-                do {
-                    try await database.write(batch.map(\.0), toShard: shard)
-                    written.increment(by: batch.count)
-                    break
-                } catch {
-                    if case .invalidValue = error {
-                        // A summary no table can hold fails its whole batch on every attempt: set it aside (logged
-                        // and counted) and write the rest, rather than block the partition forever.
-                        let storable = batch.filter { (try? SummaryTableWriter.columnValues(of: $0.0)) != nil }
-                        if storable.count < batch.count {
-                            unstorable.increment(by: batch.count - storable.count)
-                            logger.error("skipping summaries that can never be stored", metadata: ["shard": "\(shard)", "summaries": "\(batch.count - storable.count)", "error": "\(error)"])
-                            batch = storable
-                            continue
-                        }
+    /// again with back-off until it succeeds or the process is asked to stop, and then returns everything.
+    private func write(_ entriesByType: [MeasurementType: [Entry]], toShard shard: Int) async throws -> [Entry] {
+        var failed: [Entry] = []
+        for type in MeasurementType.allCases {
+            guard let entries = entriesByType[type] else { continue }
+            var start = entries.startIndex
+            while start < entries.endIndex {
+                let end = min(start + settings.batchSize, entries.endIndex)
+                guard try await writeBatch(Array(entries[start..<end]), toShard: shard) else {
+                    if settings.mode == .retry {
+                        // Stopping: everything stays uncommitted and is read again after the restart.
+                        return entriesByType.values.flatMap { $0 }
                     }
-                    writeFailures.increment()
-                    logger.warning("writing a batch failed", metadata: ["shard": "\(shard)", "summaries": "\(batch.count)", "error": "\(error)"])
-                    guard settings.mode == .retry, !Task.isShuttingDownGracefully, !Task.isCancelled else {
-                        failed.append(batch)
-                        break
-                    }
-                    let jittered = Duration.milliseconds(Int64.random(in: 0...max(1, delay.wholeMicroseconds / 1000)))
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: jittered) }
-                    delay = min(delay * 2, settings.maximumRetryDelay)
+                    failed += entries[start..<end]
+                    start = end
+                    continue
                 }
+                start = end
             }
-            if settings.mode == .retry, !failed.isEmpty { break }
-        }
-        if settings.mode == .retry, !failed.isEmpty {
-            // Stopping: everything not yet written stays uncommitted and is read again after the restart.
-            return [Array(entries)]
         }
         return failed
     }
 
-    /// Reports how many messages wait behind the committed position, from the watermarks of the last fetch.
-    private func reportBacklog(_ consumer: KafkaConsumer, owned: [TopicPartition], positions: [TopicPartition: Int64]) {
-        let lag = owned.reduce(Int64(0)) { total, partition in
-            guard let (low, high) = consumer.cachedWatermarks(for: partition) else { return total }
-            return total + max(0, high - max(low, positions[partition] ?? low))
+    /// Writes one batch of one type; false when it was not written (primary: after one attempt; retry: only when
+    /// stopping).
+    private func writeBatch(_ entries: [Entry], toShard shard: Int) async throws -> Bool {
+        var batch = entries
+        var delay = settings.retryDelay
+        while !batch.isEmpty {
+            do {
+                try await database.write(batch.map(\.summary), toShard: shard)
+                written.increment(by: batch.count)
+                return true
+            } catch {
+                if case .invalidValue = error {
+                    // A summary no table can hold fails its whole batch on every attempt: set it aside (logged
+                    // and counted) and write the rest, rather than block the partition forever.
+                    let storable = batch.filter { (try? SummaryTableWriter.columnValues(of: $0.summary)) != nil }
+                    if storable.count < batch.count {
+                        unstorable.increment(by: batch.count - storable.count)
+                        logger.error(
+                            "skipping summaries that can never be stored",
+                            metadata: [
+                                "shard": "\(shard)", "summaries": "\(batch.count - storable.count)", "error": "\(error)",
+                            ])
+                        batch = storable
+                        continue
+                    }
+                }
+                writeFailures.increment()
+                logger.warning(
+                    "writing a batch failed",
+                    metadata: ["shard": "\(shard)", "summaries": "\(batch.count)", "error": "\(error)"])
+                guard settings.mode == .retry, !Task.isShuttingDownGracefully, !Task.isCancelled else { return false }
+                let jittered = Duration.milliseconds(Int64.random(in: 0...max(1, delay.wholeMicroseconds / 1000)))
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: jittered) }
+                delay = min(delay * 2, settings.maximumRetryDelay)
+            }
         }
-        backlog.record(lag)
-        if settings.mode == .retry, lag > 0 {
-            logger.info("retry backlog", metadata: ["messages": "\(lag)"])
-        }
+        return true
     }
 
+    /// Every `backlogReportInterval` until cancelled, reports how many messages wait behind the committed positions,
+    /// from the watermarks of the last fetch: the `drainpipe_sink_backlog_messages` gauge always, and for the
+    /// retry-sink a log line while there is a backlog and once when it has drained.
+    private func reportBacklog(
+        of consumer: KafkaConsumer, owned: [TopicPartition], committed: CommittedPositions
+    ) async {
+        var previous: Int64 = 0
+        while !Task.isCancelled {
+            let positions = committed.current
+            let lag = owned.reduce(Int64(0)) { total, partition in
+                guard let (low, high) = consumer.cachedWatermarks(for: partition) else { return total }
+                return total + max(0, high - max(low, positions[partition] ?? low))
+            }
+            backlog.record(lag)
+            if settings.mode == .retry, lag > 0 || previous > 0 {
+                logger.info(lag > 0 ? "retry backlog" : "retry backlog drained", metadata: ["messages": "\(lag)"])
+            }
+            previous = lag
+            do {
+                try await Task.sleep(for: settings.backlogReportInterval)
+            } catch {
+                return
+            }
+        }
+    }
+}
+
+/// The next offset to read of each partition, as last committed; shared by the sink loop and its backlog reporter.
+private final class CommittedPositions: Sendable {
+    private let positions: Mutex<[TopicPartition: Int64]>
+
+    init(_ positions: [TopicPartition: Int64]) {
+        self.positions = Mutex(positions)
+    }
+
+    var current: [TopicPartition: Int64] { positions.withLock { $0 } }
+
+    func update(_ newPositions: [TopicPartition: Int64]) {
+        positions.withLock { $0 = newPositions }
+    }
 }

@@ -2,19 +2,30 @@ import Synchronization
 
 /// Writes summaries into the day-schema tables of one database.
 ///
-/// Each (day, type) group is written in one transaction: `COPY` into a temporary staging table, then one upsert that
-/// replaces a stored row only with a newer version of the same summary. Writing the same summaries again, or older
-/// versions of them, changes nothing, so replays and the retry path are idempotent.
+/// Each (day, type) group is written in one transaction: `COPY` into the session's temporary staging table of the
+/// type (created on first use, emptied by every commit), then one upsert that replaces a stored row only with a newer
+/// version of the same summary. Writing the same summaries again, or older versions of them, changes nothing, so
+/// replays and the retry path are idempotent.
 ///
 /// Use one writer per database: it remembers which day schemas it has created there.
 package final class SummaryTableWriter: Sendable {
+    /// The data format of the `COPY` statements.
+    package enum CopyFormat: String, Sendable, CaseIterable {
+        /// `FORMAT binary` (``CopyBinaryEncoder``): about twice as fast to encode and for the server to read.
+        case binary
+        /// The text format (``CopyTextEncoder``), escaped; kept for comparison in `drainpipe bench-sink`.
+        case text
+    }
+
     /// Rows sent per `COPY` statement; a larger group is sent in several, within the same transaction.
     package let rowsPerCopy: Int
+    package let copyFormat: CopyFormat
     private let knownSchemas = Mutex<Set<DaySchema>>([])
 
-    package init(rowsPerCopy: Int = 4096) {
+    package init(rowsPerCopy: Int = 4096, copyFormat: CopyFormat = .binary) {
         precondition(rowsPerCopy > 0, "rowsPerCopy must be positive")
         self.rowsPerCopy = rowsPerCopy
+        self.copyFormat = copyFormat
     }
 
     /// Stores `summaries` with `COPY` and one upsert per (day, type) group, one transaction per group.
@@ -31,11 +42,20 @@ package final class SummaryTableWriter: Sendable {
             var start = members.startIndex
             while start < members.endIndex {
                 let end = min(start + rowsPerCopy, members.endIndex)
-                var encoder = CopyTextEncoder()
-                for summary in members[start..<end] {
-                    encoder.appendRow(try Self.columnValues(of: summary))
+                switch copyFormat {
+                case .binary:
+                    var encoder = CopyBinaryEncoder()
+                    for summary in members[start..<end] {
+                        try Self.appendBinaryRow(of: summary, to: &encoder)
+                    }
+                    copies.append(encoder.finished)
+                case .text:
+                    var encoder = CopyTextEncoder()
+                    for summary in members[start..<end] {
+                        encoder.appendRow(try Self.columnValues(of: summary))
+                    }
+                    copies.append(encoder.bytes)
                 }
-                copies.append(encoder.bytes)
                 start = end
             }
             batches.append((group, copies))
@@ -47,16 +67,21 @@ package final class SummaryTableWriter: Sendable {
             let key = DaySchema.keyColumns.joined(separator: ", ")
             changed += try writingToExistingSchema(group, on: connection) { () throws(PostgresError) in
                 try connection.transaction { () throws(PostgresError) in
+                    // One staging table per type and session, emptied by every commit: creating and dropping a
+                    // table per transaction would churn the catalog on every batch.
+                    let staging = "pg_temp.staging_\(group.type.tableName)"
                     try connection.execute(
-                        "CREATE TEMP TABLE staging (LIKE \(group.table) INCLUDING DEFAULTS) ON COMMIT DROP")
+                        "CREATE TEMP TABLE IF NOT EXISTS staging_\(group.type.tableName) (LIKE \(group.table) "
+                            + "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
                     for data in copies {
                         try connection.copyIn(
-                            "COPY pg_temp.staging (\(columns)) FROM STDIN", table: group.table, data: data)
+                            "COPY \(staging) (\(columns)) FROM STDIN\(copyFormat == .binary ? " (FORMAT binary)" : "")",
+                            table: group.table, data: data)
                     }
                     let rows = try connection.query(
                         """
                         INSERT INTO \(group.table) AS target (\(columns))
-                        SELECT DISTINCT ON (\(key)) \(columns) FROM pg_temp.staging
+                        SELECT DISTINCT ON (\(key)) \(columns) FROM \(staging)
                         ORDER BY \(key), version DESC
                         \(Self.conflictClause(for: group.type))
                         """)
@@ -150,15 +175,72 @@ package final class SummaryTableWriter: Sendable {
             """
     }
 
-    /// The text of every column a writer fills (`DaySchema.writtenColumns(for:)`), NULL as nil: what both write
-    /// paths send.
+    /// The text of every column a writer fills (`DaySchema.writtenColumns(for:)`), NULL as nil: what the text COPY
+    /// and the one-by-one INSERT send.
     ///
     /// Doubles use Swift's shortest round-trip digits; min and max are NULL for a field without values; counts are a
-    /// JSON object with sorted keys.
+    /// JSON object with sorted keys; the sketches are `QuantileSketch.encode`'s bytes in bytea hex form, NULL when
+    /// the summary has none.
+    /// - Throws: `.invalidValue` as ``validate(_:)``.
+    package static func columnValues(of summary: Summary) throws(PostgresError) -> [String?] {
+        let fieldNames = try validate(summary)
+        let key = summary.key
+        var values: [String?] = [
+            key.owner, key.processType, key.metric, String(key.periodSeconds),
+            DaySchema.timestampText(key.windowStart), String(summary.version),
+        ]
+        for name in fieldNames {
+            let statistics = summary.fields[name] ?? .empty
+            let hasValues = statistics.count > 0
+            values += [
+                String(statistics.count), text(statistics.sum), text(statistics.sumOfSquares),
+                hasValues ? text(statistics.minimum) : nil, hasValues ? text(statistics.maximum) : nil,
+            ]
+        }
+        values.append(countsJSON(summary.counts))
+        let sketch = QuantileSketch.encode(summary.sketches)
+        let hexDigits = sketch.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        values.append(sketch.isEmpty ? nil : "\\x" + hexDigits)  // bytea's hex input form
+        return values
+    }
+
+    /// Appends the row of every column a writer fills, as ``columnValues(of:)`` but in COPY's binary format.
+    /// - Throws: `.invalidValue` as ``validate(_:)``; nothing is appended then.
+    package static func appendBinaryRow(
+        of summary: Summary, to encoder: inout CopyBinaryEncoder
+    ) throws(PostgresError) {
+        let fieldNames = try validate(summary)
+        let key = summary.key
+        encoder.beginRow(fieldCount: DaySchema.keyColumns.count + 1 + 5 * fieldNames.count + 2)
+        encoder.appendText(key.owner)
+        encoder.appendText(key.processType)
+        encoder.appendText(key.metric)
+        encoder.appendInt32(key.periodSeconds)
+        encoder.appendTimestamp(microsecondsSinceUnixEpoch: key.windowStart.microsecondsSinceEpoch)
+        encoder.appendInt64(summary.version)
+        for name in fieldNames {
+            let statistics = summary.fields[name] ?? .empty
+            encoder.appendInt64(Int64(statistics.count))
+            encoder.appendDouble(statistics.sum)
+            encoder.appendDouble(statistics.sumOfSquares)
+            if statistics.count > 0 {
+                encoder.appendDouble(statistics.minimum)
+                encoder.appendDouble(statistics.maximum)
+            } else {
+                encoder.appendNull()
+                encoder.appendNull()
+            }
+        }
+        encoder.appendJSONB(countsJSON(summary.counts))
+        let sketch = QuantileSketch.encode(summary.sketches)
+        if sketch.isEmpty { encoder.appendNull() } else { encoder.appendBytes(sketch) }
+    }
+
+    /// Checks that the tables can hold `summary` and returns its type's field names, in column order.
     /// - Throws: `.invalidValue` for a field the table has no columns for, a count beyond `bigint`, a NUL character
     ///   (which Postgres text cannot hold) or a window outside `DaySchema.supportedYears`. Messages never quote
     ///   values.
-    package static func columnValues(of summary: Summary) throws(PostgresError) -> [String?] {
+    private static func validate(_ summary: Summary) throws(PostgresError) -> [String] {
         let key = summary.key
         let table = key.type.tableName
         guard DaySchema(containing: key.windowStart).isSupported else {
@@ -178,28 +260,10 @@ package final class SummaryTableWriter: Sendable {
             throw .invalidValue(
                 table: table, reason: "a name contains a NUL character, which Postgres text cannot hold")
         }
-        var values: [String?] = [
-            key.owner, key.processType, key.metric, String(key.periodSeconds),
-            DaySchema.timestampText(key.windowStart), String(summary.version),
-        ]
-        for name in fieldNames {
-            let statistics = summary.fields[name] ?? .empty
-            guard statistics.count <= UInt64(Int64.max) else {
-                throw .invalidValue(table: table, reason: "the count of field \(name) exceeds a bigint")
-            }
-            let hasValues = statistics.count > 0
-            values += [
-                String(statistics.count), text(statistics.sum), text(statistics.sumOfSquares),
-                hasValues ? text(statistics.minimum) : nil, hasValues ? text(statistics.maximum) : nil,
-            ]
+        if let name = fieldNames.first(where: { (summary.fields[$0]?.count ?? 0) > UInt64(Int64.max) }) {
+            throw .invalidValue(table: table, reason: "the count of field \(name) exceeds a bigint")
         }
-        values.append(countsJSON(summary.counts))
-        if !key.type.sketchedFieldNames.isEmpty {
-            // bytea in hex input form; NULL when the window had no sketched values.
-            let sketch = QuantileSketch.encode(summary.sketches)
-            values.append(sketch.isEmpty ? nil : "\\x" + sketch.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
-        }
-        return values
+        return fieldNames
     }
 
     /// A double as Postgres `double precision` input: Swift's shortest round-trip digits, or `Infinity`,

@@ -75,7 +75,7 @@ struct DaySchemaTests {
         }
         #expect(
             DaySchema.writtenColumns(for: .dynoErrors)
-                == ["owner", "process_type", "metric", "period_seconds", "window_start", "version", "counts"])
-        #expect(DaySchema.writtenColumns(for: .dynoMemory).count == 7 + 7 * 5)
+                == ["owner", "process_type", "metric", "period_seconds", "window_start", "version", "counts", "sketch"])
+        #expect(DaySchema.writtenColumns(for: .dynoMemory).count == 8 + 7 * 5)
     }
 }

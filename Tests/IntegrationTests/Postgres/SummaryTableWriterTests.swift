@@ -1,17 +1,23 @@
 import Drainpipe
 import Testing
 
-/// The two write paths, which must store the same thing.
+/// The three write paths, which must store the same thing.
 enum WritePath: String, CaseIterable, CustomTestStringConvertible {
-    case copy
+    case copyBinary
+    case copyText
     case oneByOne
 
     var testDescription: String { rawValue }
 
+    /// A writer for this path; tests that write several times reuse one, as a sink does.
+    func makeWriter(rowsPerCopy: Int = 4096) -> SummaryTableWriter {
+        SummaryTableWriter(rowsPerCopy: rowsPerCopy, copyFormat: self == .copyText ? .text : .binary)
+    }
+
     @discardableResult
     func write(_ summaries: [Summary], with writer: SummaryTableWriter, on connection: PQConnection) throws -> Int {
         switch self {
-        case .copy: try writer.write(summaries, on: connection)
+        case .copyBinary, .copyText: try writer.write(summaries, on: connection)
         case .oneByOne: try writer.insertOneByOne(summaries, on: connection)
         }
     }
@@ -74,7 +80,7 @@ struct SummaryTableWriterTests {
                 counts: ["2xx": 1]),
             Self.summary(.dynoErrors, owner: owner, processType: "worker", counts: ["R14": 2, "H12": 1, hostile: 9]),
         ]
-        #expect(try path.write(summaries, with: SummaryTableWriter(), on: connection) == summaries.count)
+        #expect(try path.write(summaries, with: path.makeWriter(), on: connection) == summaries.count)
 
         let custom = try Self.read(.customMetrics, owner: owner, on: connection)
         #expect(
@@ -98,7 +104,7 @@ struct SummaryTableWriterTests {
     @Test("an older version never overwrites a newer one", arguments: WritePath.allCases)
     func versions(path: WritePath) throws {
         let connection = try PostgresTestDatabase.connect()
-        let writer = SummaryTableWriter()
+        let writer = path.makeWriter()
         let owner = PostgresTestDatabase.uniqueOwner("versions")
         func load(_ value: Double, version: Int64) -> Summary {
             Self.summary(
@@ -120,7 +126,7 @@ struct SummaryTableWriterTests {
     @Test("writing the same batch again changes nothing", arguments: WritePath.allCases)
     func idempotent(path: WritePath) throws {
         let connection = try PostgresTestDatabase.connect()
-        let writer = SummaryTableWriter()
+        let writer = path.makeWriter()
         let owner = PostgresTestDatabase.uniqueOwner("idempotent")
         let batch = (0..<20).map { minute in
             Self.summary(
@@ -135,7 +141,7 @@ struct SummaryTableWriterTests {
             "SELECT count(*), max(updated_at)::text FROM metrics_20310305.dyno_memory WHERE owner = $1",
             parameters: [owner])
         #expect(try path.write(batch, with: writer, on: connection) == 0)
-        #expect(try path.write(batch.reversed(), with: SummaryTableWriter(), on: connection) == 0)
+        #expect(try path.write(batch.reversed(), with: path.makeWriter(), on: connection) == 0)
         #expect(try Self.read(.dynoMemory, owner: owner, on: connection) == batch)
         let after = try connection.query(
             "SELECT count(*), max(updated_at)::text FROM metrics_20310305.dyno_memory WHERE owner = $1",
@@ -143,8 +149,8 @@ struct SummaryTableWriterTests {
         #expect(after == stamps)
     }
 
-    @Test("writes groups larger than one COPY, across days and types, in one call")
-    func largeBatches() throws {
+    @Test("writes groups larger than one COPY, across days and types, in one call", arguments: [WritePath.copyBinary, .copyText])
+    func largeBatches(path: WritePath) throws {
         let connection = try PostgresTestDatabase.connect()
         let owner = PostgresTestDatabase.uniqueOwner("large")
         let batch = (0..<300).map { index in
@@ -155,7 +161,7 @@ struct SummaryTableWriterTests {
                     ? ["load_avg_5m": FieldStatistics(value: Double(index))]
                     : ["value": FieldStatistics(value: Double(index) / 7)])
         }
-        #expect(try SummaryTableWriter(rowsPerCopy: 7).write(batch, on: connection) == 300)
+        #expect(try path.write(batch, with: path.makeWriter(rowsPerCopy: 7), on: connection) == 300)
         let until = Self.lateWindow + .seconds(3_600 * 41)
         let loads = try Self.read(.dynoLoad, owner: owner, to: until, on: connection)
         let customs = try Self.read(.customMetrics, owner: owner, to: until, on: connection)
@@ -168,10 +174,10 @@ struct SummaryTableWriterTests {
     @Test("recreates a day schema that retention dropped after the writer created it", arguments: WritePath.allCases)
     func droppedSchema(path: WritePath) throws {
         let connection = try PostgresTestDatabase.connect()
-        let writer = SummaryTableWriter()
+        let writer = path.makeWriter()
         let owner = PostgresTestDatabase.uniqueOwner("dropped")
-        // A day only this test uses: 2036-06-\(path) so the two arguments do not drop each other's schema.
-        let day = try #require(DaySchema(year: 2036, month: 6, day: path == .copy ? 1 : 2))
+        // A day only this test and path use, so the arguments do not drop each other's schema.
+        let day = try #require(DaySchema(year: 2036, month: 6, day: 1 + (WritePath.allCases.firstIndex(of: path) ?? 0)))
         let first = Self.summary(
             .customMetrics, owner: owner, metric: "a", at: day.start, fields: ["value": FieldStatistics(value: 1)])
         let second = Self.summary(
@@ -191,7 +197,7 @@ struct SummaryTableWriterTests {
             .dynoLoad, owner: owner, metric: "x", fields: ["not_a_column": FieldStatistics(value: 1)])
         for path in WritePath.allCases {
             #expect {
-                try path.write([valid, invalid], with: SummaryTableWriter(), on: connection)
+                try path.write([valid, invalid], with: path.makeWriter(), on: connection)
             } throws: { error in
                 guard case .invalidValue = error as? PostgresError else { return false }
                 return true

@@ -1,0 +1,50 @@
+import Drainpipe
+import Logging
+import Testing
+
+/// Timeouts and the reconnect gate against a real server.
+@Suite("ShardedDatabase and statement timeouts against Postgres", .timeLimit(.minutes(1)))
+struct ShardedDatabaseTests {
+    @Test("a statement running past the statement timeout is cancelled with a retryable error, and the timeout survives a reset")
+    func statementTimeout() throws {
+        let connection = try PQConnection(
+            url: PostgresTestDatabase.url(), connectTimeout: .seconds(5), statementTimeout: .milliseconds(300),
+            logger: Logger(label: "test"))
+        for attempt in 0..<2 {
+            #expect {
+                try connection.query("SELECT pg_sleep(5)")
+            } throws: { error in
+                guard let error = error as? PostgresError else { return false }
+                return error.sqlState == .queryCanceled && error.isRetryable
+            }
+            #expect(try connection.query("SHOW statement_timeout").rows == [["300ms"]])
+            if attempt == 0 { try connection.reset() }
+        }
+    }
+
+    @Test("after a shard refused a session, its calls fail without trying until the reconnect interval has passed")
+    func failsFastWhileAShardIsDown() async throws {
+        let scratch = try ScratchDatabase.create("gate")
+        defer { try? scratch.drop() }
+        var logger = Logger(label: "gate-test")
+        logger.logLevel = .critical
+        let database = ShardedDatabase(shards: [scratch.url], reconnectInterval: .seconds(2), logger: logger)
+        let probe: @Sendable (PQConnection) throws(PostgresError) -> Int = { connection throws(PostgresError) in
+            try connection.query("SELECT 1").count
+        }
+        try scratch.refuseConnections()
+        await #expect(throws: PostgresError.self) { try await database.withShard(0, probe) }
+
+        // The database is back, but the gate is still closed: the call fails at once, naming the wait.
+        try scratch.allowConnections()
+        await #expect {
+            try await database.withShard(0, probe)
+        } throws: { error in
+            guard let error = error as? PostgresError, case .connectFailed(_, let reason) = error else { return false }
+            return reason.contains("next one is in")
+        }
+
+        try await Task.sleep(for: .milliseconds(2100))
+        #expect(try await database.withShard(0, probe) == 1)
+    }
+}
