@@ -219,7 +219,6 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         _ message: KafkaMessage, to partitions: inout [TopicPartition: PartitionState]
     ) -> PartitionAggregator.Outcome? {
         let key = message.topicPartition
-        guard partitions[key] != nil else { return nil }
         let measurement: Measurement
         do {
             measurement = try Measurement(wireBytes: message.value)
