@@ -45,12 +45,7 @@ package struct DrainIngestor: Sendable {
         package var isClean: Bool { rejectedFrames == 0 && rejectedLines == 0 && deniedMeasurements == 0 }
     }
 
-    private let tenants: LiveTenantDirectory
-    private let topics: TopicCatalog
-    private let kafka: KafkaConnection
-    private let admission: IngressAdmission
-    private let delivery: IngressDelivery
-    private let clock: any WallClock
+    private let context: IngressContext
     private let logger: Logger
     private let requestsRejected: Counter
     private let framesRejected: Counter
@@ -58,16 +53,8 @@ package struct DrainIngestor: Sendable {
     private let measurementsProduced: Counter
     private let msgCountMismatches: Counter
 
-    package init(
-        tenants: LiveTenantDirectory, topics: TopicCatalog, kafka: KafkaConnection, admission: IngressAdmission,
-        delivery: IngressDelivery, clock: any WallClock, metrics: any MetricsFactory, logger: Logger
-    ) {
-        self.tenants = tenants
-        self.topics = topics
-        self.kafka = kafka
-        self.admission = admission
-        self.delivery = delivery
-        self.clock = clock
+    package init(context: IngressContext, metrics: any MetricsFactory, logger: Logger) {
+        self.context = context
         self.logger = logger
         requestsRejected = Counter(label: "drainpipe_ingress_requests_rejected_total", factory: metrics)
         framesRejected = Counter(label: "drainpipe_ingress_frames_rejected_total", factory: metrics)
@@ -89,7 +76,7 @@ package struct DrainIngestor: Sendable {
         guard let credential = basicCredential else {
             return .failure(.unauthenticated(reason: "the drain URL must carry user:password credentials"))
         }
-        guard let owner = tenants.current.owner(drainCredential: credential) else {
+        guard let owner = context.tenants.current.owner(drainCredential: credential) else {
             return .failure(.unauthenticated(reason: "unknown drain credentials"))
         }
         if !owner.drainTokens.isEmpty, !owner.drainTokens.contains(drainToken ?? "") {
@@ -110,7 +97,7 @@ package struct DrainIngestor: Sendable {
 
     /// Ingests one request of an already authenticated owner.
     package func ingest(_ request: Request, owner: TenantDirectory.Owner) async throws(IngressError) -> Receipt {
-        let receivedAt = clock.now()
+        let receivedAt = context.clock.now()
         let drainID = request.drainToken ?? owner.id
         let parsed = DrainParser().parse(
             body: request.body, owner: owner.id, drainID: drainID, frameID: request.frameID ?? "", receivedAt: receivedAt)
@@ -126,12 +113,10 @@ package struct DrainIngestor: Sendable {
             requestsRejected.increment()
             throw .malformedBody(reason: "\(parsed.rejectionSummary); no frame could be read")
         }
-        let admitted = try admission.admit(parsed.measurements, owner: owner)
-        let records = admitted.measurements.map { topics.rawRecord(for: $0, timestamp: receivedAt, in: kafka) }
-        try await delivery.deliver(records, owner: owner.id)
-        measurementsProduced.increment(by: records.count)
+        let admitted = try await context.produce(parsed.measurements, owner: owner, receivedAt: receivedAt)
+        measurementsProduced.increment(by: admitted.measurements.count)
         return Receipt(
-            frames: parsed.frameCount, measurements: records.count, ignoredLines: parsed.ignoredLines,
+            frames: parsed.frameCount, measurements: admitted.measurements.count, ignoredLines: parsed.ignoredLines,
             rejectedFrames: parsed.rejectedFrameCount, rejectedLines: parsed.rejectedLineCount,
             deniedMeasurements: admitted.deniedCount, rejectionSummary: parsed.rejectionSummary)
     }

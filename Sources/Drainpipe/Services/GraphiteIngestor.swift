@@ -21,12 +21,7 @@ package struct GraphiteIngestor: Sendable {
         package var isClean: Bool { rejectedLines == 0 && denied == 0 }
     }
 
-    private let tenants: LiveTenantDirectory
-    private let topics: TopicCatalog
-    private let kafka: KafkaConnection
-    private let admission: IngressAdmission
-    private let delivery: IngressDelivery
-    private let clock: any WallClock
+    private let context: IngressContext
     private let parser: GraphiteLineParser
     private let logger: Logger
     private let rejectedByReason: [Counter]
@@ -37,16 +32,9 @@ package struct GraphiteIngestor: Sendable {
     ///   - pastWindow: how far before the receive time a timestamp may lie (`GRAPHITE_PAST_WINDOW`).
     ///   - futureWindow: how far after it (`GRAPHITE_FUTURE_WINDOW`).
     package init(
-        tenants: LiveTenantDirectory, topics: TopicCatalog, kafka: KafkaConnection, admission: IngressAdmission,
-        delivery: IngressDelivery, clock: any WallClock, pastWindow: Duration, futureWindow: Duration,
-        metrics: any MetricsFactory, logger: Logger
+        context: IngressContext, pastWindow: Duration, futureWindow: Duration, metrics: any MetricsFactory, logger: Logger
     ) {
-        self.tenants = tenants
-        self.topics = topics
-        self.kafka = kafka
-        self.admission = admission
-        self.delivery = delivery
-        self.clock = clock
+        self.context = context
         self.logger = logger
         parser = GraphiteLineParser(pastWindow: pastWindow, futureWindow: futureWindow)
         rejectedByReason = GraphiteLineRejectionReason.allCases.map { reason in
@@ -68,7 +56,7 @@ package struct GraphiteIngestor: Sendable {
             unknownTokens.increment()
             throw .unauthenticated(reason: "a Graphite token is required")
         }
-        guard let owner = tenants.current.owner(graphiteToken: token) else {
+        guard let owner = context.tenants.current.owner(graphiteToken: token) else {
             unknownTokens.increment()
             throw .unauthenticated(reason: "unknown Graphite token")
         }
@@ -77,12 +65,12 @@ package struct GraphiteIngestor: Sendable {
 
     /// The tenant mapped to a TCP peer's address in the tenants file, if any.
     package func owner(source address: String) -> TenantDirectory.Owner? {
-        tenants.current.owner(graphiteSource: address)
+        context.tenants.current.owner(graphiteSource: address)
     }
 
     /// The tenant with this id in the directory in force now (after a reload it may have new rules or be gone).
     package func owner(id: String) -> TenantDirectory.Owner? {
-        tenants.current.owner(id: id)
+        context.tenants.current.owner(id: id)
     }
 
     /// Counts a TCP connection that neither sent a preamble nor comes from a mapped address.
@@ -103,7 +91,7 @@ package struct GraphiteIngestor: Sendable {
     package func ingest(
         _ bytes: [UInt8], in range: Range<Int>, owner: TenantDirectory.Owner
     ) async throws(IngressError) -> Receipt {
-        let receivedAt = clock.now()
+        let receivedAt = context.clock.now()
         var parser = parser
         parser.requiresNamingConvention = owner.requiresGraphiteNamingConvention
         let parsed = parser.parseLines(bytes, in: range, receivedAt: receivedAt)
@@ -114,12 +102,10 @@ package struct GraphiteIngestor: Sendable {
                 metric: point.path, time: point.time, receivedAt: receivedAt,
                 fields: [MeasurementField(name: "value", value: point.value)])
         }
-        let admitted = try admission.admit(measurements, owner: owner)
-        let records = admitted.measurements.map { topics.rawRecord(for: $0, timestamp: receivedAt, in: kafka) }
-        try await delivery.deliver(records, owner: owner.id)
-        datapointsProduced.increment(by: records.count)
+        let admitted = try await context.produce(measurements, owner: owner, receivedAt: receivedAt)
+        datapointsProduced.increment(by: admitted.measurements.count)
         return Receipt(
-            accepted: records.count, rejectedLines: parsed.rejectedLineCount, denied: admitted.deniedCount,
+            accepted: admitted.measurements.count, rejectedLines: parsed.rejectedLineCount, denied: admitted.deniedCount,
             rejectionSummary: parsed.rejectionSummary)
     }
 

@@ -24,13 +24,13 @@ package struct IngressProcess {
         let tenants = LiveTenantDirectory(configuration.tenants, path: configuration.tenantsPath)
         let admission = IngressAdmission(clock: clock, metrics: metrics)
         let delivery = IngressDelivery(publisher: producer, timeout: configuration.deliveryTimeout, logger: logger)
-        let drains = DrainIngestor(
+        let context = IngressContext(
             tenants: tenants, topics: pipeline.topics, kafka: pipeline.kafka, admission: admission, delivery: delivery,
-            clock: clock, metrics: metrics, logger: logger)
+            clock: clock)
+        let drains = DrainIngestor(context: context, metrics: metrics, logger: logger)
         let graphite = GraphiteIngestor(
-            tenants: tenants, topics: pipeline.topics, kafka: pipeline.kafka, admission: admission, delivery: delivery,
-            clock: clock, pastWindow: configuration.graphitePastWindow, futureWindow: configuration.graphiteFutureWindow,
-            metrics: metrics, logger: logger)
+            context: context, pastWindow: configuration.graphitePastWindow,
+            futureWindow: configuration.graphiteFutureWindow, metrics: metrics, logger: logger)
         let database = ShardedDatabase(shards: configuration.shards, logger: logger)
         let application = HTTPApplication.make(port: configuration.port, observability: observability) { router in
             DrainRoutes(ingestor: drains, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)

@@ -18,9 +18,9 @@ package struct IngressTenantReloader: Service {
             label: "drainpipe_ingress_tenant_reloads_total", dimensions: [("result", "failed")], factory: metrics)
     }
 
-    package func run() async throws {
+    package func run() async {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in hangups {
                 reloadNow()
             }

@@ -30,15 +30,14 @@ struct IngressRoutesTests {
         let delivery = IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test"))
         let topics = try TopicCatalogTests.repositoryCatalog()
         let kafka = KafkaConnection(bootstrapServers: "127.0.0.1:1")
+        let context = IngressContext(tenants: live, topics: topics, kafka: kafka, admission: admission, delivery: delivery, clock: clock)
         let router = Router()
         DrainRoutes(
-            ingestor: DrainIngestor(tenants: live, topics: topics, kafka: kafka, admission: admission, delivery: delivery, clock: clock, metrics: metrics, logger: Logger(label: "test")),
-            maximumBodyBytes: maximumBodyBytes
+            ingestor: DrainIngestor(context: context, metrics: metrics, logger: Logger(label: "test")), maximumBodyBytes: maximumBodyBytes
         ).register(on: router)
         GraphiteRoutes(
             ingestor: GraphiteIngestor(
-                tenants: live, topics: topics, kafka: kafka, admission: admission, delivery: delivery, clock: clock,
-                pastWindow: .seconds(300), futureWindow: .seconds(300), metrics: metrics, logger: Logger(label: "test")),
+                context: context, pastWindow: .seconds(300), futureWindow: .seconds(300), metrics: metrics, logger: Logger(label: "test")),
             maximumBodyBytes: maximumBodyBytes
         ).register(on: router)
         return Application(router: router)

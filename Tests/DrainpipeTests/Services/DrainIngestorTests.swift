@@ -19,11 +19,11 @@ struct DrainIngestorTests {
             .init(id: owner, drainCredentials: ["shop:secret"], drainTokens: drainTokens, apiTokens: ["t"])
         ])
         let clock = ManualWallClock(now)
-        return DrainIngestor(
+        let context = IngressContext(
             tenants: LiveTenantDirectory(tenants), topics: try TopicCatalogTests.repositoryCatalog(),
             kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"), admission: IngressAdmission(clock: clock, metrics: metrics),
-            delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")),
-            clock: clock, metrics: metrics, logger: Logger(label: "test"))
+            delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")), clock: clock)
+        return DrainIngestor(context: context, metrics: metrics, logger: Logger(label: "test"))
     }
 
     static func loadFrame(_ processID: String, value: Double) -> [UInt8] {

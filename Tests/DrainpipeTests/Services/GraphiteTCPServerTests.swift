@@ -23,11 +23,12 @@ struct GraphiteTCPServerTests {
         ])
         let clock = ManualWallClock(now)
         let publisher = InMemoryPublisher()
-        let ingestor = GraphiteIngestor(
+        let context = IngressContext(
             tenants: LiveTenantDirectory(tenants), topics: try TopicCatalogTests.repositoryCatalog(),
             kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"), admission: IngressAdmission(clock: clock, metrics: metrics),
-            delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")),
-            clock: clock, pastWindow: .seconds(300), futureWindow: .seconds(300), metrics: metrics, logger: Logger(label: "test"))
+            delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")), clock: clock)
+        let ingestor = GraphiteIngestor(
+            context: context, pastWindow: .seconds(300), futureWindow: .seconds(300), metrics: metrics, logger: Logger(label: "test"))
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let server = GraphiteTCPServer(
             host: "127.0.0.1", port: 0, ingestor: ingestor, maximumLineBytes: 1024, logger: Logger(label: "test"),

@@ -50,9 +50,10 @@ struct EndToEndTests {
             database: database, publisher: pipelineProducer, metrics: metrics, logger: logger)
 
         let router = Router()
-        let ingestor = DrainIngestor(
+        let context = IngressContext(
             tenants: LiveTenantDirectory(tenants), topics: topics, kafka: kafka, admission: IngressAdmission(clock: clock, metrics: metrics),
-            delivery: IngressDelivery(publisher: ingressProducer, timeout: .seconds(10), logger: logger), clock: clock, metrics: metrics, logger: logger)
+            delivery: IngressDelivery(publisher: ingressProducer, timeout: .seconds(10), logger: logger), clock: clock)
+        let ingestor = DrainIngestor(context: context, metrics: metrics, logger: logger)
         DrainRoutes(ingestor: ingestor, maximumBodyBytes: 1 << 20).register(on: router)
         SeriesRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
         let application = Application(router: router, logger: logger)
