@@ -33,7 +33,6 @@ package struct DrainRoutes: Sendable {
             let body = try await Self.collectBody(of: request, limit: maximumBodyBytes)
             let drainRequest = DrainIngestor.Request(
                 body: body,
-                basicCredential: nil,
                 drainToken: drainToken,
                 frameID: request.headers[Self.frameID] ?? request.headers[Self.legacyFrameID],
                 declaredMessageCount: (request.headers[Self.msgCount] ?? request.headers[Self.legacyMsgCount]).flatMap { Int($0) })

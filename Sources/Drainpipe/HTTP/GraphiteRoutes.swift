@@ -7,7 +7,7 @@ import NIOCore
 ///
 /// Answers: 204 when every line became a durable datapoint; 200 with a one-line text body and
 /// `Drainpipe-Rejected-Lines`/`Drainpipe-Denied-Datapoints` headers when the valid lines are durable and some were
-/// dropped; 400 when lines were sent and none was usable; 401 for a missing or unknown token; 413 over the body
+/// dropped; 400 when lines were sent and none was well-formed; 401 for a missing or unknown token; 413 over the body
 /// limit (gzip bodies are inflated within it); 429 over a cap and 503 when Kafka did not acknowledge in time, both
 /// with `Retry-After`.
 package struct GraphiteRoutes: Sendable {
@@ -35,7 +35,8 @@ package struct GraphiteRoutes: Sendable {
             headers[Self.deniedDatapoints] = String(receipt.denied)
             var text = "\(receipt.accepted) datapoint(s) stored; \(receipt.rejectionSummary)"
             if receipt.denied > 0 { text += "; \(receipt.denied) datapoint(s) denied by admission lists" }
-            let status: HTTPResponse.Status = receipt.accepted == 0 && receipt.rejectedLines > 0 ? .badRequest : .ok
+            let isUnusable = receipt.accepted == 0 && receipt.denied == 0 && receipt.rejectedLines > 0
+            let status: HTTPResponse.Status = isUnusable ? .badRequest : .ok
             return DrainRoutes.textResponse(status: status, headers: headers, text: text)
         } catch {
             return DrainRoutes.response(for: error)

@@ -8,19 +8,16 @@ import Metrics
 /// acknowledged all of them. Rejected frames and lines never cost the valid ones: the receipt counts them, and only
 /// a body in which nothing at all could be framed is refused (400, formats.md §1.5).
 package struct DrainIngestor: Sendable {
-    /// What the HTTP layer needs from a drain request.
+    /// What the HTTP layer needs from an authenticated drain request.
     package struct Request: Sendable {
         /// The body, already inflated when it was sent gzip-encoded.
         package var body: [UInt8]
-        /// The `user:password` of the `Authorization: Basic` header, already decoded.
-        package var basicCredential: String?
         package var drainToken: String?
         package var frameID: String?
         package var declaredMessageCount: Int?
 
-        package init(body: [UInt8], basicCredential: String?, drainToken: String? = nil, frameID: String? = nil, declaredMessageCount: Int? = nil) {
+        package init(body: [UInt8], drainToken: String? = nil, frameID: String? = nil, declaredMessageCount: Int? = nil) {
             self.body = body
-            self.basicCredential = basicCredential
             self.drainToken = drainToken
             self.frameID = frameID
             self.declaredMessageCount = declaredMessageCount
@@ -85,17 +82,11 @@ package struct DrainIngestor: Sendable {
         return .success(owner)
     }
 
-    /// Ingests one request.
+    /// Ingests one request of an owner `authenticate` returned.
     ///
-    /// - Throws: `IngressError`: `.unauthenticated`/`.forbidden`; `.malformedBody` when nothing could be framed
-    ///   (nothing is produced); `.overQuota` (nothing is produced); `.unavailable` when Kafka did not acknowledge
-    ///   in time (nothing is confirmed; Logplex resends the batch with the same frame id).
-    package func ingest(_ request: Request) async throws(IngressError) -> Receipt {
-        let owner = try authenticate(basicCredential: request.basicCredential, drainToken: request.drainToken)
-        return try await ingest(request, owner: owner)
-    }
-
-    /// Ingests one request of an already authenticated owner.
+    /// - Throws: `IngressError`: `.malformedBody` when nothing could be framed (nothing is produced); `.overQuota`
+    ///   (nothing is produced); `.unavailable` when Kafka did not acknowledge in time (nothing is confirmed;
+    ///   Logplex resends the batch with the same frame id).
     package func ingest(_ request: Request, owner: TenantDirectory.Owner) async throws(IngressError) -> Receipt {
         let receivedAt = context.clock.now()
         let drainID = request.drainToken ?? owner.id
