@@ -1,4 +1,6 @@
 import Logging
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Hands records to Kafka and waits for their acknowledgement, at most `timeout`.
@@ -11,12 +13,18 @@ package struct IngressDelivery: Sendable {
     private let publisher: any RecordPublisher
     private let timeout: Duration
     private let retryAfterSeconds: Int
+    private let timerLoop: any EventLoop
     private let logger: Logger
 
-    package init(publisher: any RecordPublisher, timeout: Duration, retryAfterSeconds: Int = 5, logger: Logger) {
+    /// - Parameter timerLoop: where the timeouts are scheduled (any loop of NIO's shared group by default).
+    package init(
+        publisher: any RecordPublisher, timeout: Duration, retryAfterSeconds: Int = 5,
+        timerLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next(), logger: Logger
+    ) {
         self.publisher = publisher
         self.timeout = timeout
         self.retryAfterSeconds = retryAfterSeconds
+        self.timerLoop = timerLoop
         self.logger = logger
     }
 
@@ -47,18 +55,19 @@ package struct IngressDelivery: Sendable {
     }
 
     /// The first of: the publisher's answer, or the timeout.
+    ///
+    /// The timer is an event-loop scheduled task rather than a sleeping `Task`: one per request, cancelled on
+    /// delivery, it costs no thread hop or system timer.
     private func race(_ records: [KafkaRecord]) async -> Outcome {
         let publisher = publisher
-        let timeout = timeout
+        let nanoseconds = Int64(clamping: timeout.wholeMicroseconds) * 1_000
+        let timerLoop = timerLoop
         return await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             let waiter = Mutex<CheckedContinuation<Outcome, Never>?>(continuation)
             let resume: @Sendable (Outcome) -> Void = { outcome in
                 waiter.withLock { $0.take() }?.resume(returning: outcome)
             }
-            let timer = Task {
-                try await Task.sleep(for: timeout)
-                resume(.timedOut)
-            }
+            let timer = timerLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { resume(.timedOut) }
             Task {
                 do throws(KafkaError) {
                     try await publisher.send(records)

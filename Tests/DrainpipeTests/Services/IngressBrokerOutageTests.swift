@@ -70,8 +70,8 @@ struct IngressBrokerOutageTests {
                 #expect(clock.now - started < .seconds(3), "the answer must come near the 1 s bound")
             }
 
-            #expect(try await post("before.outage").0 == .noContent)
-            acknowledged.update { $0.append("before.outage") }
+            // The first answer may need more than the 1 s bound while the producer connects under a busy test run.
+            try await postUntilAccepted("before.outage")
 
             try cluster.setBroker(1, roundTripTime: .seconds(4))
             try await expectUnavailable("slow.broker")
