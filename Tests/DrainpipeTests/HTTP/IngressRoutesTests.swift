@@ -21,6 +21,8 @@ struct IngressRoutesTests {
     ) throws -> some ApplicationProtocol {
         let tenants = try TenantDirectory(owners: [
             .init(id: owner, drainCredentials: ["shop:secret"], apiTokens: [], deniedMetrics: [MetricPattern("nothing-here")!]),
+            .init(id: "denied-app", drainCredentials: ["denied:secret"], apiTokens: [], deniedMetrics: [MetricPattern("load_*")!]),
+            .init(id: "small-app", drainCredentials: ["small:secret"], apiTokens: [], limits: .init(updatesPerMinute: 2)),
             .init(id: "team-a", drainCredentials: [], apiTokens: [], graphiteTokens: ["gr-a"], deniedMetrics: [MetricPattern("*.debug.*")!], limits: .init(updatesPerMinute: 4)),
             .init(id: "team-b", drainCredentials: [], apiTokens: [], graphiteTokens: ["gr-b"], requiresGraphiteNamingConvention: true),
         ])
@@ -111,6 +113,28 @@ struct IngressRoutesTests {
             }
         }
         #expect(publisher.records.count == 2)
+    }
+
+    @Test("drain measurements pass the owner's deny list and caps too: denied ones are counted in a 200, over the cap is a 429")
+    func drainAdmission() async throws {
+        let publisher = InMemoryPublisher()
+        @Sendable func basic(_ credential: String) -> HTTPFields {
+            [.authorization: "Basic " + Data(credential.utf8).base64EncodedString()]
+        }
+        try await Self.application(publisher: publisher).test(.router) { client in
+            try await client.execute(uri: "/logs", method: .post, headers: basic("denied:secret"), body: ByteBuffer(bytes: Self.loadBody(frames: 2))) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[DrainRoutes.deniedMeasurements] == "2")
+            }
+            try await client.execute(uri: "/logs", method: .post, headers: basic("small:secret"), body: ByteBuffer(bytes: Self.loadBody(frames: 3))) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.headers[.retryAfter] == "60")
+            }
+            try await client.execute(uri: "/logs", method: .post, headers: basic("small:secret"), body: ByteBuffer(bytes: Self.loadBody(frames: 2))) { response in
+                #expect(response.status == .noContent)
+            }
+        }
+        #expect(try publisher.records.map { try Measurement(wireBytes: $0.value).owner } == ["small-app", "small-app"])
     }
 
     static func graphite(_ token: String?) -> HTTPFields {
