@@ -27,8 +27,8 @@ package struct IngressTenantReloader: Service {
         }
     }
 
-    /// Reloads once, as a SIGHUP does.
-    package func reloadNow() {
+    /// Reloads once, as each SIGHUP does.
+    private func reloadNow() {
         do {
             let owners = try tenants.reload()
             reloads.increment()
