@@ -2,56 +2,98 @@ import ArgumentParser
 import Drainpipe
 import Foundation
 
-/// `drainpipe bench`: micro-benchmarks of the hot paths, printed as numbers (never run by `swift test`).
+/// `drainpipe bench`: micro-benchmarks of the drain parser and the wire codec, printed as numbers (never run by
+/// `swift test`).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the drain parser, the aggregation state machine and the wire codec on one core.",
-        discussion: "Build with -c release. Each benchmark runs --rounds times over a seeded corpus and reports the best round.")
+        abstract: "Measure the drain parser and the wire codec on one core.",
+        discussion: """
+            Build with -c release. Each benchmark runs --rounds times over a seeded corpus and reports the best round, \
+            by wall-clock time and by the CPU time of its thread (which holds on a busy shared machine). \
+            The parser runs over a realistic mix of drain lines (DrainTrafficGenerator) and, as a baseline, over \
+            runtime load lines only.
+            """)
 
-    @Option(help: "Lines in the generated corpus.")
+    @Option(help: "Lines in each generated corpus.")
     var lines = 200_000
 
     @Option(help: "Rounds per benchmark; the best is reported.")
     var rounds = 5
 
+    @Flag(help: "Run only the mixed-corpus parser benchmark (for profiling).")
+    var parserOnly = false
+
     func run() throws {
-        let corpus = Self.corpus(lines: lines)
-        say("corpus: \(lines) runtime-metrics load lines in \(corpus.count) drain bodies of 100 lines, \(corpus.reduce(0) { $0 + $1.count }) bytes")
+        let mixed = Self.mixedCorpus(lines: lines)
+        let composition = DrainTrafficGenerator.Sample.allCases.map { "\($0) \(mixed.samples[$0, default: 0])" }
+        say(
+            "mixed corpus: \(lines) lines in \(mixed.bodies.count) drain bodies of 100 lines, "
+                + "\(Self.byteCount(mixed.bodies)) bytes: \(composition.joined(separator: ", "))")
+        var results: [DrainParseResult] = []
+        let parseMixed = best(of: rounds, reset: { results = [] }) { results = Self.parse(mixed.bodies) }
+        report("drain parser, mixed corpus", count: lines, unit: "lines", timing: parseMixed)
+        let measurements = results.flatMap(\.measurements)
+        say("  \(measurements.count) measurements: \(Self.countByType(measurements))")
+        guard !parserOnly else { return }
 
-        var measurements: [Drainpipe.Measurement] = []
-        let parse = best(of: rounds) {
-            measurements.removeAll(keepingCapacity: true)
-            for body in corpus {
-                let result = DrainParser().parse(body: body, owner: "6c1d5b7e-0f43-4a52-9b1e-2f6a8d3c4e71", drainID: "d.bench", frameID: "F", receivedAt: Self.base)
-                measurements.append(contentsOf: result.measurements)
-            }
-        }
-        report("drain parser", count: lines, unit: "lines", seconds: parse)
-
-        let settings = WindowSettings.production
-        let aggregate = best(of: rounds) {
-            var aggregator = PartitionAggregator(settings: settings, startingAt: 0)
-            for (offset, measurement) in measurements.enumerated() {
-                aggregator.apply(measurement, offset: Int64(offset), messageTime: measurement.receivedAt)
-            }
-            _ = aggregator.takeChangedSummaries()
-        }
-        report("accumulation (PartitionAggregator.apply)", count: measurements.count, unit: "measurements", seconds: aggregate)
+        let loadOnly = Self.loadCorpus(lines: lines)
+        say(
+            "baseline corpus: \(lines) runtime load lines in \(loadOnly.count) drain bodies of 100 lines, "
+                + "\(Self.byteCount(loadOnly)) bytes")
+        let parseLoad = best(of: rounds, reset: { results = [] }) { results = Self.parse(loadOnly) }
+        report("drain parser, load lines only", count: lines, unit: "lines", timing: parseLoad)
+        say(
+            String(
+                format: "  mixed/load-only throughput ratio: %.2f (thread CPU %.2f)",
+                parseLoad.wallSeconds / parseMixed.wallSeconds, parseLoad.cpuSeconds / parseMixed.cpuSeconds))
 
         var encoded: [[UInt8]] = []
-        let encode = best(of: rounds) { encoded = measurements.map(\.wireBytes) }
-        report("wire encode (Measurement)", count: measurements.count, unit: "messages", seconds: encode)
+        let encode = best(of: rounds, reset: { encoded = [] }) { encoded = measurements.map(\.wireBytes) }
+        report("wire encode (Measurement, mixed)", count: measurements.count, unit: "messages", timing: encode)
         let decode = best(of: rounds) {
             for bytes in encoded { _ = try? Drainpipe.Measurement(wireBytes: bytes) }
         }
-        report("wire decode (Measurement)", count: encoded.count, unit: "messages", seconds: decode)
+        report("wire decode (Measurement, mixed)", count: encoded.count, unit: "messages", timing: decode)
     }
 
     static let base = EventTime(secondsSinceEpoch: 1_709_647_440)
 
+    /// One parse result per body; the results are kept (and freed outside the timed region) so the figure is the
+    /// parser's alone.
+    private static func parse(_ bodies: [[UInt8]]) -> [DrainParseResult] {
+        var results: [DrainParseResult] = []
+        results.reserveCapacity(bodies.count)
+        for body in bodies {
+            results.append(
+                DrainParser().parse(
+                    body: body, owner: "6c1d5b7e-0f43-4a52-9b1e-2f6a8d3c4e71", drainID: "d.bench",
+                    frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87", receivedAt: base))
+        }
+        return results
+    }
+
+    /// Drain bodies of 100 lines of realistic mixed traffic, stamped over the previous 4 minutes.
+    static func mixedCorpus(lines: Int) -> (bodies: [[UInt8]], samples: [DrainTrafficGenerator.Sample: Int]) {
+        var traffic = DrainTrafficGenerator(seed: 42)
+        var timing = SplitMix64(seed: 43)
+        var samples: [DrainTrafficGenerator.Sample: Int] = [:]
+        var bodies: [[UInt8]] = []
+        var remaining = lines
+        while remaining > 0 {
+            var writer = LogplexFrameWriter()
+            for _ in 0..<min(100, remaining) {
+                let time = base - .milliseconds(Int64(timing.next() % 240_000))
+                samples[traffic.appendLine(to: &writer, time: time), default: 0] += 1
+            }
+            bodies.append(writer.body)
+            remaining -= 100
+        }
+        return (bodies, samples)
+    }
+
     /// Drain bodies of 100 load lines each from 3 process types × 3 dynos, stamped over the previous 4 minutes.
-    static func corpus(lines: Int) -> [[UInt8]] {
+    static func loadCorpus(lines: Int) -> [[UInt8]] {
         var generator = SplitMix64(seed: 42)
         var bodies: [[UInt8]] = []
         var remaining = lines
@@ -70,18 +112,49 @@ struct BenchCommand: ParsableCommand {
         return bodies
     }
 
-    private func best(of rounds: Int, _ body: () -> Void) -> Double {
+    private static func byteCount(_ bodies: [[UInt8]]) -> Int { bodies.reduce(0) { $0 + $1.count } }
+
+    private static func countByType(_ measurements: [Drainpipe.Measurement]) -> String {
+        var counts: [MeasurementType: Int] = [:]
+        for measurement in measurements { counts[measurement.type, default: 0] += 1 }
+        return MeasurementType.allCases.map { "\($0.rawValue) \(counts[$0, default: 0])" }.joined(separator: ", ")
+    }
+
+    /// The fastest of `rounds` runs of `body`, by wall-clock time and by this thread's CPU time; `reset` runs
+    /// untimed before each round.
+    private func best(of rounds: Int, reset: () -> Void = {}, _ body: () -> Void) -> Timing {
         let clock = ContinuousClock()
-        var fastest = Double.infinity
+        var fastest = Timing(wallSeconds: .infinity, cpuSeconds: .infinity)
         for _ in 0..<max(1, rounds) {
+            reset()
+            let cpuStart = Self.threadCPUSeconds()
             let elapsed = clock.measure(body)
-            fastest = min(fastest, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            let cpu = Self.threadCPUSeconds() - cpuStart
+            fastest.wallSeconds = min(
+                fastest.wallSeconds, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            fastest.cpuSeconds = min(fastest.cpuSeconds, cpu)
         }
         return fastest
     }
 
-    private func report(_ name: String, count: Int, unit: String, seconds: Double) {
-        let rate = Double(count) / seconds
-        say("\(name): \(count) \(unit) in \(String(format: "%.3f", seconds)) s = \(String(format: "%.0f", rate)) \(unit)/s")
+    private struct Timing {
+        var wallSeconds: Double
+        var cpuSeconds: Double
+    }
+
+    /// CPU time used by the calling thread so far.
+    private static func threadCPUSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    private func report(_ name: String, count: Int, unit: String, timing: Timing) {
+        let wallRate = Double(count) / timing.wallSeconds
+        let cpuRate = Double(count) / timing.cpuSeconds
+        say(
+            String(
+                format: "%@: %d %@ in %.3f s = %.0f %@/s (thread CPU %.3f s = %.0f %@/s)", name, count, unit,
+                timing.wallSeconds, wallRate, unit, timing.cpuSeconds, cpuRate, unit))
     }
 }

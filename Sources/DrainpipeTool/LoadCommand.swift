@@ -6,12 +6,17 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// `drainpipe load`: sends realistic Logplex drain batches of runtime-metrics load lines to an ingress.
+/// `drainpipe load`: sends realistic Logplex drain batches (router, runtime, error, l2met and plain app lines) to an
+/// ingress.
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
-        abstract: "Send sample Logplex drain requests (dyno load lines) for every owner in a tenants file.",
-        discussion: "Lines are stamped up to --spread seconds in the past, in shuffled order, so late data is exercised too.")
+        abstract: "Send sample Logplex drain requests of mixed line kinds for every owner in a tenants file.",
+        discussion: """
+            Each request mixes router requests and errors, runtime load and memory samples, R-codes, l2met metric lines \
+            and ordinary app output (see DrainTrafficGenerator), so every measurement type shows up. Lines are stamped \
+            up to --spread seconds in the past, in shuffled order, so late data is exercised too.
+            """)
 
     @Option(help: "The drain endpoint.")
     var url = "http://127.0.0.1:5000/logs"
@@ -41,6 +46,7 @@ struct LoadCommand: AsyncParsableCommand {
             throw ValidationError("Need a valid --url and a tenants file with at least one drain credential.")
         }
         var generator = SplitMix64(seed: seed)
+        var traffic = DrainTrafficGenerator(seed: seed, processTypes: ["web", "worker"])
         let clock = SystemWallClock()
         let start = Date()
         var sent = 0, failed = 0, lineCount = 0
@@ -49,7 +55,8 @@ struct LoadCommand: AsyncParsableCommand {
             let roundStart = Date()
             for _ in 0..<max(1, rate) {
                 for owner in owners {
-                    let request = makeRequest(endpoint: endpoint, owner: owner, now: clock.now(), generator: &generator)
+                    let request = makeRequest(
+                        endpoint: endpoint, owner: owner, now: clock.now(), generator: &generator, traffic: &traffic)
                     do {
                         let (_, response) = try await URLSession.shared.data(for: request)
                         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
@@ -71,14 +78,14 @@ struct LoadCommand: AsyncParsableCommand {
         if failed > 0 { throw ExitCode(1) }
     }
 
-    private func makeRequest(endpoint: URL, owner: TenantDirectory.Owner, now: EventTime, generator: inout SplitMix64) -> URLRequest {
+    private func makeRequest(
+        endpoint: URL, owner: TenantDirectory.Owner, now: EventTime, generator: inout SplitMix64,
+        traffic: inout DrainTrafficGenerator
+    ) -> URLRequest {
         var writer = LogplexFrameWriter()
-        let processTypes = ["web", "worker"]
         for _ in 0..<lines {
-            let processID = "\(processTypes[Int(generator.next() % 2)]).\(1 + generator.next() % 3)"
             let time = now - .milliseconds(Int64(generator.next() % UInt64(max(1, spread) * 1000)))
-            let base = Double(generator.next() % 400) / 100
-            writer.appendLoadSample(time: time, processID: processID, oneMinute: base, fiveMinutes: base * 0.8, fifteenMinutes: base * 0.6)
+            traffic.appendLine(to: &writer, time: time)
         }
         var request = URLRequest(url: endpoint)
         request.httpMethod = "POST"

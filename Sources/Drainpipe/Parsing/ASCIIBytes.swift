@@ -48,6 +48,29 @@ enum ASCIIBytes {
         return true
     }
 
+    /// The bytes in `range` packed little-endian into an integer (`"GET"` → `0x544547`), for switching over short
+    /// tokens without comparing arrays; nil when the range is longer than 8 bytes or holds a NUL byte (which would
+    /// make `"ab\0"` pack like `"ab"`).
+    @inline(__always)
+    static func packed(_ bytes: [UInt8], in range: Range<Int>) -> UInt64? {
+        guard range.count <= 8 else { return nil }
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for index in range {
+            let byte = bytes[index]
+            guard byte != 0 else { return nil }
+            value |= UInt64(byte) << shift
+            shift += 8
+        }
+        return value
+    }
+
+    /// Whether the bytes in `range` equal those in `other`, another range of the same array.
+    static func bytes(_ bytes: [UInt8], in range: Range<Int>, equalBytesIn other: Range<Int>) -> Bool {
+        guard range.count == other.count else { return false }
+        return bytes[range].elementsEqual(bytes[other])
+    }
+
     /// Whether the bytes in `range` begin with `literal`.
     static func bytes(_ bytes: [UInt8], in range: Range<Int>, startWith literal: [UInt8]) -> Bool {
         guard range.count >= literal.count else { return false }

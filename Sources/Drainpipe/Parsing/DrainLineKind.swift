@@ -13,11 +13,15 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
     case runtimeError
     /// `heroku logplex` starting `Error L`, such as the L10 drop notice (§4).
     case logplexError
-    /// `app <dyno>` with `measure#`, `sample#` or `count#` keys (§5).
+    /// `app log-shuttle` starting `Error L`, such as the L12 local drop notice (§4).
+    case logShuttleError
+    /// `app <dyno>` with `measure#`, `sample#`, `count#` or `unique#` keys (§5).
     case customMetrics
     /// `app <dyno>` without metric keys: the app's ordinary output.
     case appOutput
-    /// Anything else: add-ons, release events, dyno state changes, log-shuttle notices.
+    /// `app heroku-<add-on>`: add-on lines such as `heroku-postgres` metrics (Decision 5: ignored).
+    case addOn
+    /// Anything else: release events, dyno state changes, platform notices.
     case other
 
     /// A short name for logs and metrics labels.
@@ -28,8 +32,10 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
         case .runtimeMemory: "runtime memory"
         case .runtimeError: "runtime error"
         case .logplexError: "Logplex error"
+        case .logShuttleError: "log-shuttle error"
         case .customMetrics: "custom metrics"
         case .appOutput: "app output"
+        case .addOn: "add-on"
         case .other: "other"
         }
     }
@@ -50,10 +56,18 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
             } else {
                 self = .other
             }
-        } else if ASCIIBytes.bytes(bytes, in: line.appName, equal: Literal.app),
-            ASCIIBytes.isDynoName(bytes, in: line.processID)
-        {
-            self = Self.hasMetricKey(bytes, in: line.message) ? .customMetrics : .appOutput
+        } else if ASCIIBytes.bytes(bytes, in: line.appName, equal: Literal.app) {
+            if ASCIIBytes.isDynoName(bytes, in: line.processID) {
+                self = Self.hasMetricKey(bytes, in: line.message) ? .customMetrics : .appOutput
+            } else if ASCIIBytes.bytes(bytes, in: line.processID, startWith: Literal.addOnPrefix) {
+                self = .addOn
+            } else if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.logShuttle),
+                ASCIIBytes.bytes(bytes, in: line.message, startWith: Literal.errorL)
+            {
+                self = .logShuttleError
+            } else {
+                self = .other
+            }
         } else {
             self = .other
         }
@@ -72,7 +86,7 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
         return .other
     }
 
-    /// Whether a space-separated word of `message` starts with `count#`, `sample#` or `measure#`.
+    /// Whether a space-separated word of `message` starts with `count#`, `sample#`, `measure#` or `unique#`.
     ///
     /// Looks only around `#` bytes, so ordinary app output is scanned once at about a comparison per byte.
     private static func hasMetricKey(_ bytes: [UInt8], in message: Range<Int>) -> Bool {
@@ -89,6 +103,7 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
                 if ASCIIBytes.bytes(bytes, in: prefix, equal: Literal.count)
                     || ASCIIBytes.bytes(bytes, in: prefix, equal: Literal.sample)
                     || ASCIIBytes.bytes(bytes, in: prefix, equal: Literal.measure)
+                    || ASCIIBytes.bytes(bytes, in: prefix, equal: Literal.unique)
                 {
                     return true
                 }
@@ -111,5 +126,8 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
         static let count = Array("count".utf8)
         static let sample = Array("sample".utf8)
         static let measure = Array("measure".utf8)
+        static let unique = Array("unique".utf8)
+        static let logShuttle = Array("log-shuttle".utf8)
+        static let addOnPrefix = Array("heroku-".utf8)
     }
 }

@@ -1,18 +1,25 @@
 /// What one drain request body turned into: measurements, plus every frame and line that was not used, by reason.
 ///
-/// Every frame the reader cut ends up in exactly one place: it produced a measurement, was ignored (by kind) or was
-/// rejected (by reason). Bytes that could not be framed at all are counted in `frameRejections`.
+/// Every frame the reader cut ends up in exactly one place: it produced measurements (`measuredLineCount`), was
+/// ignored (by kind) or was rejected (by reason), so `accountedLineCount == frameCount`. Bytes that could not be framed
+/// at all are counted in `frameRejections`.
 package struct DrainParseResult: Sendable, Hashable {
-    /// One per accepted line, in body order.
+    /// In body order: one per accepted line, except router error lines (a request and a `DYNO_ERRORS` measurement)
+    /// and l2met lines (one per metric).
     package var measurements: [Measurement]
+    /// Framed lines that produced measurements.
+    package var measuredLineCount: Int
     /// Frames cut from the body, whatever became of their lines.
     package var frameCount: Int
     /// Runs of bytes that could not be framed, by reason.
     package var frameRejections: [FrameRejectionReason: Int]
     /// Framed lines rejected as a whole, by reason.
     package var lineRejections: [LineRejectionReason: Int]
-    /// Framed lines Drainpipe does not measure (yet), by kind.
+    /// Framed lines Drainpipe does not measure, by kind; a custom metrics line with nothing but `unique#` keys
+    /// counts under `.customMetrics`.
     package var ignoredLinesByKind: [DrainLineKind: Int]
+    /// `unique#` keys skipped on app lines (Decision 5: not supported).
+    package var skippedUniqueKeyCount: Int
 
     /// A result with the given parts; everything defaults to empty.
     package init(
@@ -20,9 +27,13 @@ package struct DrainParseResult: Sendable, Hashable {
         frameCount: Int = 0,
         frameRejections: [FrameRejectionReason: Int] = [:],
         lineRejections: [LineRejectionReason: Int] = [:],
-        ignoredLinesByKind: [DrainLineKind: Int] = [:]
+        ignoredLinesByKind: [DrainLineKind: Int] = [:],
+        measuredLineCount: Int = 0,
+        skippedUniqueKeyCount: Int = 0
     ) {
         self.measurements = measurements
+        self.measuredLineCount = measuredLineCount
+        self.skippedUniqueKeyCount = skippedUniqueKeyCount
         self.frameCount = frameCount
         self.frameRejections = frameRejections
         self.lineRejections = lineRejections
@@ -35,6 +46,9 @@ package struct DrainParseResult: Sendable, Hashable {
     package var rejectedFrameCount: Int { frameRejections.values.reduce(0, +) }
     /// Framed lines rejected, for every reason.
     package var rejectedLineCount: Int { lineRejections.values.reduce(0, +) }
+
+    /// Framed lines measured, ignored or rejected: equal to `frameCount`.
+    package var accountedLineCount: Int { measuredLineCount + ignoredLines + rejectedLineCount }
 
     /// True when nothing in a non-empty body could be framed: the request is unusable and deserves a 400.
     package var isUnframeable: Bool { frameCount == 0 && rejectedFrameCount > 0 }

@@ -1,13 +1,22 @@
-/// Turns one Logplex drain request body into measurements (formats.md §1 and §3).
+/// Turns one Logplex drain request body into measurements (formats.md §1–§5 and its Decisions).
 ///
-/// Frames are cut by `OctetFrameReader`, headers read by `SyslogLine`, and each line classified by `DrainLineKind`.
-/// Runtime load lines become `.dynoLoad` measurements; every other kind is counted as ignored. Work is done on byte
-/// ranges of the body; only the values a measurement keeps (its process type) become strings.
+/// Frames are cut by `OctetFrameReader`, headers read by `SyslogLine`, and each line classified by `DrainLineKind`:
+/// - router lines become `.routerRequests` (and, with `code=`, also a `.dynoErrors` measurement counting the code);
+/// - runtime load and memory lines become `.dynoLoad` and `.dynoMemory`;
+/// - dyno manager `Error Rxx` lines become `.dynoErrors`;
+/// - l2met app lines become one `.customMetrics` measurement per metric.
+///
+/// Every other kind is counted as ignored after classification alone. A line is all or nothing (Decision 3): a
+/// measured line with invalid UTF-8, a message of 10 000 bytes or more, or one bad value is rejected whole and counted
+/// by reason. Work is done on byte ranges of the body; only the values a measurement keeps become strings.
 ///
 /// Each framed message's zero-based position among the body's frames becomes its `DrainOrigin.lineIndex`, so a
-/// retried batch yields the same origins. UTF-8 is validated only for lines that produce measurements (Decision 3);
-/// ignored lines are never inspected beyond classification.
+/// retried batch yields the same origins; no two measurements of one line share a (type, metric).
 package struct DrainParser: Sendable {
+    /// Measured lines whose message has this many bytes or more are rejected: the platform splits longer output into
+    /// 10 000-byte pieces, so such a message is a fragment, never a whole platform or l2met line.
+    package static let messageLengthLimit = 10_000
+
     /// A parser; it keeps no state between requests.
     package init() {}
 
@@ -21,10 +30,14 @@ package struct DrainParser: Sendable {
         body: [UInt8], owner: String, drainID: String, frameID: String, receivedAt: EventTime
     ) -> DrainParseResult {
         var measurements: [Measurement] = []
+        // About one measurement per router line, the most common line (~250 bytes), so the array rarely grows.
+        measurements.reserveCapacity(body.count / 256)
         var frameRejections = Tally<FrameRejectionReason>()
         var lineRejections = Tally<LineRejectionReason>()
         var ignored = Tally<DrainLineKind>()
         var frameCount = 0
+        var measuredLineCount = 0
+        var skippedUniqueKeyCount = 0
 
         for step in OctetFrameReader(body: body) {
             let frame: Range<Int>
@@ -40,23 +53,52 @@ package struct DrainParser: Sendable {
             do {
                 let line = try SyslogLine(parsing: body, frame: frame)
                 let kind = DrainLineKind(classifying: line, in: body)
-                switch kind {
-                case .runtimeLoad:
-                    let reading = try RuntimeLoadReading(parsing: body, line: line)
-                    measurements.append(
-                        Measurement(
-                            type: .dynoLoad,
-                            owner: owner,
-                            processType: reading.processType,
-                            metric: MeasurementType.dynoLoad.platformMetricName,
-                            time: line.timestamp,
-                            receivedAt: receivedAt,
-                            fields: reading.fields,
-                            origin: DrainOrigin(drainID: drainID, frameID: frameID, lineIndex: lineIndex)
-                        ))
-                case .router, .runtimeMemory, .runtimeError, .logplexError, .customMetrics, .appOutput, .other:
-                    ignored.add(kind)
+                // The line's measurement factory, once the line passed the checks of every measured line.
+                func measurable() throws(LineRejectionReason) -> MeasurementFactory {
+                    try Self.checkMeasurable(body, line)
+                    return MeasurementFactory(
+                        owner: owner, time: line.timestamp, receivedAt: receivedAt,
+                        origin: DrainOrigin(drainID: drainID, frameID: frameID, lineIndex: lineIndex))
                 }
+                switch kind {
+                case .router:
+                    let factory = try measurable()
+                    let reading = try RouterRequestReading(parsing: body, line: line)
+                    measurements.append(
+                        factory.make(
+                            .routerRequests, processType: reading.processType, fields: reading.fields,
+                            events: reading.events))
+                    if let code = reading.errorCode {
+                        measurements.append(factory.make(.dynoErrors, processType: reading.processType, events: [code]))
+                    }
+                case .runtimeLoad, .runtimeMemory:
+                    let factory = try measurable()
+                    let (type, schema): (MeasurementType, RuntimeSampleSchema) =
+                        kind == .runtimeLoad ? (.dynoLoad, .load) : (.dynoMemory, .memory)
+                    let reading = try RuntimeSampleReading(parsing: body, line: line, schema: schema)
+                    measurements.append(factory.make(type, processType: reading.processType, fields: reading.fields))
+                case .runtimeError:
+                    let factory = try measurable()
+                    let code = try HerokuErrorCode.name(ofErrorLine: body, message: line.message)
+                    let processType = try ProcessType.named(body, in: line.processID)
+                    measurements.append(factory.make(.dynoErrors, processType: processType, events: [code]))
+                case .customMetrics:
+                    let factory = try measurable()
+                    let processType = try ProcessType.named(body, in: line.processID)
+                    let reading = try CustomMetricsReading(parsing: body, line: line)
+                    skippedUniqueKeyCount += reading.skippedUniqueKeys
+                    guard !reading.metrics.isEmpty else {
+                        ignored.add(kind)
+                        continue
+                    }
+                    for metric in reading.metrics {
+                        measurements.append(factory.make(customMetric: metric, processType: processType))
+                    }
+                case .logplexError, .logShuttleError, .appOutput, .addOn, .other:
+                    ignored.add(kind)
+                    continue
+                }
+                measuredLineCount += 1
             } catch {
                 lineRejections.add(error)
             }
@@ -66,8 +108,40 @@ package struct DrainParser: Sendable {
             frameCount: frameCount,
             frameRejections: frameRejections.counts,
             lineRejections: lineRejections.counts,
-            ignoredLinesByKind: ignored.counts
+            ignoredLinesByKind: ignored.counts,
+            measuredLineCount: measuredLineCount,
+            skippedUniqueKeyCount: skippedUniqueKeyCount
         )
+    }
+
+    /// The checks every measured line passes before its values are read (Decision 3).
+    private static func checkMeasurable(_ body: [UInt8], _ line: SyslogLine) throws(LineRejectionReason) {
+        guard line.message.count < messageLengthLimit else { throw .lineTooLong }
+        guard ASCIIBytes.isValidUTF8(body, in: line.message) else { throw .invalidUTF8 }
+    }
+
+    /// Builds the measurements of one line: same owner, time, receive time and origin.
+    private struct MeasurementFactory {
+        var owner: String
+        var time: EventTime
+        var receivedAt: EventTime
+        var origin: DrainOrigin
+
+        /// A measurement of a platform type, named by the type's platform metric name.
+        func make(
+            _ type: MeasurementType, processType: String, fields: [MeasurementField] = [], events: [String] = []
+        ) -> Measurement {
+            Measurement(
+                type: type, owner: owner, processType: processType, metric: type.platformMetricName, time: time,
+                receivedAt: receivedAt, fields: fields, events: events, origin: origin)
+        }
+
+        /// A custom metric with its single `value` field.
+        func make(customMetric metric: CustomMetricsReading.Metric, processType: String) -> Measurement {
+            Measurement(
+                type: .customMetrics, owner: owner, processType: processType, metric: metric.name, time: time,
+                receivedAt: receivedAt, fields: [MeasurementField(name: "value", value: metric.value)], origin: origin)
+        }
     }
 
     /// Counts enum cases in an array indexed by raw value, so the hot loop never hashes.

@@ -14,8 +14,17 @@ package enum LineRejectionReason: Int, Error, Sendable, Hashable, CaseIterable, 
     case missingField
     /// A key the parser reads appears more than once.
     case duplicateField
-    /// The `source` value does not start with a valid process type.
+    /// The `source` value (or a router line's `dyno`) does not start with a valid process type.
     case invalidSource
+    /// An error code is not `[HR]` and two digits, or a router line's `protocol` is not a short lower-case token.
+    case badToken
+    /// An l2met metric name is empty, longer than 128 bytes, or has a byte outside `[A-Za-z0-9._:/-]`.
+    case badMetricName
+    /// An l2met line names the same metric twice, so its measurements could not be told apart on retries.
+    case duplicateMetric
+    /// The message of a line that would be measured is 10 000 bytes or longer: the platform splits longer output
+    /// into 10 000-byte pieces, so such a line is a fragment or was not written by Heroku.
+    case lineTooLong
 
     /// Singular noun phrase, e.g. for "1 bad number".
     package var description: String {
@@ -28,6 +37,10 @@ package enum LineRejectionReason: Int, Error, Sendable, Hashable, CaseIterable, 
         case .missingField: "missing field"
         case .duplicateField: "duplicate field"
         case .invalidSource: "invalid source"
+        case .badToken: "bad token"
+        case .badMetricName: "bad metric name"
+        case .duplicateMetric: "duplicate metric"
+        case .lineTooLong: "line too long"
         }
     }
 
@@ -35,6 +48,7 @@ package enum LineRejectionReason: Int, Error, Sendable, Hashable, CaseIterable, 
     package var pluralDescription: String {
         switch self {
         case .invalidUTF8: "lines with invalid UTF-8"
+        case .lineTooLong: "lines too long"
         default: description + "s"
         }
     }

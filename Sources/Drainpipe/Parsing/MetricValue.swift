@@ -63,3 +63,35 @@ package struct MetricValue: Sendable, Hashable {
         (0..<exponent).reduce(1.0) { product, _ in product * 10 }
     }
 }
+
+// MARK: - Whole numbers
+
+extension MetricValue {
+    /// Parses a non-negative integer with an optional letters-only unit (`48ms`, `5121`), as router lines write them.
+    ///
+    /// - Returns: the number and the unit's range (empty when there is none).
+    /// - Throws: `.badNumber` for an empty value, a fraction, a sign, an exponent, anything after the unit, or more
+    ///   than `maximumIntegerDigits` significant digits.
+    package static func integer(parsing bytes: [UInt8], in range: Range<Int>) throws(LineRejectionReason)
+        -> (number: Int64, unit: Range<Int>)
+    {
+        let end = range.upperBound
+        var index = range.lowerBound
+        var number: Int64 = 0
+        var significantDigits = 0
+        while index < end, ASCIIBytes.isDigit(bytes[index]) {
+            let digit = Int64(bytes[index] &- ASCIIBytes.zero)
+            if significantDigits > 0 || digit != 0 {
+                significantDigits += 1
+                guard significantDigits <= maximumIntegerDigits else { throw .badNumber }
+            }
+            number = number * 10 + digit
+            index += 1
+        }
+        guard index > range.lowerBound else { throw .badNumber }
+        let numberEnd = index
+        while index < end, ASCIIBytes.isLetter(bytes[index]) { index += 1 }
+        guard index == end else { throw .badNumber }
+        return (number, numberEnd..<end)
+    }
+}

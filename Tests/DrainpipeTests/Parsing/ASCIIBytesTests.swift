@@ -43,4 +43,23 @@ struct ASCIIBytesTests {
             #expect(ASCIIBytes.isValidUTF8(bytes, in: bytes.indices) == expected, "\(bytes)")
         }
     }
+
+    @Test(
+        "packs tokens of up to 8 bytes little-endian, and refuses longer ones and NUL bytes",
+        arguments: [
+            ("GET", UInt64(0x54_45_47)), ("protocol", 0x6C_6F_63_6F_74_6F_72_70), ("", 0), ("protocols", nil),
+            ("ab\u{0}", nil), ("\u{0}ab", nil),
+        ] as [(String, UInt64?)])
+    func packs(_ token: String, expected: UInt64?) {
+        let bytes = Array(("x" + token + "y").utf8)
+        #expect(ASCIIBytes.packed(bytes, in: 1..<(bytes.count - 1)) == expected)
+    }
+
+    @Test("compares two ranges of one array")
+    func comparesRanges() {
+        let bytes = Array("ab.ab.abc".utf8)
+        #expect(ASCIIBytes.bytes(bytes, in: 0..<2, equalBytesIn: 3..<5))
+        #expect(!ASCIIBytes.bytes(bytes, in: 0..<2, equalBytesIn: 6..<9))
+        #expect(!ASCIIBytes.bytes(bytes, in: 0..<2, equalBytesIn: 2..<4))
+    }
 }

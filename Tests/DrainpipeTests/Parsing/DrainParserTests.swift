@@ -14,6 +14,23 @@ struct DrainParserTests {
             receivedAt: receivedAt)
     }
 
+    /// Parses a body of `lines`, each framed with its LF.
+    static func parse(lines: String...) -> DrainParseResult {
+        parse(Array(lines.map { Fixtures.frame($0) }.joined().utf8))
+    }
+
+    /// The measurement the parser should make of the first line of a body parsed by `parse`.
+    static func expected(
+        _ type: MeasurementType, processType: String, metric: String, time microseconds: Int64,
+        fields: [MeasurementField], events: [String] = []
+    ) -> Measurement {
+        Measurement(
+            type: type, owner: owner, processType: processType, metric: metric,
+            time: EventTime(microsecondsSinceEpoch: microseconds), receivedAt: receivedAt, fields: fields,
+            events: events,
+            origin: DrainOrigin(drainID: "d.drain", frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87", lineIndex: 0))
+    }
+
     static func parseLoad(_ message: String, procID: String = "web.2") -> DrainParseResult {
         parse(Fixtures.body(Fixtures.runtimeLine(message, procID: procID)))
     }
@@ -50,14 +67,16 @@ struct DrainParserTests {
         #expect(result.rejectionSummary == "nothing rejected")
     }
 
-    @Test("uses the example batch's load line and counts the router and custom metrics lines as ignored")
+    @Test("measures all three lines of the example batch, each with its own origin")
     func exampleBatch() {
         let result = Self.parse(Fixtures.exampleBody)
-        #expect(result.measurements.count == 1)
-        #expect(result.measurements.first?.origin?.lineIndex == 1)
-        #expect(result.frameCount == 3)
-        #expect(result.ignoredLinesByKind == [.router: 1, .customMetrics: 1])
-        #expect(result.ignoredLines == 2)
+        #expect(
+            result.measurements.map(\.type) == [
+                .routerRequests, .dynoLoad, .customMetrics, .customMetrics, .customMetrics,
+            ])
+        #expect(result.measurements.map { $0.origin?.lineIndex } == [0, 1, 2, 2, 2])
+        #expect(result.frameCount == 3 && result.measuredLineCount == 3)
+        #expect(result.ignoredLines == 0 && result.accountedLineCount == 3)
     }
 
     @Test("numbers each frame by its position in the body, counting ignored and rejected frames")
@@ -66,8 +85,8 @@ struct DrainParserTests {
             Fixtures.routerLine, "garbage", Fixtures.loadLine, Fixtures.memoryLine,
             Fixtures.runtimeLine("sample#load_avg_1m=0.5"))
         let result = Self.parse(body)
-        #expect(result.measurements.map { $0.origin?.lineIndex } == [2, 4])
-        #expect(result.frameCount == 5)
+        #expect(result.measurements.map { $0.origin?.lineIndex } == [0, 2, 3, 4])
+        #expect(result.frameCount == 5 && result.accountedLineCount == 5)
     }
 
     @Test("accepts a load line without the 15-minute average")
@@ -113,6 +132,7 @@ struct DrainParserTests {
             ("sample#load_avg_1m=+1", .badNumber),
             ("sample#load_avg_1m=", .badNumber),
             ("sample#load_avg_1m=1000000000000000", .badNumber),
+            ("sample#load_avg_1m=100000.01", .badNumber),
             ("sample#load_avg_1m=0.42MB", .unknownUnit),
             ("sample#load_avg_1m=0.42 sample#load_avg_5m=3pages", .unknownUnit),
             ("sample#load_avg_1m", .missingField),
@@ -154,21 +174,23 @@ struct DrainParserTests {
 
     // MARK: - Ignored lines and framing
 
-    @Test("counts every kind it does not measure as ignored")
+    @Test("counts every kind it does not measure as ignored, and measures the others")
     func ignoredKinds() {
         let header = "<45>1 2024-03-05T14:02:10Z host"
         let body = Fixtures.body(
             Fixtures.routerLine, Fixtures.memoryLine, "\(header) heroku web.1 - Error R14 (Memory quota exceeded)",
             "\(header) heroku logplex - Error L10 (output buffer overflow): 7 messages dropped since 2024.",
-            Fixtures.customMetricsLine, "\(header) app web.1 - hello", "\(header) app heroku-postgres - sample#x=1")
+            "\(header) app log-shuttle - Error L12: 222 messages dropped since 2024.",
+            Fixtures.customMetricsLine, "\(header) app web.1 - hello", "\(header) app heroku-postgres - sample#x=1",
+            "\(header) heroku web.1 - State changed from starting to up", "\(header) app api - Release v42")
         let result = Self.parse(body)
-        #expect(result.measurements.isEmpty)
         #expect(
-            result.ignoredLinesByKind == [
-                .router: 1, .runtimeMemory: 1, .runtimeError: 1, .logplexError: 1, .customMetrics: 1, .appOutput: 1,
-                .other: 1,
+            result.measurements.map(\.type) == [
+                .routerRequests, .dynoMemory, .dynoErrors, .customMetrics, .customMetrics, .customMetrics,
             ])
-        #expect(result.ignoredLines == 7)
+        #expect(
+            result.ignoredLinesByKind == [.logplexError: 1, .logShuttleError: 1, .appOutput: 1, .addOn: 1, .other: 2])
+        #expect(result.ignoredLines == 6 && result.measuredLineCount == 4 && result.accountedLineCount == 10)
         #expect(!result.isUnframeable)
     }
 
@@ -232,11 +254,42 @@ struct DrainParserRoundTripTests {
             body: writer.body, owner: "owner", drainID: "drain", frameID: "",
             receivedAt: EventTime(secondsSinceEpoch: 0))
         #expect(result.frameCount == writer.frameCount)
-        #expect(result.ignoredLinesByKind == [.appOutput: 500])
+        #expect(result.ignoredLinesByKind == [.appOutput: 500] && result.measuredLineCount == 500)
         #expect(result.rejectedLineCount == 0 && result.rejectedFrameCount == 0)
         #expect(result.measurements.map(\.time) == expected.map(\.0))
         #expect(result.measurements.map(\.processType) == expected.map(\.1))
         #expect(result.measurements.map { $0.fields.map(\.value) } == expected.map(\.2))
         #expect(result.measurements.map { $0.origin?.lineIndex } == (0..<500).map { UInt32($0 * 2) })
+    }
+}
+
+@Suite("DrainParser with DrainTrafficGenerator")
+struct DrainParserTrafficTests {
+    @Test("measures every generated line the way its kind says, rejecting none")
+    func generatedTraffic() {
+        var traffic = DrainTrafficGenerator(seed: 0x7EA)
+        var writer = LogplexFrameWriter()
+        var samples: [DrainTrafficGenerator.Sample: Int] = [:]
+        for second in 0..<3_000 {
+            let time = EventTime(secondsSinceEpoch: 1_709_647_000 + Int64(second))
+            samples[traffic.appendLine(to: &writer, time: time), default: 0] += 1
+        }
+        let result = DrainParser().parse(
+            body: writer.body, owner: "owner", drainID: "drain", frameID: "",
+            receivedAt: EventTime(secondsSinceEpoch: 0))
+        #expect(Set(samples.keys) == Set(DrainTrafficGenerator.Sample.allCases))
+        #expect(result.rejectedLineCount == 0 && result.rejectedFrameCount == 0)
+        #expect(result.frameCount == 3_000 && result.accountedLineCount == 3_000)
+        var byType: [MeasurementType: Int] = [:]
+        for measurement in result.measurements { byType[measurement.type, default: 0] += 1 }
+        let routerLines = samples[.routerRequest, default: 0] + samples[.routerError, default: 0]
+        #expect(byType[.routerRequests] == routerLines)
+        #expect(byType[.dynoErrors] == samples[.routerError, default: 0] + samples[.runtimeError, default: 0])
+        #expect(byType[.dynoLoad] == samples[.runtimeLoad])
+        #expect(byType[.dynoMemory] == samples[.runtimeMemory])
+        #expect(result.ignoredLinesByKind[.appOutput] == samples[.appOutput])
+        #expect(result.ignoredLines == samples[.appOutput, default: 0] + samples[.ignoredNotice, default: 0])
+        #expect(result.measuredLineCount == 3_000 - result.ignoredLines)
+        #expect(result.measurements.filter { $0.type == .routerRequests }.allSatisfy { $0.processType == "web" })
     }
 }
