@@ -6,5 +6,8 @@ struct DrainpipeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drainpipe",
         abstract: "Drainpipe administration: embedded Kafka, topics, database schemas and sample load.",
-        subcommands: [KafkaCommand.self, TopicsCommand.self, SchemaCommand.self, LoadCommand.self, BenchCommand.self, BenchSinkCommand.self])
+        subcommands: [
+            KafkaCommand.self, TopicsCommand.self, SchemaCommand.self, LoadCommand.self, BenchCommand.self,
+            BenchGraphiteCommand.self, BenchSinkCommand.self,
+        ])
 }
