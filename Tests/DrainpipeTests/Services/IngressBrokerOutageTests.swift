@@ -61,19 +61,20 @@ struct IngressBrokerOutageTests {
                     try await Task.sleep(for: .milliseconds(200))
                 }
             }
-            /// The next post must get 503 with Retry-After near the 1 s delivery bound.
+            /// The next post must get 503 with Retry-After from the 1 s delivery bound, not from the broker: the ceiling
+            /// is generous for a busy 2-core test run yet below the slow broker's 10 s round trip.
             func expectUnavailable(_ path: String) async throws {
                 let clock = ContinuousClock()
                 let started = clock.now
                 let (status, retryAfter) = try await post(path)
                 #expect(status == .serviceUnavailable && retryAfter == "3")
-                #expect(clock.now - started < .seconds(3), "the answer must come near the 1 s bound")
+                #expect(clock.now - started < .seconds(8), "the answer must come from the 1 s bound, not the broker")
             }
 
             // The first answer may need more than the 1 s bound while the producer connects under a busy test run.
             try await postUntilAccepted("before.outage")
 
-            try cluster.setBroker(1, roundTripTime: .seconds(4))
+            try cluster.setBroker(1, roundTripTime: .seconds(10))
             try await expectUnavailable("slow.broker")
             try cluster.setBroker(1, roundTripTime: .zero)
             try await postUntilAccepted("after.slow")
