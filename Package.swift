@@ -31,14 +31,16 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CWireSchema", dependencies: ["CProtobufC"], exclude: ["proto"]),
         .target(
             name: "Drainpipe",
             dependencies: [
-                "CRdKafka", "CLibPQ", "CWireSchema",
+                "CRdKafka", "CLibPQ", "CWireSchema", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -60,7 +62,10 @@ let package = Package(
         .executableTarget(name: "DrainpipeTool", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "DrainpipeTests",
-            dependencies: ["Drainpipe", "DrainpipeTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "Drainpipe", "DrainpipeTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: upcomingFeatures
         ),
         .testTarget(

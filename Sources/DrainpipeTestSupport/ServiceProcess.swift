@@ -61,6 +61,11 @@ package final class ServiceProcess: @unchecked Sendable {
         return process.terminationReason == .exit ? process.terminationStatus : nil
     }
 
+    /// Sends `signal` (e.g. `SIGHUP`) to the running process.
+    package func send(signal: Int32) {
+        if process.isRunning { Glibc.kill(process.processIdentifier, signal) }
+    }
+
     /// The process's output so far, for failure messages.
     package var output: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 

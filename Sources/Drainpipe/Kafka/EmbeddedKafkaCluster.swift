@@ -75,6 +75,38 @@ package final class EmbeddedKafkaCluster: Sendable {
         }
     }
 
+    /// Takes broker `id` (1…n) down or brings it back up (`rd_kafka_mock_broker_set_down`/`_up`): while down it
+    /// closes its connections and refuses new ones, so producers cannot get acknowledgements.
+    ///
+    /// - Throws: `.topicOperationFailed` naming the broker when librdkafka refuses, `.closed`.
+    package func setBroker(_ id: Int, isUp: Bool) throws(KafkaError) {
+        let code: rd_kafka_resp_err_t? = cluster.withLock { cluster in
+            cluster.map {
+                isUp
+                    ? rd_kafka_mock_broker_set_up($0.pointer, Int32(clamping: id))
+                    : rd_kafka_mock_broker_set_down($0.pointer, Int32(clamping: id))
+            }
+        }
+        guard let code else { throw .closed }
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw .topicOperationFailed(topic: "broker \(id)", operation: isUp ? "set up (mock)" : "set down (mock)", code: KafkaErrorCode(code))
+        }
+    }
+
+    /// Delays every response of broker `id` by `roundTripTime` (`rd_kafka_mock_broker_set_rtt`): a slow broker.
+    ///
+    /// - Throws: `.topicOperationFailed` naming the broker when librdkafka refuses, `.closed`.
+    package func setBroker(_ id: Int, roundTripTime: Duration) throws(KafkaError) {
+        let milliseconds = Int32(clamping: roundTripTime.wholeMicroseconds / 1_000)
+        let code: rd_kafka_resp_err_t? = cluster.withLock { cluster in
+            cluster.map { rd_kafka_mock_broker_set_rtt($0.pointer, Int32(clamping: id), milliseconds) }
+        }
+        guard let code else { throw .closed }
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw .topicOperationFailed(topic: "broker \(id)", operation: "set rtt (mock)", code: KafkaErrorCode(code))
+        }
+    }
+
     /// Stops the brokers; clients connected to them start failing. Safe to call repeatedly; `deinit` calls it.
     package func close() {
         cluster.withLock { cluster in

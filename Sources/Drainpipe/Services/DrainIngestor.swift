@@ -3,22 +3,21 @@ import Metrics
 
 /// Turns one Logplex drain request into raw measurements acknowledged by Kafka.
 ///
-/// Authenticates the drain, parses every frame, produces the valid measurements to their raw topics partitioned
-/// by owner and process type, and returns only after the broker acknowledged all of them. Rejected frames never
-/// cost the valid ones: those are produced first, then the rejection is reported.
+/// Authenticates the drain, parses every frame, applies the owner's admission lists and caps, produces the admitted
+/// measurements to their raw topics partitioned by owner and process type, and returns only after the broker
+/// acknowledged all of them. Rejected frames and lines never cost the valid ones: the receipt counts them, and only
+/// a body in which nothing at all could be framed is refused (400, formats.md §1.5).
 package struct DrainIngestor: Sendable {
-    /// What the HTTP layer needs from a drain request.
+    /// What the HTTP layer needs from an authenticated drain request.
     package struct Request: Sendable {
+        /// The body, already inflated when it was sent gzip-encoded.
         package var body: [UInt8]
-        /// The `user:password` of the `Authorization: Basic` header, already decoded.
-        package var basicCredential: String?
         package var drainToken: String?
         package var frameID: String?
         package var declaredMessageCount: Int?
 
-        package init(body: [UInt8], basicCredential: String?, drainToken: String? = nil, frameID: String? = nil, declaredMessageCount: Int? = nil) {
+        package init(body: [UInt8], drainToken: String? = nil, frameID: String? = nil, declaredMessageCount: Int? = nil) {
             self.body = body
-            self.basicCredential = basicCredential
             self.drainToken = drainToken
             self.frameID = frameID
             self.declaredMessageCount = declaredMessageCount
@@ -30,13 +29,20 @@ package struct DrainIngestor: Sendable {
         package var frames: Int
         package var measurements: Int
         package var ignoredLines: Int
+        /// Runs of unframeable bytes skipped.
+        package var rejectedFrames: Int = 0
+        /// Framed lines rejected as a whole.
+        package var rejectedLines: Int = 0
+        /// Measurements dropped by the owner's allow and deny lists.
+        package var deniedMeasurements: Int = 0
+        /// What was rejected, e.g. "1 frame rejected: 1 truncated frame"; "nothing rejected" when clean.
+        package var rejectionSummary: String = "nothing rejected"
+
+        /// Whether every frame and line was used or deliberately ignored, and nothing was denied.
+        package var isClean: Bool { rejectedFrames == 0 && rejectedLines == 0 && deniedMeasurements == 0 }
     }
 
-    private let tenants: TenantDirectory
-    private let topics: TopicCatalog
-    private let kafka: KafkaConnection
-    private let publisher: any RecordPublisher
-    private let clock: any WallClock
+    private let context: IngressContext
     private let logger: Logger
     private let requestsRejected: Counter
     private let framesRejected: Counter
@@ -44,15 +50,8 @@ package struct DrainIngestor: Sendable {
     private let measurementsProduced: Counter
     private let msgCountMismatches: Counter
 
-    package init(
-        tenants: TenantDirectory, topics: TopicCatalog, kafka: KafkaConnection, publisher: any RecordPublisher,
-        clock: any WallClock, metrics: any MetricsFactory, logger: Logger
-    ) {
-        self.tenants = tenants
-        self.topics = topics
-        self.kafka = kafka
-        self.publisher = publisher
-        self.clock = clock
+    package init(context: IngressContext, metrics: any MetricsFactory, logger: Logger) {
+        self.context = context
         self.logger = logger
         requestsRejected = Counter(label: "drainpipe_ingress_requests_rejected_total", factory: metrics)
         framesRejected = Counter(label: "drainpipe_ingress_frames_rejected_total", factory: metrics)
@@ -61,57 +60,55 @@ package struct DrainIngestor: Sendable {
         msgCountMismatches = Counter(label: "drainpipe_ingress_msg_count_mismatches_total", factory: metrics)
     }
 
-    /// Ingests one request.
+    /// Authenticates a request before its body is read, so a stranger never costs a body's worth of work.
     ///
-    /// - Throws: `IngressError`: `.malformedBody` after the valid frames were acknowledged, `.unavailable` when
-    ///   Kafka did not acknowledge (nothing is confirmed; Logplex resends the batch with the same frame id).
-    package func ingest(_ request: Request) async throws(IngressError) -> Receipt {
-        let owner: TenantDirectory.Owner
-        do {
-            owner = try authenticate(request)
-        } catch {
-            requestsRejected.increment()
-            throw error
+    /// - Throws: `.unauthenticated` (401) or `.forbidden` (403), counted.
+    package func authenticate(basicCredential: String?, drainToken: String?) throws(IngressError) -> TenantDirectory.Owner {
+        let identified = identify(basicCredential: basicCredential, drainToken: drainToken)
+        if case .failure = identified { requestsRejected.increment() }
+        return try identified.get()
+    }
+
+    private func identify(basicCredential: String?, drainToken: String?) -> Result<TenantDirectory.Owner, IngressError> {
+        guard let credential = basicCredential else {
+            return .failure(.unauthenticated(reason: "the drain URL must carry user:password credentials"))
         }
-        let receivedAt = clock.now()
+        guard let owner = context.tenants.current.owner(drainCredential: credential) else {
+            return .failure(.unauthenticated(reason: "unknown drain credentials"))
+        }
+        if !owner.drainTokens.isEmpty, !owner.drainTokens.contains(drainToken ?? "") {
+            return .failure(.forbidden(reason: "the Logplex-Drain-Token does not belong to this owner"))
+        }
+        return .success(owner)
+    }
+
+    /// Ingests one request of an owner `authenticate` returned.
+    ///
+    /// - Throws: `IngressError`: `.malformedBody` when nothing could be framed (nothing is produced); `.overQuota`
+    ///   (nothing is produced); `.unavailable` when Kafka did not acknowledge in time (nothing is confirmed;
+    ///   Logplex resends the batch with the same frame id).
+    package func ingest(_ request: Request, owner: TenantDirectory.Owner) async throws(IngressError) -> Receipt {
+        let receivedAt = context.clock.now()
         let drainID = request.drainToken ?? owner.id
         let parsed = DrainParser().parse(
             body: request.body, owner: owner.id, drainID: drainID, frameID: request.frameID ?? "", receivedAt: receivedAt)
-        if parsed.rejectedLineCount > 0 {
-            linesRejected.increment(by: parsed.rejectedLineCount)
-        }
+        if parsed.rejectedLineCount > 0 { linesRejected.increment(by: parsed.rejectedLineCount) }
+        if parsed.rejectedFrameCount > 0 { framesRejected.increment(by: parsed.rejectedFrameCount) }
         if let declared = request.declaredMessageCount, declared != parsed.frameCount {
             msgCountMismatches.increment()
+            logger.debug(
+                "Logplex-Msg-Count does not match the frames found",
+                metadata: ["declared": "\(declared)", "framed": "\(parsed.frameCount)", "owner": "\(owner.id)"])
         }
-        let records = parsed.measurements.map { topics.rawRecord(for: $0, timestamp: receivedAt, in: kafka) }
-        if !records.isEmpty {
-            do {
-                try await publisher.send(records)
-            } catch {
-                logger.warning("Kafka did not acknowledge a drain batch", metadata: ["error": "\(error)", "owner": "\(owner.id)"])
-                throw .unavailable(reason: "the message broker did not acknowledge the batch", retryAfterSeconds: 5)
-            }
-            measurementsProduced.increment(by: records.count)
+        if parsed.isUnframeable {
+            requestsRejected.increment()
+            throw .malformedBody(reason: "\(parsed.rejectionSummary); no frame could be read")
         }
-        let rejected = parsed.rejectedFrameCount
-        if rejected > 0 {
-            framesRejected.increment(by: rejected)
-            throw .malformedBody(
-                reason: "\(parsed.rejectionSummary); \(parsed.frameCount) valid frame(s) accepted")
-        }
-        return Receipt(frames: parsed.frameCount, measurements: records.count, ignoredLines: parsed.ignoredLines)
-    }
-
-    private func authenticate(_ request: Request) throws(IngressError) -> TenantDirectory.Owner {
-        guard let credential = request.basicCredential else {
-            throw .unauthenticated(reason: "the drain URL must carry user:password credentials")
-        }
-        guard let owner = tenants.owner(drainCredential: credential) else {
-            throw .unauthenticated(reason: "unknown drain credentials")
-        }
-        if !owner.drainTokens.isEmpty, !owner.drainTokens.contains(request.drainToken ?? "") {
-            throw .forbidden(reason: "the Logplex-Drain-Token does not belong to this owner")
-        }
-        return owner
+        let admitted = try await context.produce(parsed.measurements, owner: owner, receivedAt: receivedAt)
+        measurementsProduced.increment(by: admitted.measurements.count)
+        return Receipt(
+            frames: parsed.frameCount, measurements: admitted.measurements.count, ignoredLines: parsed.ignoredLines,
+            rejectedFrames: parsed.rejectedFrameCount, rejectedLines: parsed.rejectedLineCount,
+            deniedMeasurements: admitted.deniedCount, rejectionSummary: parsed.rejectionSummary)
     }
 }

@@ -36,9 +36,12 @@ struct HTTPRoutesTests {
         ])
         let clock = ManualWallClock(now)
         let router = Router()
-        let ingestor = DrainIngestor(
-            tenants: tenants, topics: try TopicCatalogTests.repositoryCatalog(), kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"),
-            publisher: publisher, clock: clock, metrics: NOOPMetricsHandler.instance, logger: Logger(label: "test"))
+        let metrics = NOOPMetricsHandler.instance
+        let context = IngressContext(
+            tenants: LiveTenantDirectory(tenants), topics: try TopicCatalogTests.repositoryCatalog(),
+            kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"), admission: IngressAdmission(clock: clock, metrics: metrics),
+            delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")), clock: clock)
+        let ingestor = DrainIngestor(context: context, metrics: metrics, logger: Logger(label: "test"))
         DrainRoutes(ingestor: ingestor, maximumBodyBytes: maximumBodyBytes).register(on: router)
         SeriesRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
         return Application(router: router)

@@ -35,7 +35,9 @@ struct KafkaProducerFailureTests {
         let producer = try KafkaProducer(
             connection: Self.deadConnection, clientID: "queue-full",
             options: KafkaProducer.Options(
-                messageTimeout: .seconds(3), queueMaxMessages: 1, enqueueTimeout: .milliseconds(100)
+                // The send waits for the queued record's report, so the test lasts one message timeout; it is far
+                // beyond the enqueue timeout, so that record cannot time out first even on a busy machine.
+                messageTimeout: .seconds(8), queueMaxMessages: 1, enqueueTimeout: .milliseconds(100)
             ),
             logger: Logger.kafkaTest("queue-full")
         )

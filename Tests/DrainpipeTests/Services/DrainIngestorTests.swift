@@ -2,6 +2,7 @@ import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
+import MetricsTestKit
 import Testing
 
 @testable import Drainpipe
@@ -11,13 +12,23 @@ struct DrainIngestorTests {
     static let owner = "6c1d5b7e-0f43-4a52-9b1e-2f6a8d3c4e71"
     static let now = EventTime(secondsSinceEpoch: 1_709_647_440)
 
-    static func makeIngestor(publisher: InMemoryPublisher, drainTokens: [String] = []) throws -> DrainIngestor {
+    static func makeIngestor(
+        publisher: any RecordPublisher, drainTokens: [String] = [], metrics: any MetricsFactory = NOOPMetricsHandler.instance
+    ) throws -> DrainIngestor {
         let tenants = try TenantDirectory(owners: [
             .init(id: owner, drainCredentials: ["shop:secret"], drainTokens: drainTokens, apiTokens: ["t"])
         ])
-        return DrainIngestor(
-            tenants: tenants, topics: try TopicCatalogTests.repositoryCatalog(), kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"),
-            publisher: publisher, clock: ManualWallClock(now), metrics: NOOPMetricsHandler.instance, logger: Logger(label: "test"))
+        let clock = ManualWallClock(now)
+        let context = IngressContext(
+            tenants: LiveTenantDirectory(tenants), topics: try TopicCatalogTests.repositoryCatalog(),
+            kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"), admission: IngressAdmission(clock: clock, metrics: metrics),
+            delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")), clock: clock)
+        return DrainIngestor(context: context, metrics: metrics, logger: Logger(label: "test"))
+    }
+
+    /// The test owner, authenticated as its drain would be.
+    static func shop(_ ingestor: DrainIngestor) throws -> TenantDirectory.Owner {
+        try ingestor.authenticate(basicCredential: "shop:secret", drainToken: nil)
     }
 
     static func loadFrame(_ processID: String, value: Double) -> [UInt8] {
@@ -29,8 +40,9 @@ struct DrainIngestorTests {
     @Test("valid load lines are produced to DYNO_LOAD.1, partitioned by owner and process type, stamped with the receive time")
     func producesMeasurements() async throws {
         let publisher = InMemoryPublisher()
-        let receipt = try await Self.makeIngestor(publisher: publisher).ingest(
-            .init(body: Self.loadFrame("web.1", value: 0.5) + Self.loadFrame("worker.2", value: 1.5), basicCredential: "shop:secret", frameID: "ABC"))
+        let ingestor = try Self.makeIngestor(publisher: publisher)
+        let receipt = try await ingestor.ingest(
+            .init(body: Self.loadFrame("web.1", value: 0.5) + Self.loadFrame("worker.2", value: 1.5), frameID: "ABC"), owner: Self.shop(ingestor))
         #expect(receipt == .init(frames: 2, measurements: 2, ignoredLines: 0))
         let records = publisher.records
         #expect(records.map(\.topic) == ["DYNO_LOAD.1", "DYNO_LOAD.1"])
@@ -41,35 +53,38 @@ struct DrainIngestorTests {
         #expect(records[0].partition == Murmur2Partitioner.partition(forKey: Array("\(Self.owner)\u{1F}web".utf8), partitionCount: 32))
     }
 
-    @Test("a bad frame gets a 400 that says what was wrong, the valid frame beside it is still produced, and the next request succeeds")
+    @Test("bad frames are skipped and counted, the next frames are found and produced, and the receipt says what was rejected")
     func badFrameKeepsValidOnes() async throws {
         let publisher = InMemoryPublisher()
-        let ingestor = try Self.makeIngestor(publisher: publisher)
+        let metrics = TestMetrics()
+        let ingestor = try Self.makeIngestor(publisher: publisher, metrics: metrics)
         let truncated = Array("500 <45>1 2024-03-05T14:02:10+00:00 host heroku web.1 - sample#load_avg_1m=0.1\n".utf8)
         let body = Self.loadFrame("web.1", value: 0.25) + Array("garbage\n".utf8) + Self.loadFrame("web.2", value: 0.75) + truncated
-        await #expect {
-            _ = try await ingestor.ingest(.init(body: body, basicCredential: "shop:secret"))
-        } throws: { error in
-            guard let error = error as? IngressError, case .malformedBody(let reason) = error else { return false }
-            return error.statusCode == 400 && reason.contains("rejected") && reason.contains("2 valid frame")
-        }
+        let receipt = try await ingestor.ingest(.init(body: body, declaredMessageCount: 4), owner: Self.shop(ingestor))
+        #expect(receipt.frames == 2 && receipt.measurements == 2 && receipt.rejectedFrames == 2 && !receipt.isClean)
+        #expect(receipt.rejectionSummary.contains("1 truncated frame") && receipt.rejectionSummary.contains("1 bad length prefix"))
         #expect(publisher.records.count == 2)
-        let next = try await ingestor.ingest(.init(body: Self.loadFrame("web.3", value: 1), basicCredential: "shop:secret"))
+        #expect(try metrics.expectCounter("drainpipe_ingress_frames_rejected_total").totalValue == 2)
+        #expect(try metrics.expectCounter("drainpipe_ingress_msg_count_mismatches_total").totalValue == 1)
+        let next = try await ingestor.ingest(.init(body: Self.loadFrame("web.3", value: 1)), owner: Self.shop(ingestor))
         #expect(next.measurements == 1)
     }
 
-    @Test("unknown credentials get 401 and a foreign drain token 403; nothing is produced")
+    @Test("unknown credentials get 401 and a foreign drain token 403, counted; nothing is produced")
     func authentication() async throws {
         let publisher = InMemoryPublisher()
-        let ingestor = try Self.makeIngestor(publisher: publisher, drainTokens: ["d.right"])
+        let metrics = TestMetrics()
+        let ingestor = try Self.makeIngestor(publisher: publisher, drainTokens: ["d.right"], metrics: metrics)
         let body = Self.loadFrame("web.1", value: 1)
         for (credential, token, status) in [("shop:wrong", "d.right", 401), (nil, "d.right", 401), ("shop:secret", "d.wrong", 403)] as [(String?, String, Int)] {
-            await #expect {
-                _ = try await ingestor.ingest(.init(body: body, basicCredential: credential, drainToken: token))
+            #expect {
+                _ = try ingestor.authenticate(basicCredential: credential, drainToken: token)
             } throws: { ($0 as? IngressError)?.statusCode == status }
         }
         #expect(publisher.records.isEmpty)
-        _ = try await ingestor.ingest(.init(body: body, basicCredential: "shop:secret", drainToken: "d.right"))
+        #expect(try metrics.expectCounter("drainpipe_ingress_requests_rejected_total").totalValue == 3)
+        let owner = try ingestor.authenticate(basicCredential: "shop:secret", drainToken: "d.right")
+        _ = try await ingestor.ingest(.init(body: body, drainToken: "d.right"), owner: owner)
         #expect(publisher.records.count == 1)
     }
 
@@ -78,7 +93,8 @@ struct DrainIngestorTests {
         let publisher = InMemoryPublisher()
         publisher.failSends(with: .closed)
         await #expect {
-            _ = try await Self.makeIngestor(publisher: publisher).ingest(.init(body: Self.loadFrame("web.1", value: 1), basicCredential: "shop:secret"))
+            let ingestor = try Self.makeIngestor(publisher: publisher)
+            _ = try await ingestor.ingest(.init(body: Self.loadFrame("web.1", value: 1)), owner: Self.shop(ingestor))
         } throws: { ($0 as? IngressError)?.statusCode == 503 && ($0 as? IngressError)?.isRetryable == true }
     }
 }

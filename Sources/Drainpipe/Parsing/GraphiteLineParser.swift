@@ -1,0 +1,202 @@
+/// Reads Graphite plaintext lines (`path value timestamp`, formats.md §6) under Drainpipe's stricter rules.
+///
+/// Like Carbon, a line is stripped of surrounding whitespace (a trailing CR included) and split on runs of spaces
+/// and tabs; blank lines are skipped silently. Unlike Carbon, every line that is not a clean datapoint is dropped
+/// and counted by reason (`GraphiteLineRejectionReason`): exactly three fields; a path of non-empty dot-separated
+/// segments of `[A-Za-z0-9_-:]` (so tagged series `a.b;tag=v` are refused) at most `maximumPathBytes` long; a
+/// finite decimal value (optional sign, fraction and exponent) of magnitude at most `maximumMagnitude`; a
+/// timestamp of whole Unix seconds (`-1`, Carbon's "now", means the receive time) no earlier than `pastWindow`
+/// before and no later than `futureWindow` after the receive time. With `requiresNamingConvention` the path must
+/// also follow `env.region.service.category.host.component….measurement`: at least seven lower-case
+/// `[a-z0-9_-]` segments whose fourth is `sys` or `app`.
+package struct GraphiteLineParser: Sendable {
+    /// How far before the receive time a timestamp may lie (the aggregator's late bound by default).
+    package var pastWindow: Duration
+    /// How far after the receive time a timestamp may lie.
+    package var futureWindow: Duration
+    /// Longest accepted path in bytes.
+    package var maximumPathBytes: Int
+    /// Largest accepted absolute value; squares of it still add up in a `Double` summary.
+    package var maximumMagnitude: Double
+    /// Whether paths must follow the naming convention (a per-tenant choice).
+    package var requiresNamingConvention: Bool
+
+    package init(
+        pastWindow: Duration = .seconds(300), futureWindow: Duration = .seconds(300), maximumPathBytes: Int = 1024,
+        maximumMagnitude: Double = 1e18, requiresNamingConvention: Bool = false
+    ) {
+        self.pastWindow = pastWindow
+        self.futureWindow = futureWindow
+        self.maximumPathBytes = maximumPathBytes
+        self.maximumMagnitude = maximumMagnitude
+        self.requiresNamingConvention = requiresNamingConvention
+    }
+
+    /// Parses every LF-separated line of `bytes[range]`; a last line without LF counts as a line too.
+    package func parseLines(_ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime) -> GraphiteParseResult {
+        var result = GraphiteParseResult()
+        var lineStart = range.lowerBound
+        while lineStart < range.upperBound {
+            var lineEnd = lineStart
+            while lineEnd < range.upperBound, bytes[lineEnd] != ASCIIBytes.lineFeed { lineEnd += 1 }
+            switch parseLine(bytes, in: lineStart..<lineEnd, receivedAt: receivedAt) {
+            case .success(let point?): result.points.append(point)
+            case .success(nil): break
+            case .failure(let reason): result.rejections[reason, default: 0] += 1
+            }
+            lineStart = lineEnd + 1
+        }
+        return result
+    }
+
+    /// Parses every line of `bytes`.
+    package func parseLines(_ bytes: [UInt8], receivedAt: EventTime) -> GraphiteParseResult {
+        parseLines(bytes, in: bytes.indices, receivedAt: receivedAt)
+    }
+
+    /// Parses one line (without its LF); `.success(nil)` for a blank line.
+    package func parseLine(
+        _ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime
+    ) -> Result<GraphiteParseResult.Point?, GraphiteLineRejectionReason> {
+        var fields: [Range<Int>] = []
+        fields.reserveCapacity(3)
+        var index = range.lowerBound
+        while index < range.upperBound {
+            while index < range.upperBound, Self.isWhitespace(bytes[index]) { index += 1 }
+            guard index < range.upperBound else { break }
+            let start = index
+            while index < range.upperBound, !Self.isWhitespace(bytes[index]) { index += 1 }
+            guard fields.count < 3 else { return .failure(.wrongFieldCount) }
+            fields.append(start..<index)
+        }
+        if fields.isEmpty { return .success(nil) }
+        guard fields.count == 3 else { return .failure(.wrongFieldCount) }
+        if let problem = pathProblem(bytes, in: fields[0]) { return .failure(problem) }
+        let value: Double
+        switch Self.decimal(bytes, in: fields[1]) {
+        case nil: return .failure(.badValue)
+        case let parsed?:
+            guard parsed.isFinite else { return .failure(.badValue) }
+            guard parsed.magnitude <= maximumMagnitude else { return .failure(.valueOutOfRange) }
+            value = parsed
+        }
+        let time: EventTime
+        switch Self.wholeSeconds(bytes, in: fields[2]) {
+        case nil: return .failure(.timestampNotInteger)
+        case Int64(-1)?: time = receivedAt
+        case let seconds?:
+            time = EventTime(secondsSinceEpoch: seconds)
+            guard time >= receivedAt - pastWindow, time <= receivedAt + futureWindow else {
+                return .failure(.timestampOutOfWindow)
+            }
+        }
+        let path = String(decoding: bytes[fields[0]], as: UTF8.self)
+        return .success(GraphiteParseResult.Point(path: path, value: value, time: time))
+    }
+
+    // MARK: - Fields
+
+    @inline(__always)
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == ASCIIBytes.space || byte == ASCIIBytes.tab || byte == ASCIIBytes.carriageReturn
+    }
+
+    private static func isSegmentByte(_ byte: UInt8) -> Bool {
+        ASCIIBytes.isLetter(byte) || ASCIIBytes.isDigit(byte) || byte == ASCIIBytes.underscore
+            || byte == ASCIIBytes.minus || byte == ASCIIBytes.colon
+    }
+
+    private static func isConventionByte(_ byte: UInt8) -> Bool {
+        byte &- 0x61 < 26 || ASCIIBytes.isDigit(byte) || byte == ASCIIBytes.underscore || byte == ASCIIBytes.minus
+    }
+
+    private func pathProblem(_ bytes: [UInt8], in range: Range<Int>) -> GraphiteLineRejectionReason? {
+        guard range.count <= maximumPathBytes else { return .pathTooLong }
+        var segments: [Range<Int>] = []
+        var segmentStart = range.lowerBound
+        for index in range {
+            let byte = bytes[index]
+            if byte == ASCIIBytes.dot {
+                guard index > segmentStart else { return .emptyPathSegment }
+                segments.append(segmentStart..<index)
+                segmentStart = index + 1
+            } else if !Self.isSegmentByte(byte) {
+                return .invalidPathCharacter
+            }
+        }
+        guard range.upperBound > segmentStart else { return .emptyPathSegment }
+        segments.append(segmentStart..<range.upperBound)
+        guard requiresNamingConvention else { return nil }
+        guard segments.count >= 7, segments.allSatisfy({ $0.allSatisfy { Self.isConventionByte(bytes[$0]) } }) else {
+            return .namingConvention
+        }
+        let category = segments[3]
+        guard ASCIIBytes.bytes(bytes, in: category, equal: Self.system)
+            || ASCIIBytes.bytes(bytes, in: category, equal: Self.application)
+        else { return .namingConvention }
+        return nil
+    }
+
+    private static let system = Array("sys".utf8)
+    private static let application = Array("app".utf8)
+
+    /// `[+-]? (DIGITS ['.' DIGITS*] | '.' DIGITS) ([eE] [+-]? DIGITS)?`, or nil. Plain integers of up to 15
+    /// digits are converted without a `String`.
+    static func decimal(_ bytes: [UInt8], in range: Range<Int>) -> Double? {
+        var index = range.lowerBound
+        var isNegative = false
+        if index < range.upperBound, bytes[index] == ASCIIBytes.minus || bytes[index] == ASCIIBytes.plus {
+            isNegative = bytes[index] == ASCIIBytes.minus
+            index += 1
+        }
+        var integer: Int64 = 0
+        var digits = 0
+        while index < range.upperBound, ASCIIBytes.isDigit(bytes[index]) {
+            if digits < 15 { integer = integer * 10 + Int64(bytes[index] - ASCIIBytes.zero) }
+            digits += 1
+            index += 1
+        }
+        if index == range.upperBound {
+            guard digits > 0 else { return nil }
+            if digits <= 15 { return isNegative ? -Double(integer) : Double(integer) }
+            return Double(String(decoding: bytes[range], as: UTF8.self))
+        }
+        var fractionDigits = 0
+        if bytes[index] == ASCIIBytes.dot {
+            index += 1
+            while index < range.upperBound, ASCIIBytes.isDigit(bytes[index]) {
+                fractionDigits += 1
+                index += 1
+            }
+        }
+        guard digits + fractionDigits > 0 else { return nil }
+        if index < range.upperBound, bytes[index] | 0x20 == 0x65 {  // e or E
+            index += 1
+            if index < range.upperBound, bytes[index] == ASCIIBytes.minus || bytes[index] == ASCIIBytes.plus {
+                index += 1
+            }
+            var exponentDigits = 0
+            while index < range.upperBound, ASCIIBytes.isDigit(bytes[index]) {
+                exponentDigits += 1
+                index += 1
+            }
+            guard exponentDigits > 0 else { return nil }
+        }
+        guard index == range.upperBound else { return nil }
+        return Double(String(decoding: bytes[range], as: UTF8.self))
+    }
+
+    /// `DIGITS` or `-1`, or nil; more than 12 digits (milliseconds, far beyond any window) saturate to `Int64.max`.
+    static func wholeSeconds(_ bytes: [UInt8], in range: Range<Int>) -> Int64? {
+        if range.count == 2, bytes[range.lowerBound] == ASCIIBytes.minus, bytes[range.lowerBound + 1] == 0x31 {
+            return -1
+        }
+        guard !range.isEmpty else { return nil }
+        var seconds: Int64 = 0
+        for index in range {
+            guard ASCIIBytes.isDigit(bytes[index]) else { return nil }
+            if seconds < 1_000_000_000_000 { seconds = seconds * 10 + Int64(bytes[index] - ASCIIBytes.zero) }
+        }
+        return range.count > 12 ? .max : seconds
+    }
+}
