@@ -8,7 +8,7 @@ import Logging
 struct BenchSinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-sink",
-        abstract: "Measure the sink's write path: COPY batches (binary and text) vs. one INSERT per summary.",
+        abstract: "Measure the sink's write path: COPY batches (binary and text, one or several per transaction) vs. one INSERT per summary.",
         discussion: """
             Build with -c release. Needs a Postgres: --database-url, else DATABASE_URL (e.g. the URL that \
             `deploy/start-postgres drainpipe_bench` prints). Writes dyno-load summaries of fresh owners into the day \
@@ -24,8 +24,11 @@ struct BenchSinkCommand: ParsableCommand {
     @Option(help: "Summaries written one INSERT at a time per round (slower, so fewer).")
     var insertSummaries = 10_240
 
-    @Option(help: "Summaries per COPY batch, each in its own transaction, as the sink writes them.")
+    @Option(help: "Summaries per COPY statement (SINK_BATCH_SIZE).")
     var batchSize = 1024
+
+    @Option(help: "COPY batches per transaction on the grouped paths (the sink commits a poll of 4 batches at once).")
+    var batchesPerTransaction = 4
 
     @Option(help: "Rounds per path; the best is reported.")
     var rounds = 3
@@ -48,8 +51,9 @@ struct BenchSinkCommand: ParsableCommand {
         guard parts.count == 3, let schema = DaySchema(year: parts[0], month: parts[1], day: parts[2]) else {
             throw ValidationError("--day must be a date such as 2001-01-01")
         }
-        guard summaries > 0, insertSummaries > 0, batchSize > 0, rounds > 0 else {
-            throw ValidationError("--summaries, --insert-summaries, --batch-size and --rounds must be positive")
+        guard summaries > 0, insertSummaries > 0, batchSize > 0, batchesPerTransaction > 0, rounds > 0 else {
+            throw ValidationError(
+                "--summaries, --insert-summaries, --batch-size, --batches-per-transaction and --rounds must be positive")
         }
         let connection = try PQConnection(url: url, logger: Logger(label: "drainpipe.bench-sink"))
         try connection.execute("DROP SCHEMA IF EXISTS \(schema.name) CASCADE")
@@ -61,44 +65,66 @@ struct BenchSinkCommand: ParsableCommand {
         say("postgres \(url.redacted): version \(server[0]), fsync \(server[1]), synchronous_commit \(server[2])")
         say("dyno-load summaries (3 fields, 23 columns) of fresh owners into \(schema.name); best of \(rounds) rounds")
 
-        let writers = SummaryTableWriter.CopyFormat.allCases.map { SummaryTableWriter(copyFormat: $0) }
-        var copyRates = writers.map { _ in 0.0 }
-        var encodeRates = writers.map { _ in 0.0 }
+        // Each path writes `perTransaction` summaries per `write` call, which is one transaction (one day).
+        let grouped = batchSize * batchesPerTransaction
+        let paths: [(name: String, writer: SummaryTableWriter, perTransaction: Int)] = [
+            ("copy_binary_1", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .binary), batchSize),
+            ("copy_binary_\(batchesPerTransaction)", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .binary), grouped),
+            ("copy_text_\(batchesPerTransaction)", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .text), grouped),
+        ]
+        var copyRates = paths.map { _ in 0.0 }
+        var encodeRates: [SummaryTableWriter.CopyFormat: Double] = [:]
         var insertRate = 0.0
+        let insertWriter = SummaryTableWriter(rowsPerCopy: batchSize)
         for round in 1...rounds {
             var line = "round \(round):"
-            for (index, writer) in writers.enumerated() {
-                let path = "copy_\(writer.copyFormat.rawValue)"
-                let copied = Self.summaries(count: summaries, round: round, path: path, day: schema)
+            for (index, path) in paths.enumerated() {
+                let copied = Self.summaries(count: summaries, round: round, path: path.name, day: schema)
                 // The client's share: the same rows encoded, nothing sent.
-                let encodeSeconds = try Self.seconds { try Self.encode(copied, format: writer.copyFormat) }
-                encodeRates[index] = max(encodeRates[index], Double(copied.count) / encodeSeconds)
+                let format = path.writer.copyFormat
+                let encodeSeconds = try Self.seconds { try Self.encode(copied, format: format) }
+                encodeRates[format] = max(encodeRates[format] ?? 0, Double(copied.count) / encodeSeconds)
+                let before = path.writer.phaseTimes
                 let copySeconds = try Self.seconds {
                     var start = 0
                     while start < copied.count {
-                        let end = min(start + batchSize, copied.count)
-                        try writer.write(Array(copied[start..<end]), on: connection)
+                        let end = min(start + path.perTransaction, copied.count)
+                        try path.writer.write(Array(copied[start..<end]), on: connection)
                         start = end
                     }
                 }
-                try Self.expectStored(copied.count, path: path, round: round, schema: schema, on: connection)
+                try Self.expectStored(copied.count, path: path.name, round: round, schema: schema, on: connection)
                 copyRates[index] = max(copyRates[index], Double(copied.count) / copySeconds)
-                line += " COPY \(writer.copyFormat.rawValue) \(Int(Double(copied.count) / copySeconds))/s,"
+                line += " \(path.name) \(Int(Double(copied.count) / copySeconds))/s"
+                line += " [\(Self.phases(from: before, to: path.writer.phaseTimes))],"
             }
             let inserted = Self.summaries(count: insertSummaries, round: round, path: "insert", day: schema)
-            let insertSeconds = try Self.seconds { try writers[0].insertOneByOne(inserted, on: connection) }
+            let insertSeconds = try Self.seconds { try insertWriter.insertOneByOne(inserted, on: connection) }
             try Self.expectStored(inserted.count, path: "insert", round: round, schema: schema, on: connection)
             insertRate = max(insertRate, Double(inserted.count) / insertSeconds)
             say(line + " INSERT \(Int(Double(inserted.count) / insertSeconds))/s")
         }
-        for (index, writer) in writers.enumerated() {
-            let format = writer.copyFormat.rawValue
+        for (index, path) in paths.enumerated() {
             let ratio = String(format: "%.1f", copyRates[index] / insertRate)
             say(
-                "COPY \(format), batches of \(batchSize): \(Int(copyRates[index])) summaries/s (\(ratio)× INSERT); "
-                    + "encoding alone \(Int(encodeRates[index]))/s")
+                "COPY \(path.writer.copyFormat.rawValue), batches of \(batchSize), \(path.perTransaction / batchSize) "
+                    + "per transaction: \(Int(copyRates[index])) summaries/s (\(ratio)× INSERT)")
+        }
+        for format in SummaryTableWriter.CopyFormat.allCases {
+            say("encoding alone, \(format.rawValue): \(Int(encodeRates[format] ?? 0)) summaries/s")
         }
         say("one INSERT per summary: \(Int(insertRate)) summaries/s")
+    }
+
+    /// Milliseconds per transaction spent in COPY, upsert and commit between two readings of a writer's totals.
+    static func phases(from before: SummaryTableWriter.PhaseTimes, to after: SummaryTableWriter.PhaseTimes) -> String {
+        let transactions = max(1, after.transactions - before.transactions)
+        func perTransaction(_ total: Duration) -> String {
+            String(format: "%.2f", (Double(total.components.seconds) * 1e3 + Double(total.components.attoseconds) / 1e15)
+                / Double(transactions))
+        }
+        return "per transaction: copy \(perTransaction(after.copy - before.copy)) ms, upsert "
+            + "\(perTransaction(after.upsert - before.upsert)) ms, commit \(perTransaction(after.commit - before.commit)) ms"
     }
 
     /// Encodes `summaries` as the writer would, without sending them.

@@ -40,7 +40,7 @@ private func runSink(
 ) async throws {
     let pipeline = configuration.pipeline
     let producer = try KafkaProducer(connection: pipeline.kafka, clientID: "drainpipe-\(pipeline.dyno)", logger: observability.logger)
-    let database = ShardedDatabase(shards: configuration.shards, logger: observability.logger)
+    let database = ShardedDatabase(shards: configuration.shards, rowsPerCopy: configuration.batchSize, logger: observability.logger)
     let sink = SummarySinkService(
         settings: SummarySinkService.Settings(
             mode: mode, topics: pipeline.topics, kafka: pipeline.kafka, assignment: configuration.assignment,

@@ -20,9 +20,11 @@ package final class ShardedDatabase: SummaryStore {
     ///   - statementTimeout: the longest any statement may run before the server cancels it.
     ///   - reconnectInterval: how long calls to a shard fail fast after its connection failed.
     ///   - maximumReconnectInterval: the cap of that wait as it doubles while the shard keeps failing.
+    ///   - rowsPerCopy: summaries per `COPY` statement (`SummaryTableWriter.rowsPerCopy`).
     package init(
         shards urls: [DatabaseURL], connectTimeout: Duration = .seconds(5), statementTimeout: Duration = .seconds(30),
-        reconnectInterval: Duration = .seconds(2), maximumReconnectInterval: Duration = .seconds(60), logger: Logger
+        reconnectInterval: Duration = .seconds(2), maximumReconnectInterval: Duration = .seconds(60),
+        rowsPerCopy: Int = 1024, logger: Logger
     ) {
         precondition(!urls.isEmpty, "configuration guarantees at least one shard")
         shards = urls.enumerated().map { index, url in
@@ -33,7 +35,7 @@ package final class ShardedDatabase: SummaryStore {
                 gate: ReconnectGate(interval: reconnectInterval, maximumInterval: maximumReconnectInterval),
                 logger: shardLogger)
         }
-        writers = urls.map { _ in SummaryTableWriter() }
+        writers = urls.map { _ in SummaryTableWriter(rowsPerCopy: rowsPerCopy) }
         router = ShardRouter(shardCount: urls.count)
     }
 
@@ -43,7 +45,8 @@ package final class ShardedDatabase: SummaryStore {
         router.shard(forOwner: owner)
     }
 
-    /// Upserts summaries that all belong to `shard`: COPY into staging, then one upsert per day and type.
+    /// Upserts summaries that all belong to `shard`: one transaction per day, COPY into staging, then one upsert per
+    /// type.
     /// - Returns: the number of rows inserted or replaced (older versions are left alone).
     @discardableResult
     package func write(_ summaries: [Summary], toShard shard: Int) async throws(PostgresError) -> Int {

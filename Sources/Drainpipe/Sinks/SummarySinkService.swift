@@ -137,14 +137,14 @@ package final class SummarySinkService: Service {
     /// Writes every decodable summary of the poll. Returns false only when the retry-sink was asked to stop
     /// before everything was written.
     ///
-    /// Shards are written concurrently, each on its own session; within a shard, summaries are grouped by type
-    /// and written `batchSize` at a time.
+    /// Shards are written concurrently, each on its own session; within a shard, the poll's summaries of one UTC day
+    /// are written in one transaction (COPY chunks of the writer's size, one upsert per type, one commit).
     private func persist(_ messages: [KafkaMessage]) async throws -> Bool {
-        var byShard: [Int: [MeasurementType: [Entry]]] = [:]
+        var byShard: [Int: [Entry]] = [:]
         for message in messages {
             do {
                 let summary = try Summary(wireBytes: message.value)
-                byShard[database.shard(forOwner: summary.key.owner), default: [:]][summary.key.type, default: []]
+                byShard[database.shard(forOwner: summary.key.owner), default: []]
                     .append(Entry(summary: summary, message: message))
             } catch {
                 unstorable.increment()
@@ -152,8 +152,8 @@ package final class SummarySinkService: Service {
             }
         }
         let failed: [Entry] = try await withThrowingTaskGroup(of: [Entry].self) { group in
-            for (shard, entriesByType) in byShard {
-                group.addTask { try await self.write(entriesByType, toShard: shard) }
+            for (shard, entries) in byShard {
+                group.addTask { try await self.write(entries, toShard: shard) }
             }
             var failed: [Entry] = []
             for try await shardFailures in group { failed.append(contentsOf: shardFailures) }
@@ -178,34 +178,31 @@ package final class SummarySinkService: Service {
         var message: KafkaMessage
     }
 
-    /// Writes one shard's summaries, type by type, in batches of `batchSize`; returns the summaries that could not
-    /// be written.
+    /// Writes one shard's summaries, one transaction per UTC day; returns the summaries that could not be written.
     ///
-    /// The primary sink gives a failed batch up after one attempt (it goes to RETRY); the retry-sink tries
-    /// again with back-off until it succeeds or the process is asked to stop, and then returns everything.
-    private func write(_ entriesByType: [MeasurementType: [Entry]], toShard shard: Int) async throws -> [Entry] {
+    /// A failed transaction wrote none of its summaries, so the primary sink hands all of them to RETRY after one
+    /// attempt; the retry-sink tries again with back-off until it succeeds or the process is asked to stop, and then
+    /// returns everything.
+    private func write(_ entries: [Entry], toShard shard: Int) async throws -> [Entry] {
+        var byDay: [DaySchema: [Entry]] = [:]
+        for entry in entries {
+            byDay[DaySchema(containing: entry.summary.key.windowStart), default: []].append(entry)
+        }
         var failed: [Entry] = []
-        for type in MeasurementType.allCases {
-            guard let entries = entriesByType[type] else { continue }
-            var start = entries.startIndex
-            while start < entries.endIndex {
-                let end = min(start + settings.batchSize, entries.endIndex)
-                guard try await writeBatch(Array(entries[start..<end]), toShard: shard) else {
-                    if settings.mode == .retry {
-                        // Stopping: everything stays uncommitted and is read again after the restart.
-                        return entriesByType.values.flatMap { $0 }
-                    }
-                    failed += entries[start..<end]
-                    start = end
-                    continue
+        for (_, dayEntries) in byDay.sorted(by: { $0.key < $1.key }) {
+            guard try await writeBatch(dayEntries, toShard: shard) else {
+                if settings.mode == .retry {
+                    // Stopping: everything stays uncommitted and is read again after the restart.
+                    return entries
                 }
-                start = end
+                failed += dayEntries
+                continue
             }
         }
         return failed
     }
 
-    /// Writes one batch of one type; false when it was not written (primary: after one attempt; retry: only when
+    /// Writes one shard's summaries of one day in one transaction; false when it was not written (primary: after one attempt; retry: only when
     /// stopping).
     private func writeBatch(_ entries: [Entry], toShard shard: Int) async throws -> Bool {
         var batch = entries

@@ -2,8 +2,9 @@ import Synchronization
 
 /// Writes summaries into the day-schema tables of one database.
 ///
-/// Each (day, type) group is written in one transaction: `COPY` into the session's temporary staging table of the
-/// type (created on first use, emptied by every commit), then one upsert that replaces a stored row only with a newer
+/// All the summaries of one UTC day are written in one transaction, so one commit (one WAL flush) covers them: per
+/// type, `COPY` in chunks of ``rowsPerCopy`` rows into the session's temporary staging table of the type (created on
+/// first use, not WAL-logged, emptied by every commit), then one upsert that replaces a stored row only with a newer
 /// version of the same summary. Writing the same summaries again, or older versions of them, changes nothing, so
 /// replays and the retry path are idempotent.
 ///
@@ -17,77 +18,129 @@ package final class SummaryTableWriter: Sendable {
         case text
     }
 
+    /// Where the time of the writer's transactions went, summed over every transaction since the writer was made.
+    package struct PhaseTimes: Sendable {
+        /// Transactions committed.
+        package var transactions = 0
+        /// From `BEGIN` to the end of the last `COPY` (staging tables included).
+        package var copy: Duration = .zero
+        /// The upserts from staging into the day tables.
+        package var upsert: Duration = .zero
+        /// `COMMIT`, which waits for the WAL flush.
+        package var commit: Duration = .zero
+    }
+
     /// Rows sent per `COPY` statement; a larger group is sent in several, within the same transaction.
     package let rowsPerCopy: Int
     package let copyFormat: CopyFormat
     private let knownSchemas = Mutex<Set<DaySchema>>([])
+    private let phaseTotals = Mutex(PhaseTimes())
 
-    package init(rowsPerCopy: Int = 4096, copyFormat: CopyFormat = .binary) {
+    package init(rowsPerCopy: Int = 1024, copyFormat: CopyFormat = .binary) {
         precondition(rowsPerCopy > 0, "rowsPerCopy must be positive")
         self.rowsPerCopy = rowsPerCopy
         self.copyFormat = copyFormat
     }
 
-    /// Stores `summaries` with `COPY` and one upsert per (day, type) group, one transaction per group.
+    /// The time spent in each phase of the committed transactions so far.
+    package var phaseTimes: PhaseTimes { phaseTotals.withLock { $0 } }
+
+    /// Stores `summaries` with `COPY` and one upsert per (day, type) group, one transaction per day.
     ///
     /// Blocks on the connection. Every summary is validated before anything is sent.
     /// - Returns: how many rows were inserted or replaced (not counting summaries that were not newer).
     /// - Throws: `.invalidValue` for a summary the tables cannot hold, else `PostgresError` from the connection;
-    ///   groups committed before a failure stay committed.
+    ///   days committed before a failure stay committed, the failed day's transaction writes nothing.
     @discardableResult
     package func write(_ summaries: [Summary], on connection: PQConnection) throws(PostgresError) -> Int {
-        var batches: [(group: Group, copies: [[UInt8]])] = []
-        for (group, members) in Self.grouped(summaries) {
-            var copies: [[UInt8]] = []
-            var start = members.startIndex
-            while start < members.endIndex {
-                let end = min(start + rowsPerCopy, members.endIndex)
-                switch copyFormat {
-                case .binary:
-                    var encoder = CopyBinaryEncoder()
-                    for summary in members[start..<end] {
-                        try Self.appendBinaryRow(of: summary, to: &encoder)
-                    }
-                    copies.append(encoder.finished)
-                case .text:
-                    var encoder = CopyTextEncoder()
-                    for summary in members[start..<end] {
-                        encoder.appendRow(try Self.columnValues(of: summary))
-                    }
-                    copies.append(encoder.bytes)
-                }
-                start = end
-            }
-            batches.append((group, copies))
+        let encoded = try Self.grouped(summaries).map { (group, members) throws(PostgresError) in
+            (group: group, copies: try copyChunks(of: members))
         }
-
         var changed = 0
-        for (group, copies) in batches {
-            let columns = DaySchema.writtenColumns(for: group.type).joined(separator: ", ")
-            let key = DaySchema.keyColumns.joined(separator: ", ")
-            changed += try writingToExistingSchema(group, on: connection) { () throws(PostgresError) in
-                try connection.transaction { () throws(PostgresError) in
-                    // One staging table per type and session, emptied by every commit: creating and dropping a
-                    // table per transaction would churn the catalog on every batch.
-                    let staging = "pg_temp.staging_\(group.type.tableName)"
-                    try connection.execute(
-                        "CREATE TEMP TABLE IF NOT EXISTS staging_\(group.type.tableName) (LIKE \(group.table) "
-                            + "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-                    for data in copies {
-                        try connection.copyIn(
-                            "COPY \(staging) (\(columns)) FROM STDIN\(copyFormat == .binary ? " (FORMAT binary)" : "")",
-                            table: group.table, data: data)
-                    }
-                    let rows = try connection.query(
-                        """
-                        INSERT INTO \(group.table) AS target (\(columns))
-                        SELECT DISTINCT ON (\(key)) \(columns) FROM \(staging)
-                        ORDER BY \(key), version DESC
-                        \(Self.conflictClause(for: group.type))
-                        """)
-                    return rows.affectedRowCount ?? 0
+        var start = encoded.startIndex
+        while start < encoded.endIndex {
+            let day = encoded[start].group.day
+            let end = encoded[start...].firstIndex { $0.group.day != day } ?? encoded.endIndex
+            let groups = Array(encoded[start..<end])
+            changed += try writingToExistingSchema(day, on: connection) { () throws(PostgresError) in
+                try writeTransaction(of: groups, on: connection)
+            }
+            start = end
+        }
+        return changed
+    }
+
+    /// The `COPY` data of `members`, ``rowsPerCopy`` rows per chunk.
+    private func copyChunks(of members: [Summary]) throws(PostgresError) -> [[UInt8]] {
+        var copies: [[UInt8]] = []
+        var start = members.startIndex
+        while start < members.endIndex {
+            let end = min(start + rowsPerCopy, members.endIndex)
+            switch copyFormat {
+            case .binary:
+                var encoder = CopyBinaryEncoder()
+                for summary in members[start..<end] {
+                    try Self.appendBinaryRow(of: summary, to: &encoder)
+                }
+                copies.append(encoder.finished)
+            case .text:
+                var encoder = CopyTextEncoder()
+                for summary in members[start..<end] {
+                    encoder.appendRow(try Self.columnValues(of: summary))
+                }
+                copies.append(encoder.bytes)
+            }
+            start = end
+        }
+        return copies
+    }
+
+    /// One transaction: every group's chunks into its staging table, then one upsert per group, then one commit.
+    private func writeTransaction(
+        of groups: [(group: Group, copies: [[UInt8]])], on connection: PQConnection
+    ) throws(PostgresError) -> Int {
+        let clock = ContinuousClock()
+        let began = clock.now
+        var copied = began
+        var upserted = began
+        let changed = try connection.transaction { () throws(PostgresError) in
+            for (group, copies) in groups {
+                // One staging table per type and session, emptied by every commit: creating and dropping a
+                // table per transaction would churn the catalog on every batch.
+                try connection.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS staging_\(group.type.tableName) (LIKE \(group.table) "
+                        + "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+                let columns = DaySchema.writtenColumns(for: group.type).joined(separator: ", ")
+                for data in copies {
+                    try connection.copyIn(
+                        "COPY pg_temp.staging_\(group.type.tableName) (\(columns)) FROM STDIN"
+                            + (copyFormat == .binary ? " (FORMAT binary)" : ""),
+                        table: group.table, data: data)
                 }
             }
+            copied = clock.now
+            var changed = 0
+            for (group, _) in groups {
+                let columns = DaySchema.writtenColumns(for: group.type).joined(separator: ", ")
+                let key = DaySchema.keyColumns.joined(separator: ", ")
+                let rows = try connection.query(
+                    """
+                    INSERT INTO \(group.table) AS target (\(columns))
+                    SELECT DISTINCT ON (\(key)) \(columns) FROM pg_temp.staging_\(group.type.tableName)
+                    ORDER BY \(key), version DESC
+                    \(Self.conflictClause(for: group.type))
+                    """)
+                changed += rows.affectedRowCount ?? 0
+            }
+            upserted = clock.now
+            return changed
+        }
+        let committed = clock.now
+        phaseTotals.withLock { totals in
+            totals.transactions += 1
+            totals.copy += copied - began
+            totals.upsert += upserted - copied
+            totals.commit += committed - upserted
         }
         return changed
     }
@@ -110,7 +163,7 @@ package final class SummaryTableWriter: Sendable {
                 \(Self.conflictClause(for: group.type))
                 """
             for parameters in values {
-                changed += try writingToExistingSchema(group, on: connection) { () throws(PostgresError) in
+                changed += try writingToExistingSchema(group.day, on: connection) { () throws(PostgresError) in
                     try connection.query(sql, parameters: parameters).affectedRowCount ?? 0
                 }
             }
@@ -120,22 +173,22 @@ package final class SummaryTableWriter: Sendable {
 
     // MARK: - Schemas
 
-    /// Ensures the group's day schema (once per writer), runs `body`, and if the schema turns out to have been
-    /// dropped meanwhile (retention), recreates it and runs `body` once more.
+    /// Ensures `day`'s schema (once per writer), runs `body`, and if the schema turns out to have been dropped
+    /// meanwhile (retention), recreates it and runs `body` once more.
     private func writingToExistingSchema(
-        _ group: Group, on connection: PQConnection, _ body: () throws(PostgresError) -> Int
+        _ day: DaySchema, on connection: PQConnection, _ body: () throws(PostgresError) -> Int
     ) throws(PostgresError) -> Int {
-        if !knownSchemas.withLock({ $0.contains(group.day) }) {
-            try group.day.ensureExists(on: connection)
-            knownSchemas.withLock { _ = $0.insert(group.day) }
+        if !knownSchemas.withLock({ $0.contains(day) }) {
+            try day.ensureExists(on: connection)
+            knownSchemas.withLock { _ = $0.insert(day) }
         }
         do throws(PostgresError) {
             return try body()
         } catch {
             guard error.sqlState == .invalidSchemaName || error.sqlState == .undefinedTable else { throw error }
-            knownSchemas.withLock { _ = $0.remove(group.day) }
-            try group.day.ensureExists(on: connection)
-            knownSchemas.withLock { _ = $0.insert(group.day) }
+            knownSchemas.withLock { _ = $0.remove(day) }
+            try day.ensureExists(on: connection)
+            knownSchemas.withLock { _ = $0.insert(day) }
             return try body()
         }
     }
