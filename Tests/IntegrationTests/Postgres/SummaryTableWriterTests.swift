@@ -188,6 +188,47 @@ struct SummaryTableWriterTests {
         #expect(try Self.read(.customMetrics, owner: owner, from: day.start, to: day.end, on: connection) == [second])
     }
 
+    @Test(
+        "a day's summaries of every type commit together or not at all; an earlier day's stay committed",
+        arguments: [WritePath.copyBinary, .copyText])
+    func oneTransactionPerDay(path: WritePath) throws {
+        let connection = try PostgresTestDatabase.connect()
+        let owner = PostgresTestDatabase.uniqueOwner("atomic")
+        let refused = owner + "-refused"
+        // Days only this test and path use, so the constraint below meets no other test's rows.
+        let earlier = try #require(
+            DaySchema(year: 2036, month: 7, day: 1 + 2 * (WritePath.allCases.firstIndex(of: path) ?? 0)))
+        let later = earlier.advanced(by: 1)
+        for day in [earlier, later] {
+            try connection.execute("DROP SCHEMA IF EXISTS \(day.name) CASCADE")
+            try day.ensureExists(on: connection)
+        }
+        // The server refuses one dyno-load row of the later day, whose upsert runs after the custom-metrics one
+        // (groups go in type order).
+        try connection.execute(
+            "ALTER TABLE \(later.qualifiedTableName(for: .dynoLoad)) ADD CONSTRAINT refuses_one "
+                + "CHECK (owner <> '\(refused)')")
+        let load = ["load_avg_1m": FieldStatistics(value: 1)]
+        let stored = Self.summary(.dynoLoad, owner: owner, at: earlier.start, fields: load)
+        let rolledBack = (0..<3).map { index in
+            Self.summary(
+                .customMetrics, owner: owner, metric: "m\(index)", at: later.start,
+                fields: ["value": FieldStatistics(value: Double(index))])
+        }
+        let poison = Self.summary(.dynoLoad, owner: refused, at: later.start, fields: load)
+        let writer = path.makeWriter(rowsPerCopy: 2)
+        #expect {
+            try path.write([poison] + rolledBack + [stored], with: writer, on: connection)
+        } throws: { error in
+            (error as? PostgresError)?.sqlState == SQLState(rawValue: "23514")  // check_violation
+        }
+        #expect(try Self.read(.dynoLoad, owner: owner, from: earlier.start, to: earlier.end, on: connection) == [stored])
+        #expect(try Self.read(.customMetrics, owner: owner, from: later.start, to: later.end, on: connection).isEmpty)
+        #expect(try Self.read(.dynoLoad, owner: refused, from: later.start, to: later.end, on: connection).isEmpty)
+        #expect(connection.isHealthy)
+        #expect(try path.write(rolledBack, with: writer, on: connection) == 3)
+    }
+
     @Test("refuses a batch with an invalid summary before writing any of it")
     func invalidBatch() throws {
         let connection = try PostgresTestDatabase.connect()
