@@ -2,6 +2,7 @@ import ArgumentParser
 import Drainpipe
 import Foundation
 import Logging
+import Synchronization
 
 /// `drainpipe bench-sink`: summaries per second into one Postgres, COPY batches against one INSERT per summary,
 /// measured in the same run (never run by `swift test`).
@@ -30,6 +31,9 @@ struct BenchSinkCommand: ParsableCommand {
     @Option(help: "COPY batches per transaction on the grouped paths (the sink commits a poll of 4 batches at once).")
     var batchesPerTransaction = 4
 
+    @Option(help: "Sessions of the last path, each writing its own share of the transactions at the same time.")
+    var sessions = 2
+
     @Option(help: "Rounds per path; the best is reported.")
     var rounds = 3
 
@@ -51,11 +55,15 @@ struct BenchSinkCommand: ParsableCommand {
         guard parts.count == 3, let schema = DaySchema(year: parts[0], month: parts[1], day: parts[2]) else {
             throw ValidationError("--day must be a date such as 2001-01-01")
         }
-        guard summaries > 0, insertSummaries > 0, batchSize > 0, batchesPerTransaction > 0, rounds > 0 else {
+        guard summaries > 0, insertSummaries > 0, batchSize > 0, batchesPerTransaction > 0, sessions > 0, rounds > 0 else {
             throw ValidationError(
-                "--summaries, --insert-summaries, --batch-size, --batches-per-transaction and --rounds must be positive")
+                "--summaries, --insert-summaries, --batch-size, --batches-per-transaction, --sessions and --rounds must be "
+                    + "positive")
         }
-        let connection = try PQConnection(url: url, logger: Logger(label: "drainpipe.bench-sink"))
+        let connections = try (0..<sessions).map { _ in
+            try PQConnection(url: url, logger: Logger(label: "drainpipe.bench-sink"))
+        }
+        let connection = connections[0]
         try connection.execute("DROP SCHEMA IF EXISTS \(schema.name) CASCADE")
         defer { try? connection.execute("DROP SCHEMA IF EXISTS \(schema.name) CASCADE") }
         try schema.ensureExists(on: connection)
@@ -67,10 +75,11 @@ struct BenchSinkCommand: ParsableCommand {
 
         // Each path writes `perTransaction` summaries per `write` call, which is one transaction (one day).
         let grouped = batchSize * batchesPerTransaction
-        let paths: [(name: String, writer: SummaryTableWriter, perTransaction: Int)] = [
-            ("copy_binary_1", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .binary), batchSize),
-            ("copy_binary_\(batchesPerTransaction)", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .binary), grouped),
-            ("copy_text_\(batchesPerTransaction)", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .text), grouped),
+        let paths: [(name: String, writer: SummaryTableWriter, perTransaction: Int, sessions: Int)] = [
+            ("copy_binary_1", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .binary), batchSize, 1),
+            ("copy_binary_\(batchesPerTransaction)", SummaryTableWriter(rowsPerCopy: batchSize), grouped, 1),
+            ("copy_text_\(batchesPerTransaction)", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .text), grouped, 1),
+            ("copy_binary_\(batchesPerTransaction)_x\(sessions)", SummaryTableWriter(rowsPerCopy: batchSize), grouped, sessions),
         ]
         var copyRates = paths.map { _ in 0.0 }
         var encodeRates: [SummaryTableWriter.CopyFormat: Double] = [:]
@@ -86,12 +95,9 @@ struct BenchSinkCommand: ParsableCommand {
                 encodeRates[format] = max(encodeRates[format] ?? 0, Double(copied.count) / encodeSeconds)
                 let before = path.writer.phaseTimes
                 let copySeconds = try Self.seconds {
-                    var start = 0
-                    while start < copied.count {
-                        let end = min(start + path.perTransaction, copied.count)
-                        try path.writer.write(Array(copied[start..<end]), on: connection)
-                        start = end
-                    }
+                    try Self.write(
+                        copied, with: path.writer, perTransaction: path.perTransaction,
+                        on: Array(connections.prefix(path.sessions)))
                 }
                 try Self.expectStored(copied.count, path: path.name, round: round, schema: schema, on: connection)
                 copyRates[index] = max(copyRates[index], Double(copied.count) / copySeconds)
@@ -114,6 +120,28 @@ struct BenchSinkCommand: ParsableCommand {
             say("encoding alone, \(format.rawValue): \(Int(encodeRates[format] ?? 0)) summaries/s")
         }
         say("one INSERT per summary: \(Int(insertRate)) summaries/s")
+    }
+
+    /// Writes `summaries` `perTransaction` at a time, the transactions dealt round-robin to `connections`, each
+    /// connection on its own thread at the same time.
+    static func write(
+        _ summaries: [Summary], with writer: SummaryTableWriter, perTransaction: Int, on connections: [PQConnection]
+    ) throws {
+        let chunks = stride(from: 0, to: summaries.count, by: perTransaction).map {
+            Array(summaries[$0..<min($0 + perTransaction, summaries.count)])
+        }
+        let failures = Mutex<[any Error]>([])
+        let threads = ConnectionPerThread(connections)
+        DispatchQueue.concurrentPerform(iterations: connections.count) { session in
+            do {
+                for chunk in chunks[session...].enumerated().filter({ $0.offset % threads.connections.count == 0 }) {
+                    try writer.write(chunk.element, on: threads.connections[session])
+                }
+            } catch {
+                failures.withLock { $0.append(error) }
+            }
+        }
+        if let failure = failures.withLock({ $0.first }) { throw failure }
     }
 
     /// Milliseconds per transaction spent in COPY, upsert and commit between two readings of a writer's totals.
@@ -173,5 +201,14 @@ struct BenchSinkCommand: ParsableCommand {
     static func seconds(_ body: () throws -> Void) throws -> Double {
         let elapsed = try ContinuousClock().measure(body)
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
+
+/// Hands each thread of ``BenchSinkCommand/write(_:with:perTransaction:on:)`` its own connection.
+private final class ConnectionPerThread: @unchecked Sendable {  // safe: thread i touches only connections[i]
+    let connections: [PQConnection]
+
+    init(_ connections: [PQConnection]) {
+        self.connections = connections
     }
 }

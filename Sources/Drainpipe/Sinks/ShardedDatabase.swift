@@ -3,8 +3,10 @@ import Synchronization
 
 /// The Postgres shards of the metrics store; shard = jump-consistent-hash(owner).
 ///
-/// Each shard has one session (one connection on its own serial queue), opened on first use and reopened by
-/// the session after a failure, so a shard that is down at start-up or later fails only its own calls. After a
+/// Each shard has `sessionsPerShard` sessions (each one connection on its own serial queue), opened on first use and
+/// reopened by the session after a failure; writers spread a shard's owners over its sessions
+/// (``session(forOwner:)``), so two sessions never write the same row at once, and readers use the first. A shard's
+/// sessions share one ``ReconnectGate``, so a shard that is down at start-up or later fails only its own calls. After a
 /// shard's connection failed (or a statement timed out), calls to that shard fail at once, without touching the
 /// network, for `reconnectInterval`, doubling with every further failure up to `maximumReconnectInterval`
 /// (``ReconnectGate``): a dead shard costs the callers one connect timeout per interval, not one per call, so it
@@ -21,19 +23,22 @@ package final class ShardedDatabase: SummaryStore {
     ///   - reconnectInterval: how long calls to a shard fail fast after its connection failed.
     ///   - maximumReconnectInterval: the cap of that wait as it doubles while the shard keeps failing.
     ///   - rowsPerCopy: summaries per `COPY` statement (`SummaryTableWriter.rowsPerCopy`).
+    ///   - sessionsPerShard: sessions that may write to one shard at the same time (2: while one waits for its
+    ///     commit's WAL flush, the other's rows are being inserted).
     package init(
         shards urls: [DatabaseURL], connectTimeout: Duration = .seconds(5), statementTimeout: Duration = .seconds(30),
         reconnectInterval: Duration = .seconds(2), maximumReconnectInterval: Duration = .seconds(60),
-        rowsPerCopy: Int = 1024, logger: Logger
+        rowsPerCopy: Int = 1024, sessionsPerShard: Int = 2, logger: Logger
     ) {
         precondition(!urls.isEmpty, "configuration guarantees at least one shard")
+        precondition(sessionsPerShard > 0, "a shard needs at least one session")
         shards = urls.enumerated().map { index, url in
             var shardLogger = logger
             shardLogger[metadataKey: "shard"] = "\(index)"
             return LazySession(
                 url: url, connectTimeout: connectTimeout, statementTimeout: statementTimeout,
                 gate: ReconnectGate(interval: reconnectInterval, maximumInterval: maximumReconnectInterval),
-                logger: shardLogger)
+                sessionCount: sessionsPerShard, logger: shardLogger)
         }
         writers = urls.map { _ in SummaryTableWriter(rowsPerCopy: rowsPerCopy) }
         router = ShardRouter(shardCount: urls.count)
@@ -41,17 +46,25 @@ package final class ShardedDatabase: SummaryStore {
 
     package var shardCount: Int { shards.count }
 
+    package var sessionsPerShard: Int { shards[0].sessionCount }
+
     package func shard(forOwner owner: String) -> Int {
         router.shard(forOwner: owner)
     }
 
-    /// Upserts summaries that all belong to `shard`: one transaction per day, COPY into staging, then one upsert per
-    /// type.
+    /// The session, in `0..<sessionsPerShard`, that writes `owner`'s summaries within its shard.
+    package func session(forOwner owner: String) -> Int {
+        Int(ShardRouter.fnv1a64(owner) % UInt64(sessionsPerShard))
+    }
+
+    /// Upserts summaries that all belong to `shard` on one of its sessions (the one ``session(forOwner:)`` names for
+    /// all their owners, so that no other session writes their rows meanwhile): one transaction per day, COPY into
+    /// staging, then one upsert per type.
     /// - Returns: the number of rows inserted or replaced (older versions are left alone).
     @discardableResult
-    package func write(_ summaries: [Summary], toShard shard: Int) async throws(PostgresError) -> Int {
+    package func write(_ summaries: [Summary], toShard shard: Int, session: Int = 0) async throws(PostgresError) -> Int {
         let writer = writers[shard]
-        return try await shards[shard].run { connection throws(PostgresError) in
+        return try await shards[shard].run(session: session) { connection throws(PostgresError) in
             try writer.write(summaries, on: connection)
         }
     }
@@ -73,27 +86,36 @@ package final class ShardedDatabase: SummaryStore {
     }
 }
 
-/// A shard's session, connected on first use, behind a ``ReconnectGate``.
+/// A shard's sessions, each connected on first use, behind one ``ReconnectGate``.
 private final class LazySession: Sendable {
     private let url: DatabaseURL
     private let connectTimeout: Duration
     private let statementTimeout: Duration
     private let logger: Logger
-    private let session = Mutex<PostgresSession?>(nil)
+    /// Indexed by session number; nil until first used.
+    private let sessions: Mutex<[PostgresSession?]>
+    let sessionCount: Int
     private let gate: Mutex<ReconnectGate>
     private let clock = ContinuousClock()
 
-    init(url: DatabaseURL, connectTimeout: Duration, statementTimeout: Duration, gate: ReconnectGate, logger: Logger) {
+    init(
+        url: DatabaseURL, connectTimeout: Duration, statementTimeout: Duration, gate: ReconnectGate, sessionCount: Int,
+        logger: Logger
+    ) {
         self.url = url
+        sessions = Mutex(Array(repeating: nil, count: sessionCount))
+        self.sessionCount = sessionCount
         self.connectTimeout = connectTimeout
         self.statementTimeout = statementTimeout
         self.logger = logger
         self.gate = Mutex(gate)
     }
 
+    /// Runs `body` on session `index` (0 if out of range).
     func run<Value: Sendable>(
-        _ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value
+        session index: Int = 0, _ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value
     ) async throws(PostgresError) -> Value {
+        let index = (0..<sessionCount).contains(index) ? index : 0
         let now = clock.now
         if let retryAt = gate.withLock({ $0.closedUntil(now: now) }) {
             throw .connectFailed(
@@ -102,14 +124,14 @@ private final class LazySession: Sendable {
         }
         do throws(PostgresError) {
             let connected: PostgresSession
-            if let existing = session.withLock({ $0 }) {
+            if let existing = sessions.withLock({ $0[index] }) {
                 connected = existing
             } else {
                 let opened = try await PostgresSession.connect(
                     to: url, connectTimeout: connectTimeout, statementTimeout: statementTimeout, logger: logger)
-                connected = session.withLock { current in
-                    if let current { return current }
-                    current = opened
+                connected = sessions.withLock { sessions in
+                    if let current = sessions[index] { return current }
+                    sessions[index] = opened
                     return opened
                 }
             }

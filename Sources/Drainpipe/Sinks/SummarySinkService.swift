@@ -137,14 +137,16 @@ package final class SummarySinkService: Service {
     /// Writes every decodable summary of the poll. Returns false only when the retry-sink was asked to stop
     /// before everything was written.
     ///
-    /// Shards are written concurrently, each on its own session; within a shard, the poll's summaries of one UTC day
-    /// are written in one transaction (COPY chunks of the writer's size, one upsert per type, one commit).
+    /// Shards, and the sessions of a shard (owners spread over them), are written concurrently; on each session,
+    /// the poll's summaries of one UTC day are written in one transaction (COPY chunks of the writer's size, one
+    /// upsert per type, one commit).
     private func persist(_ messages: [KafkaMessage]) async throws -> Bool {
-        var byShard: [Int: [Entry]] = [:]
+        var bySession: [ShardSession: [Entry]] = [:]
         for message in messages {
             do {
                 let summary = try Summary(wireBytes: message.value)
-                byShard[database.shard(forOwner: summary.key.owner), default: []]
+                let owner = summary.key.owner
+                bySession[ShardSession(shard: database.shard(forOwner: owner), session: database.session(forOwner: owner)), default: []]
                     .append(Entry(summary: summary, message: message))
             } catch {
                 unstorable.increment()
@@ -152,8 +154,8 @@ package final class SummarySinkService: Service {
             }
         }
         let failed: [Entry] = try await withThrowingTaskGroup(of: [Entry].self) { group in
-            for (shard, entries) in byShard {
-                group.addTask { try await self.write(entries, toShard: shard) }
+            for (target, entries) in bySession {
+                group.addTask { try await self.write(entries, to: target) }
             }
             var failed: [Entry] = []
             for try await shardFailures in group { failed.append(contentsOf: shardFailures) }
@@ -172,25 +174,32 @@ package final class SummarySinkService: Service {
         return true
     }
 
+    /// One session of one shard.
+    private struct ShardSession: Hashable, Sendable {
+        var shard: Int
+        var session: Int
+    }
+
     /// A decoded summary and the message it came in.
     private struct Entry: Sendable {
         var summary: Summary
         var message: KafkaMessage
     }
 
-    /// Writes one shard's summaries, one transaction per UTC day; returns the summaries that could not be written.
+    /// Writes one shard session's summaries, one transaction per UTC day; returns the summaries that could not be
+    /// written.
     ///
     /// A failed transaction wrote none of its summaries, so the primary sink hands all of them to RETRY after one
     /// attempt; the retry-sink tries again with back-off until it succeeds or the process is asked to stop, and then
     /// returns everything.
-    private func write(_ entries: [Entry], toShard shard: Int) async throws -> [Entry] {
+    private func write(_ entries: [Entry], to target: ShardSession) async throws -> [Entry] {
         var byDay: [DaySchema: [Entry]] = [:]
         for entry in entries {
             byDay[DaySchema(containing: entry.summary.key.windowStart), default: []].append(entry)
         }
         var failed: [Entry] = []
         for (_, dayEntries) in byDay.sorted(by: { $0.key < $1.key }) {
-            guard try await writeBatch(dayEntries, toShard: shard) else {
+            guard try await writeBatch(dayEntries, to: target) else {
                 if settings.mode == .retry {
                     // Stopping: everything stays uncommitted and is read again after the restart.
                     return entries
@@ -204,12 +213,12 @@ package final class SummarySinkService: Service {
 
     /// Writes one shard's summaries of one day in one transaction; false when it was not written (primary: after one attempt; retry: only when
     /// stopping).
-    private func writeBatch(_ entries: [Entry], toShard shard: Int) async throws -> Bool {
+    private func writeBatch(_ entries: [Entry], to target: ShardSession) async throws -> Bool {
         var batch = entries
         var delay = settings.retryDelay
         while !batch.isEmpty {
             do {
-                try await database.write(batch.map(\.summary), toShard: shard)
+                try await database.write(batch.map(\.summary), toShard: target.shard, session: target.session)
                 written.increment(by: batch.count)
                 return true
             } catch {
@@ -222,7 +231,7 @@ package final class SummarySinkService: Service {
                         logger.error(
                             "skipping summaries that can never be stored",
                             metadata: [
-                                "shard": "\(shard)", "summaries": "\(batch.count - storable.count)", "error": "\(error)",
+                                "shard": "\(target.shard)", "summaries": "\(batch.count - storable.count)", "error": "\(error)",
                             ])
                         batch = storable
                         continue
@@ -231,7 +240,7 @@ package final class SummarySinkService: Service {
                 writeFailures.increment()
                 logger.warning(
                     "writing a batch failed",
-                    metadata: ["shard": "\(shard)", "summaries": "\(batch.count)", "error": "\(error)"])
+                    metadata: ["shard": "\(target.shard)", "summaries": "\(batch.count)", "error": "\(error)"])
                 guard settings.mode == .retry, !Task.isShuttingDownGracefully, !Task.isCancelled else { return false }
                 let jittered = Duration.milliseconds(Int64.random(in: 0...max(1, delay.wholeMicroseconds / 1000)))
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: jittered) }
