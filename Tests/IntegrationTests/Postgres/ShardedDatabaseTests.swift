@@ -1,5 +1,6 @@
 import Drainpipe
 import Logging
+import Synchronization
 import Testing
 
 /// Timeouts and the reconnect gate against a real server.
@@ -46,5 +47,41 @@ struct ShardedDatabaseTests {
 
         try await Task.sleep(for: .milliseconds(2100))
         #expect(try await database.withShard(0, probe) == 1)
+    }
+
+    @Test("a shard's owners are spread over its two sessions, and each session writes while the other is busy")
+    func twoSessionsPerShard() async throws {
+        var logger = Logger(label: "sessions-test")
+        logger.logLevel = .critical
+        let database = ShardedDatabase(shards: [try PostgresTestDatabase.url()], sessionsPerShard: 2, logger: logger)
+        let prefix = PostgresTestDatabase.uniqueOwner("sessions")
+        let owners = (0..<64).map { "\(prefix)-\($0)" }
+        #expect(Set(owners.map(database.session(forOwner:))) == [0, 1])
+        #expect(owners.allSatisfy { database.session(forOwner: $0) == database.session(forOwner: $0) })
+
+        // Session 0 is busy for 5 s; a write on session 1 must not wait for it.
+        let slept = Mutex(false)
+        let sleeper = Task {
+            try await database.withShard(0) { connection throws(PostgresError) in
+                _ = try connection.query("SELECT pg_sleep(5)")
+            }
+            slept.withLock { $0 = true }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let windowStart = EventTime(secondsSinceEpoch: 1_930_435_140)
+        let summaries = owners.filter { database.session(forOwner: $0) == 1 }.map { owner in
+            Summary(
+                key: SeriesKey(
+                    type: .customMetrics, owner: owner, processType: "web", metric: "m", windowStart: windowStart,
+                    periodSeconds: 60),
+                version: 1, fields: ["value": FieldStatistics(value: 1)])
+        }
+        #expect(try await database.write(summaries, toShard: 0, session: 1) == summaries.count)
+        #expect(!slept.withLock { $0 })
+        try await sleeper.value
+        let stored = try await database.summaries(
+            type: .customMetrics, owner: summaries[0].key.owner, processType: nil, metric: nil,
+            from: windowStart, to: windowStart + .seconds(60))
+        #expect(stored == [summaries[0]])
     }
 }
