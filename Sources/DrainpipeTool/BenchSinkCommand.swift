@@ -114,7 +114,8 @@ struct BenchSinkCommand: ParsableCommand {
             let ratio = String(format: "%.1f", copyRates[index] / insertRate)
             say(
                 "COPY \(path.writer.copyFormat.rawValue), batches of \(batchSize), \(path.perTransaction / batchSize) "
-                    + "per transaction: \(Int(copyRates[index])) summaries/s (\(ratio)× INSERT)")
+                    + "per transaction, \(path.sessions) session(s): \(Int(copyRates[index])) summaries/s "
+                    + "(\(ratio)× INSERT)")
         }
         for format in SummaryTableWriter.CopyFormat.allCases {
             say("encoding alone, \(format.rawValue): \(Int(encodeRates[format] ?? 0)) summaries/s")
