@@ -52,7 +52,8 @@ package struct SummaryReader: Sendable {
             [
                 "owner", "process_type", "metric", "period_seconds",
                 "(extract(epoch FROM window_start) * 1000000)::bigint AS window_start_us", "version",
-            ] + type.summaryFieldNames.flatMap(DaySchema.statisticsColumns(forField:)) + ["counts::text AS counts", "encode(sketch, 'hex') AS sketch"]
+            ] + type.summaryFieldNames.flatMap(DaySchema.statisticsColumns(forField:))
+            + ["counts::text AS counts", "encode(sketch, 'base64') AS sketch"]
         let branches = days.map { day in
             """
             SELECT \(columns.joined(separator: ", ")) FROM \(day.qualifiedTableName(for: type))
@@ -94,35 +95,16 @@ package struct SummaryReader: Sendable {
         } catch {
             throw .invalidValue(table: type.tableName, reason: "counts is not an object of whole numbers")
         }
-        if let hexDigits = try reader.optionalText("sketch") {
-            guard let bytes = Self.bytes(fromHex: hexDigits), let sketches = QuantileSketch.decode(bytes) else {
+        if let base64 = try reader.optionalText("sketch") {
+            // Postgres breaks base64 into lines of 76 characters.
+            guard let bytes = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
+                let sketches = QuantileSketch.decode(Array(bytes))
+            else {
                 throw .invalidValue(table: type.tableName, reason: "sketch is not a quantile sketch this build can read")
             }
             summary.sketches = sketches
         }
         return summary
-    }
-
-    /// The bytes of `encode(…, 'hex')`'s output: two hexadecimal digits per byte; nil for anything else.
-    private static func bytes(fromHex text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count.isMultiple(of: 2) else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for pairStart in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = hexValue(digits[pairStart]), let low = hexValue(digits[pairStart + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Reads a row's columns in order, naming the column (never its value) when one cannot be read.
