@@ -10,7 +10,7 @@ package struct Summary: Sendable, Hashable {
     package var fields: [String: FieldStatistics]
     /// Event counts by name (status classes, error codes); empty for gauge-only types.
     package var counts: [String: UInt64]
-    /// Quantile sketches by field name, for the fields `QuantileSketch.sketchedFields(of:)` names (router
+    /// Quantile sketches by field name, for the fields `MeasurementType.sketchedFieldNames` names (router
     /// `service_ms` and `connect_ms`); empty for every other type.
     package var sketches: [String: QuantileSketch]
 

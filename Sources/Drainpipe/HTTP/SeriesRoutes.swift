@@ -4,17 +4,18 @@ import Hummingbird
 
 /// The read-only metrics API: `GET /api/v1/series/<type>?owner=…&process_type=…&from=…&to=…&resolution=…`.
 ///
-/// Requires `Authorization: Bearer <token>`; a token reads only the owners it is scoped to. `from`/`to` are
+/// Requires `Authorization: Bearer <token>`; a token reads only the owners it is scoped to in the tenants file in force
+/// for that request, so a reloaded file (SIGHUP) adds and revokes tokens at once. `from`/`to` are
 /// RFC 3339 times or Unix seconds (default: the last two hours); `resolution` (seconds, a multiple of the stored
 /// period) downsamples by merging summaries exactly.
 package struct SeriesRoutes: Sendable {
-    package var tenants: TenantDirectory
+    package var tenants: LiveTenantDirectory
     package var store: any SummaryStore
     package var clock: any WallClock
     /// The longest range one request may ask for.
     package var maximumRange: Duration
 
-    package init(tenants: TenantDirectory, store: any SummaryStore, clock: any WallClock, maximumRange: Duration = .seconds(31 * 86_400)) {
+    package init(tenants: LiveTenantDirectory, store: any SummaryStore, clock: any WallClock, maximumRange: Duration = .seconds(31 * 86_400)) {
         self.tenants = tenants
         self.store = store
         self.clock = clock
@@ -34,7 +35,7 @@ package struct SeriesRoutes: Sendable {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Send Authorization: Bearer <token>.")
         }
-        let readable = tenants.readableOwners(apiToken: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        let readable = tenants.current.readableOwners(apiToken: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
         guard !readable.isEmpty else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Unknown API token.")
         }

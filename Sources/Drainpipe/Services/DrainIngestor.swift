@@ -46,7 +46,8 @@ package struct DrainIngestor: Sendable {
     private let logger: Logger
     private let requestsRejected: Counter
     private let framesRejected: Counter
-    private let linesRejected: Counter
+    private let linesRejectedByReason: [LineRejectionReason: Counter]
+    private let linesIgnoredByKind: [DrainLineKind: Counter]
     private let measurementsProduced: Counter
     private let msgCountMismatches: Counter
 
@@ -55,7 +56,16 @@ package struct DrainIngestor: Sendable {
         self.logger = logger
         requestsRejected = Counter(label: "drainpipe_ingress_requests_rejected_total", factory: metrics)
         framesRejected = Counter(label: "drainpipe_ingress_frames_rejected_total", factory: metrics)
-        linesRejected = Counter(label: "drainpipe_ingress_lines_rejected_total", factory: metrics)
+        linesRejectedByReason = Dictionary(
+            uniqueKeysWithValues: LineRejectionReason.allCases.map { reason in
+                let dimensions = [("reason", reason.metricLabel)]
+                return (reason, Counter(label: "drainpipe_ingress_lines_rejected_total", dimensions: dimensions, factory: metrics))
+            })
+        linesIgnoredByKind = Dictionary(
+            uniqueKeysWithValues: DrainLineKind.allCases.map { kind in
+                let dimensions = [("kind", kind.metricLabel)]
+                return (kind, Counter(label: "drainpipe_ingress_lines_ignored_total", dimensions: dimensions, factory: metrics))
+            })
         measurementsProduced = Counter(label: "drainpipe_ingress_measurements_total", factory: metrics)
         msgCountMismatches = Counter(label: "drainpipe_ingress_msg_count_mismatches_total", factory: metrics)
     }
@@ -92,7 +102,8 @@ package struct DrainIngestor: Sendable {
         let drainID = request.drainToken ?? owner.id
         let parsed = DrainParser().parse(
             body: request.body, owner: owner.id, drainID: drainID, frameID: request.frameID ?? "", receivedAt: receivedAt)
-        if parsed.rejectedLineCount > 0 { linesRejected.increment(by: parsed.rejectedLineCount) }
+        for (reason, count) in parsed.lineRejections { linesRejectedByReason[reason]?.increment(by: count) }
+        for (kind, count) in parsed.ignoredLinesByKind { linesIgnoredByKind[kind]?.increment(by: count) }
         if parsed.rejectedFrameCount > 0 { framesRejected.increment(by: parsed.rejectedFrameCount) }
         if let declared = request.declaredMessageCount, declared != parsed.frameCount {
             msgCountMismatches.increment()
@@ -110,5 +121,43 @@ package struct DrainIngestor: Sendable {
             frames: parsed.frameCount, measurements: admitted.measurements.count, ignoredLines: parsed.ignoredLines,
             rejectedFrames: parsed.rejectedFrameCount, rejectedLines: parsed.rejectedLineCount,
             deniedMeasurements: admitted.deniedCount, rejectionSummary: parsed.rejectionSummary)
+    }
+}
+
+extension LineRejectionReason {
+    /// The label of this reason in the `drainpipe_ingress_lines_rejected_total` counter.
+    fileprivate var metricLabel: String {
+        switch self {
+        case .invalidUTF8: "invalid_utf8"
+        case .badSyslogHeader: "bad_syslog_header"
+        case .badTimestamp: "bad_timestamp"
+        case .badNumber: "bad_number"
+        case .unknownUnit: "unknown_unit"
+        case .missingField: "missing_field"
+        case .duplicateField: "duplicate_field"
+        case .invalidSource: "invalid_source"
+        case .badToken: "bad_token"
+        case .badMetricName: "bad_metric_name"
+        case .duplicateMetric: "duplicate_metric"
+        case .lineTooLong: "line_too_long"
+        }
+    }
+}
+
+extension DrainLineKind {
+    /// The label of this kind in the `drainpipe_ingress_lines_ignored_total` counter.
+    fileprivate var metricLabel: String {
+        switch self {
+        case .router: "router"
+        case .runtimeLoad: "runtime_load"
+        case .runtimeMemory: "runtime_memory"
+        case .runtimeError: "runtime_error"
+        case .logplexError: "logplex_error"
+        case .logShuttleError: "log_shuttle_error"
+        case .customMetrics: "custom_metrics"
+        case .appOutput: "app_output"
+        case .addOn: "add_on"
+        case .other: "other"
+        }
     }
 }

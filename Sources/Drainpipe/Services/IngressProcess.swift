@@ -35,7 +35,7 @@ package struct IngressProcess {
         let application = HTTPApplication.make(port: configuration.port, observability: observability) { router in
             DrainRoutes(ingestor: drains, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
             GraphiteRoutes(ingestor: graphite, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
-            SeriesRoutes(tenants: configuration.tenants, store: database, clock: clock).register(on: router)
+            SeriesRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
         }
         var services: [any Service] = [
             ProducerService(producer: producer),

@@ -7,12 +7,13 @@ package struct SummaryReader: Sendable {
     /// The summaries of one owner whose windows start in `from..<to`, across every day schema the range touches,
     /// ordered by window start, then process type, metric and period.
     ///
-    /// Days without a schema are skipped. Fields with a count of zero are left out of `Summary.fields`. Blocks on the
-    /// connection; every value is sent as a parameter.
+    /// Days without a schema are skipped. Fields with a count of zero are left out of `Summary.fields`; the `sketch`
+    /// column becomes `Summary.sketches`. Blocks on the connection; every value is sent as a parameter.
     /// - Parameters:
     ///   - processType: only this process type, or every one when nil.
     ///   - metric: only this metric, or every one when nil.
-    /// - Throws: `PostgresError` from the connection, `.invalidValue` for a stored value that cannot be read back.
+    /// - Throws: `PostgresError` from the connection, `.invalidValue` for a stored value that cannot be read back
+    ///   (a sketch `QuantileSketch.decode` refuses included).
     package func summaries(
         type: MeasurementType, owner: String, processType: String? = nil, metric: String? = nil,
         from: EventTime, to: EventTime, on connection: PQConnection
@@ -51,7 +52,8 @@ package struct SummaryReader: Sendable {
             [
                 "owner", "process_type", "metric", "period_seconds",
                 "(extract(epoch FROM window_start) * 1000000)::bigint AS window_start_us", "version",
-            ] + type.summaryFieldNames.flatMap(DaySchema.statisticsColumns(forField:)) + ["counts::text AS counts"]
+            ] + type.summaryFieldNames.flatMap(DaySchema.statisticsColumns(forField:))
+            + ["counts::text AS counts", "encode(sketch, 'base64') AS sketch"]
         let branches = days.map { day in
             """
             SELECT \(columns.joined(separator: ", ")) FROM \(day.qualifiedTableName(for: type))
@@ -92,6 +94,15 @@ package struct SummaryReader: Sendable {
             summary.counts = try JSONDecoder().decode([String: UInt64].self, from: Data(counts.utf8))
         } catch {
             throw .invalidValue(table: type.tableName, reason: "counts is not an object of whole numbers")
+        }
+        if let base64 = try reader.optionalText("sketch") {
+            // Postgres breaks base64 into lines of 76 characters.
+            guard let bytes = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
+                let sketches = QuantileSketch.decode(Array(bytes))
+            else {
+                throw .invalidValue(table: type.tableName, reason: "sketch is not a quantile sketch this build can read")
+            }
+            summary.sketches = sketches
         }
         return summary
     }

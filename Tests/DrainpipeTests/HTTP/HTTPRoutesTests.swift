@@ -43,7 +43,7 @@ struct HTTPRoutesTests {
             delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")), clock: clock)
         let ingestor = DrainIngestor(context: context, metrics: metrics, logger: Logger(label: "test"))
         DrainRoutes(ingestor: ingestor, maximumBodyBytes: maximumBodyBytes).register(on: router)
-        SeriesRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
+        SeriesRoutes(tenants: context.tenants, store: store, clock: clock).register(on: router)
         return Application(router: router)
     }
 

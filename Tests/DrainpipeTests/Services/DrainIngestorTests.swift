@@ -70,6 +70,36 @@ struct DrainIngestorTests {
         #expect(next.measurements == 1)
     }
 
+    @Test("rejected lines are counted by reason and ignored lines by kind, across requests")
+    func lineCountersByReasonAndKind() async throws {
+        let metrics = TestMetrics()
+        let ingestor = try Self.makeIngestor(publisher: InMemoryPublisher(), metrics: metrics)
+        let time = Self.now - .seconds(30)
+        let dyno = "dyno=heroku.31415926.8c2e4f6a-1b3d-4e5f-a7b9-0c1d2e3f4a5b"
+        var writer = LogplexFrameWriter()
+        writer.appendLoadSample(time: time, processID: "web.1", oneMinute: 0.5, fiveMinutes: 0.5, fifteenMinutes: 0.5)
+        for oneMinute in ["-1", "1e3"] {  // a sign and an exponent: two bad numbers
+            writer.append(
+                priority: 45, time: time, appName: "heroku", processID: "web.1",
+                message: "source=web.1 \(dyno) sample#load_avg_1m=\(oneMinute) sample#load_avg_5m=1 sample#load_avg_15m=1")
+        }
+        writer.append(time: time, appName: "heroku", processID: "web.1", message: "source=web.1 \(dyno) sample#load_avg_1m=1 sample#load_avg_1m=2 sample#load_avg_5m=1 sample#load_avg_15m=1")
+        writer.append(time: time, appName: "app", processID: "web.1", message: "GET /health 200")
+        writer.append(time: time, appName: "app", processID: "web.1", message: "Started GET /")
+        writer.append(time: time, appName: "app", processID: "heroku-postgres", message: "source=DATABASE sample#db_size=1bytes")
+        let receipt = try await ingestor.ingest(.init(body: writer.body), owner: Self.shop(ingestor))
+        #expect(receipt.frames == 7 && receipt.measurements == 1 && receipt.rejectedLines == 3 && receipt.ignoredLines == 3)
+        _ = try await ingestor.ingest(.init(body: writer.body), owner: Self.shop(ingestor))
+
+        let rejected = metrics.counters.filter { $0.label == "drainpipe_ingress_lines_rejected_total" && $0.totalValue > 0 }
+        let rejectedByReason = Dictionary(uniqueKeysWithValues: rejected.map { ($0.dimensions.map { "\($0.0)=\($0.1)" }, $0.totalValue) })
+        #expect(rejectedByReason == [["reason=bad_number"]: 4, ["reason=duplicate_field"]: 2], "\(receipt.rejectionSummary)")
+        #expect(try metrics.expectCounter("drainpipe_ingress_lines_ignored_total", [("kind", "app_output")]).totalValue == 4)
+        #expect(try metrics.expectCounter("drainpipe_ingress_lines_ignored_total", [("kind", "add_on")]).totalValue == 2)
+        #expect(try metrics.expectCounter("drainpipe_ingress_lines_ignored_total", [("kind", "router")]).totalValue == 0)
+        #expect(try metrics.expectCounter("drainpipe_ingress_lines_rejected_total", [("reason", "line_too_long")]).totalValue == 0)
+    }
+
     @Test("unknown credentials get 401 and a foreign drain token 403, counted; nothing is produced")
     func authentication() async throws {
         let publisher = InMemoryPublisher()

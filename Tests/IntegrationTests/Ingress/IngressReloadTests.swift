@@ -25,8 +25,16 @@ struct IngressReloadTests {
         return port
     }
 
-    static func tenants(graphiteToken: String) -> String {
-        "owners:\n  - id: team-a\n    graphite_tokens: [\"\(graphiteToken)\"]\n"
+    static func tenants(graphiteToken: String, apiToken: String = "old-api-token") -> String {
+        "owners:\n  - id: team-a\n    graphite_tokens: [\"\(graphiteToken)\"]\n    api_tokens: [\"\(apiToken)\"]\n"
+    }
+
+    /// The status of a series read of team-a with a bearer token.
+    static func read(port: Int, token: String) async throws -> Int {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/series/dyno-load?owner=team-a")!)
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        let (_, response) = try await URLSession.shared.data(for: request)
+        return (response as? HTTPURLResponse)?.statusCode ?? 0
     }
 
     static func post(port: Int, token: String) async throws -> Int {
@@ -38,7 +46,7 @@ struct IngressReloadTests {
         return (response as? HTTPURLResponse)?.statusCode ?? 0
     }
 
-    @Test("SIGHUP puts a new tenants file in force; an invalid one is logged and the old one kept", .timeLimit(.minutes(1)))
+    @Test("SIGHUP puts a new tenants file in force for drains and the read API; an invalid one is logged and the old one kept", .timeLimit(.minutes(1)))
     func sighup() async throws {
         let kafka = try await TestServers.kafka(prefixedWith: "reload")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString)")
@@ -63,11 +71,16 @@ struct IngressReloadTests {
         }
         #expect(status == 204)
         #expect(try await Self.post(port: port, token: "new-token") == 401)
+        #expect(try await Self.read(port: port, token: "old-api-token") == 200)
+        #expect(try await Self.read(port: port, token: "new-api-token") == 401)
 
-        try Self.tenants(graphiteToken: "new-token").write(toFile: tenantsFile, atomically: true, encoding: .utf8)
+        try Self.tenants(graphiteToken: "new-token", apiToken: "new-api-token")
+            .write(toFile: tenantsFile, atomically: true, encoding: .utf8)
         ingress.send(signal: SIGHUP)
         while try await Self.post(port: port, token: "new-token") != 204 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(try await Self.post(port: port, token: "old-token") == 401)
+        #expect(try await Self.read(port: port, token: "new-api-token") == 200)
+        #expect(try await Self.read(port: port, token: "old-api-token") == 401)
 
         try "owners: [".write(toFile: tenantsFile, atomically: true, encoding: .utf8)
         ingress.send(signal: SIGHUP)

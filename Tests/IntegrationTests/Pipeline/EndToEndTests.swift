@@ -55,7 +55,7 @@ struct EndToEndTests {
             delivery: IngressDelivery(publisher: ingressProducer, timeout: .seconds(10), logger: logger), clock: clock)
         let ingestor = DrainIngestor(context: context, metrics: metrics, logger: logger)
         DrainRoutes(ingestor: ingestor, maximumBodyBytes: 1 << 20).register(on: router)
-        SeriesRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
+        SeriesRoutes(tenants: context.tenants, store: database, clock: clock).register(on: router)
         let application = Application(router: router, logger: logger)
 
         var generator = SplitMix64(seed: 7)
