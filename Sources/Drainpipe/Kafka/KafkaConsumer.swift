@@ -7,6 +7,53 @@ import Synchronization
 /// `enable.auto.offset.store=false`). Every method blocks its thread for up to its timeout: run it on a dedicated
 /// thread or serial executor, never on the cooperative pool. Logs and client errors are drained during `poll`.
 package final class KafkaConsumer: Sendable {
+    /// Fetch tunables (librdkafka consumer properties); they change how many messages one request brings, never
+    /// which messages are delivered or committed.
+    package struct Options: Sendable, Hashable {
+        /// How long the broker may hold a fetch waiting for `fetchMinBytes` (`fetch.wait.max.ms`).
+        package var fetchWaitMax: Duration
+        /// Bytes the broker waits for before answering a fetch (`fetch.min.bytes`).
+        package var fetchMinBytes: Int
+        /// Most bytes one fetch returns per partition (`max.partition.fetch.bytes`).
+        package var maxPartitionFetchBytes: Int
+        /// Most bytes one fetch response holds over all partitions (`fetch.max.bytes`).
+        package var fetchMaxBytes: Int
+        /// Messages per partition librdkafka tries to keep prefetched (`queued.min.messages`).
+        package var queuedMinMessages: Int
+        /// Prefetched KiB across all partitions at most (`queued.max.messages.kbytes`).
+        package var queuedMaxKilobytes: Int
+
+        /// Options with the production defaults, overriding only what is given.
+        package init(
+            fetchWaitMax: Duration = .milliseconds(100), fetchMinBytes: Int = 1,
+            maxPartitionFetchBytes: Int = 4_194_304, fetchMaxBytes: Int = 52_428_800,
+            queuedMinMessages: Int = 1_000_000, queuedMaxKilobytes: Int = 65_536
+        ) {
+            self.fetchWaitMax = fetchWaitMax
+            self.fetchMinBytes = fetchMinBytes
+            self.maxPartitionFetchBytes = maxPartitionFetchBytes
+            self.fetchMaxBytes = fetchMaxBytes
+            self.queuedMinMessages = queuedMinMessages
+            self.queuedMaxKilobytes = queuedMaxKilobytes
+        }
+
+        /// librdkafka 2.0.2's own defaults, the baseline the benchmark compares against.
+        package static let librdkafkaDefaults = Options(
+            fetchWaitMax: .milliseconds(500), fetchMinBytes: 1, maxPartitionFetchBytes: 1_048_576,
+            fetchMaxBytes: 52_428_800, queuedMinMessages: 100_000, queuedMaxKilobytes: 65_536)
+
+        var properties: [String: String] {
+            [
+                "fetch.wait.max.ms": String(fetchWaitMax.rdKafkaMilliseconds),
+                "fetch.min.bytes": String(fetchMinBytes),
+                "max.partition.fetch.bytes": String(maxPartitionFetchBytes),
+                "fetch.max.bytes": String(fetchMaxBytes),
+                "queued.min.messages": String(queuedMinMessages),
+                "queued.max.messages.kbytes": String(queuedMaxKilobytes),
+            ]
+        }
+    }
+
     private let client: RDKafkaClient
     private let logger: Logger
     private let state = Mutex(State())
@@ -21,8 +68,10 @@ package final class KafkaConsumer: Sendable {
     ///
     /// A position that no longer exists (retention removed it) restarts at the oldest retained message
     /// (`auto.offset.reset=earliest`), since skipping ahead would silently drop data.
-    package init(connection: KafkaConnection, groupID: String, clientID: String, logger: Logger) throws(KafkaError) {
-        var properties = connection.clientProperties
+    package init(
+        connection: KafkaConnection, groupID: String, clientID: String, options: Options = Options(), logger: Logger
+    ) throws(KafkaError) {
+        var properties = connection.clientProperties.merging(options.properties) { connection, _ in connection }
         properties["client.id"] = clientID
         properties["group.id"] = groupID
         properties["enable.auto.commit"] = "false"
