@@ -234,6 +234,21 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
                 report("  consume-only, \(name)\(decoding ? ", decoding each message" : "")", count: records.count, seconds: seconds)
             }
         }
+        // Which production option matters: the librdkafka defaults with one option changed.
+        let defaults = KafkaConsumer.Options.librdkafkaDefaults
+        let production = KafkaConsumer.Options()
+        var shorterWait = defaults
+        shorterWait.fetchWaitMax = production.fetchWaitMax
+        var largerFetches = defaults
+        largerFetches.maxPartitionFetchBytes = production.maxPartitionFetchBytes
+        var deeperQueue = defaults
+        deeperQueue.queuedMinMessages = production.queuedMinMessages
+        for (name, options) in [
+            ("fetch.wait.max.ms", shorterWait), ("max.partition.fetch.bytes", largerFetches), ("queued.min.messages", deeperQueue),
+        ] {
+            let seconds = try drain(rawPartitions, count: records.count, options: options, decoding: true, kafka: kafka, logger: logger)
+            report("  consume-only, librdkafka defaults but the production \(name), decoding each message", count: records.count, seconds: seconds)
+        }
 
         for (name, options) in [
             ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults), ("production options", KafkaConsumer.Options()),

@@ -148,31 +148,39 @@ package final class KafkaConsumer: Sendable {
         if let deferred { throw deferred }
         client.pollEvents(timeout: .zero) { _ in }
         var messages: [KafkaMessage] = []
+        var failure: KafkaError?
         var wait = timeout
-        while messages.count < maxMessages, let result = client.consumerPoll(timeout: wait) {
-            switch result {
-            case .message(let message):
-                messages.append(message)
-                wait = .zero
-            case .partitionEnd:
-                continue
-            case .error(let topicPartition, let code):
-                guard let topicPartition, !code.isTransient else {
-                    logger.log(
-                        level: code.isTransient ? .warning : .error, "Kafka consumer error",
-                        metadata: ["code": "\(code.name)", "reason": "\(code.reason)"]
-                    )
+        while messages.count < maxMessages {
+            let results = client.consumerPoll(maxMessages: maxMessages - messages.count, timeout: wait)
+            if results.isEmpty { break }
+            for result in results {
+                switch result {
+                case .message(let message):
+                    messages.append(message)
+                case .partitionEnd:
                     continue
+                case .error(let topicPartition, let code):
+                    guard let topicPartition, !code.isTransient else {
+                        logger.log(
+                            level: code.isTransient ? .warning : .error, "Kafka consumer error",
+                            metadata: ["code": "\(code.name)", "reason": "\(code.reason)"]
+                        )
+                        continue
+                    }
+                    // Messages already taken from librdkafka's queue after the error are still returned.
+                    failure = failure ?? .consumeFailed(
+                        topic: topicPartition.topic, partition: topicPartition.partition, code: code)
                 }
-                let failure = KafkaError.consumeFailed(
-                    topic: topicPartition.topic, partition: topicPartition.partition, code: code
-                )
-                guard messages.isEmpty else {
-                    state.withLock { $0.deferredFailure = failure }
-                    return messages
-                }
-                throw failure
             }
+            if failure != nil { break }
+            if !messages.isEmpty { wait = .zero }
+        }
+        if let failure {
+            guard messages.isEmpty else {
+                state.withLock { $0.deferredFailure = failure }
+                return messages
+            }
+            throw failure
         }
         return messages
     }
