@@ -34,10 +34,15 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     @Option(help: "The aggregator's flush interval in the broker stage, in milliseconds.")
     var flushMilliseconds: Int64 = 100
 
+    @Flag(help: "Run only the broker stage (consume-only, produce-only and the whole service).")
+    var brokerOnly = false
+
     func run() async throws {
-        // Memory first, on a fresh heap, so the resident set grows by what the groups take.
-        memory()
-        try accumulation()
+        if !brokerOnly {
+            // Memory first, on a fresh heap, so the resident set grows by what the groups take.
+            memory()
+            try accumulation()
+        }
         try await throughBroker()
     }
 
@@ -116,11 +121,13 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         }
     }
 
-    private func best(of rounds: Int, _ body: () -> Void) -> Double {
+    private func best<Failure: Error>(of rounds: Int, _ body: () throws(Failure) -> Void) throws(Failure) -> Double {
         let clock = ContinuousClock()
         var fastest = Double.infinity
         for _ in 0..<max(1, rounds) {
-            fastest = min(fastest, Self.seconds(clock.measure(body)))
+            let started = clock.now
+            try body()
+            fastest = min(fastest, Self.seconds(clock.now - started))
         }
         return fastest
     }
@@ -201,25 +208,72 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         let producer = try KafkaProducer(connection: kafka, clientID: "bench-producer", logger: logger)
         // 1 000 owners × 3 process types spread over all 32 partitions; the times are all accepted.
         let corpus = Self.routerCorpus(count: brokerMeasurements, owners: 1_000, seed: 4)
-        let rawTopic = catalog.topic(.raw, for: .routerRequests)
         var ends: [Int32: Int64] = [:]
-        for start in stride(from: 0, to: corpus.count, by: 50_000) {
-            let records = corpus[start..<min(start + 50_000, corpus.count)].map {
-                catalog.rawRecord(for: $0, timestamp: Self.base, in: kafka)
+        let records = corpus.map { catalog.rawRecord(for: $0, timestamp: Self.base, in: kafka) }
+        let clock = ContinuousClock()
+        let produced = try await clock.measure {
+            for start in stride(from: 0, to: records.count, by: 50_000) {
+                try await producer.send(Array(records[start..<min(start + 50_000, records.count)]))
             }
-            try await producer.send(records)
-            for record in records { ends[record.partition, default: 0] += 1 }
         }
+        for record in records { ends[record.partition, default: 0] += 1 }
         say("consume → aggregate → produce: \(corpus.count) router measurements in \(ends.count) partitions of the embedded broker")
+        report("  produce-only (KafkaProducer.send, 50 000 per call, acks=all)", count: records.count, seconds: Self.seconds(produced))
+        let decodeSeconds = try best(of: 3) { () throws(WireError) in
+            for record in records { _ = try Drainpipe.Measurement(wireBytes: record.value) }
+        }
+        report("  decode-only (Measurement(wireBytes:), no broker, best of 3)", count: records.count, seconds: decodeSeconds)
+        let rawPartitions = ends.keys.map { TopicPartition(topic: records[0].topic, partition: $0) }
+        // Alternating, twice each, so neither option set profits from going second.
+        for (name, options) in [
+            ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults), ("production options", KafkaConsumer.Options()),
+            ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults), ("production options", KafkaConsumer.Options()),
+        ] {
+            for decoding in [false, true] {
+                let seconds = try drain(rawPartitions, count: records.count, options: options, decoding: decoding, kafka: kafka, logger: logger)
+                report("  consume-only, \(name)\(decoding ? ", decoding each message" : "")", count: records.count, seconds: seconds)
+            }
+        }
+        // Which option matters: the librdkafka defaults with one option changed.
+        let defaults = KafkaConsumer.Options.librdkafkaDefaults
+        var shorterWait = defaults
+        shorterWait.fetchWaitMax = .milliseconds(100)
+        var largerFetches = defaults
+        largerFetches.maxPartitionFetchBytes = 4 << 20
+        var deeperQueue = defaults
+        deeperQueue.queuedMinMessages = 1_000_000
+        for (name, options) in [
+            ("fetch.wait.max.ms 100", shorterWait), ("max.partition.fetch.bytes 4 MiB", largerFetches),
+            ("queued.min.messages 1 000 000", deeperQueue),
+        ] {
+            let seconds = try drain(rawPartitions, count: records.count, options: options, decoding: true, kafka: kafka, logger: logger)
+            report("  consume-only, librdkafka defaults but \(name), decoding each message", count: records.count, seconds: seconds)
+        }
+        for (name, options) in [
+            ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults), ("production options", KafkaConsumer.Options()),
+        ] {
+            let (seconds, summaries) = try await service(
+                options: options, groupID: "bench-\(UUID())", ends: ends, catalog: catalog, producer: producer, kafka: kafka,
+                logger: logger)
+            say("  whole service, \(name): \(String(format: "%.3f", seconds)) s from start (connect, assign, consume, aggregate, publish) = \(String(format: "%.0f", Double(corpus.count) / seconds)) measurements/s, \(summaries) summaries published")
+        }
+        await producer.close()
+    }
 
-        let publisher = VersionTrackingPublisher(producer: producer, rawTopic: rawTopic, kafka: kafka)
+    /// Seconds for a fresh aggregator (its own consumer group) from start until every partition's last measurement
+    /// is published, and how many summaries it published by then.
+    func service(
+        options: KafkaConsumer.Options, groupID: String, ends: [Int32: Int64], catalog: TopicCatalog,
+        producer: KafkaProducer, kafka: KafkaConnection, logger: Logger
+    ) async throws -> (seconds: Double, summaries: Int) {
+        let publisher = VersionTrackingPublisher(producer: producer, rawTopic: catalog.topic(.raw, for: .routerRequests), kafka: kafka)
         let aggregator = AggregatorService(
             settings: .init(
                 topics: catalog, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
-                windows: .production, flushInterval: .milliseconds(flushMilliseconds), types: [.routerRequests]),
+                windows: .production, flushInterval: .milliseconds(flushMilliseconds), types: [.routerRequests],
+                groupID: groupID, consumer: options),
             clock: ContinuousClock(), publisher: publisher, metrics: NOOPMetricsHandler.instance, logger: logger)
         let clock = ContinuousClock()
-        let partitionEnds = ends
         let started = clock.now
         let elapsed = try await withThrowingTaskGroup(of: Duration?.self) { group in
             group.addTask {
@@ -228,17 +282,41 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             }
             group.addTask {
                 // Every partition's last measurement (version = its end offset) has been published.
-                while !publisher.hasPublished(through: partitionEnds) { try await Task.sleep(for: .milliseconds(10)) }
+                while !publisher.hasPublished(through: ends) { try await Task.sleep(for: .milliseconds(10)) }
                 return clock.now - started
             }
             let first = try await group.next() ?? nil
             group.cancelAll()
             return first
         }
-        await producer.close()
         guard let elapsed else { throw ValidationError("the aggregator stopped before publishing everything") }
-        let seconds = Self.seconds(elapsed)
-        say("  \(String(format: "%.3f", seconds)) s from start (connect, assign, consume, aggregate, publish) = \(String(format: "%.0f", Double(corpus.count) / seconds)) measurements/s, \(publisher.summaryCount) summaries published")
+        return (Self.seconds(elapsed), publisher.summaryCount)
+    }
+}
+
+extension BenchAggregatorCommand {
+    /// Seconds for a fresh consumer to read `count` messages from the start of `partitions`, creation included.
+    func drain(
+        _ partitions: [TopicPartition], count: Int, options: KafkaConsumer.Options, decoding: Bool,
+        kafka: KafkaConnection, logger: Logger
+    ) throws -> Double {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let consumer = try KafkaConsumer(
+            connection: kafka, groupID: "bench-drain-\(UUID())", clientID: "bench-drain", options: options, logger: logger)
+        defer { consumer.close() }
+        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, StartOffset.beginning) }))
+        var received = 0
+        var decodedBytes = 0
+        while received < count {
+            let messages = try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100))
+            received += messages.count
+            if decoding {
+                for message in messages { decodedBytes &+= try Drainpipe.Measurement(wireBytes: message.value).owner.utf8.count }
+            }
+            guard clock.now - started < .seconds(120) else { throw ValidationError("consume-only drained \(received) of \(count) in 120 s") }
+        }
+        return Self.seconds(clock.now - started)
     }
 }
 

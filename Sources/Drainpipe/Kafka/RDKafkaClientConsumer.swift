@@ -2,7 +2,8 @@
 //
 // Invariants:
 // - Manual assignment only: `rd_kafka_assign`, never subscribe, so no rebalance callback exists.
-// - Each consumed `rd_kafka_message_t` is copied into a `KafkaMessage` and destroyed before the call returns.
+// - Each consumed `rd_kafka_message_t` is copied into a `KafkaMessage` and destroyed before the call returns; the
+//   batch array handed to `rd_kafka_consume_batch_queue` is freed before it returns too.
 // - Every call blocks the calling thread for at most its timeout (`commit` for at most the client's socket timeout).
 internal import CRdKafka
 
@@ -16,35 +17,67 @@ enum RDKafkaConsumerPollResult {
 }
 
 extension RDKafkaClient {
-    /// Waits up to `timeout` for one message or consumer error (`rd_kafka_consumer_poll`); nil on timeout.
-    func consumerPoll(timeout: Duration) -> RDKafkaConsumerPollResult? {
+    /// Waits up to `timeout` for the first message or consumer error (`rd_kafka_consumer_poll`), then takes what is
+    /// already queued without waiting (`rd_kafka_consume_batch_queue`), `maxMessages` results at most; empty on
+    /// timeout.
+    ///
+    /// Each topic name is copied into a `String` once per call, not once per message.
+    func consumerPoll(maxMessages: Int, timeout: Duration) -> [RDKafkaConsumerPollResult] {
         withUnsafeHandle { handle in
-            guard let message = rd_kafka_consumer_poll(handle, timeout.rdKafkaMilliseconds) else { return nil }
-            defer { rd_kafka_message_destroy(message) }
-            let fields = message.pointee
-            let topicPartition = fields.rkt.map {
-                TopicPartition(topic: Self.topicName($0), partition: fields.partition)
+            guard maxMessages > 0, let first = rd_kafka_consumer_poll(handle, timeout.rdKafkaMilliseconds) else {
+                return []
             }
-            switch fields.err {
-            case RD_KAFKA_RESP_ERR_NO_ERROR:
-                var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-                let milliseconds = rd_kafka_message_timestamp(message, &timestampType)
-                return .message(
-                    KafkaMessage(
-                        topic: topicPartition?.topic ?? "",
-                        partition: fields.partition,
-                        offset: fields.offset,
-                        key: fields.key.map { Array(UnsafeRawBufferPointer(start: $0, count: fields.key_len)) },
-                        value: fields.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: fields.len)) } ?? [],
-                        timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || milliseconds < 0
-                            ? nil : EventTime(millisecondsSinceEpoch: milliseconds)
-                    )
+            var topicNames: [OpaquePointer: String] = [:]
+            var results = [Self.result(of: first, topicNames: &topicNames)]
+            rd_kafka_message_destroy(first)
+            let remaining = maxMessages - 1
+            guard remaining > 0, let queue = rd_kafka_queue_get_consumer(handle) else { return results }
+            defer { rd_kafka_queue_destroy(queue) }
+            let batch = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: remaining)
+            defer { batch.deallocate() }
+            let count = rd_kafka_consume_batch_queue(queue, 0, batch, remaining)
+            guard count > 0 else { return results }
+            results.reserveCapacity(1 + count)
+            for message in UnsafeBufferPointer(start: batch, count: count) {
+                guard let message else { continue }
+                results.append(Self.result(of: message, topicNames: &topicNames))
+                rd_kafka_message_destroy(message)
+            }
+            return results
+        }
+    }
+
+    /// Copies one consumed message or error into Swift values; the caller destroys `message`.
+    private static func result(
+        of message: UnsafeMutablePointer<rd_kafka_message_t>, topicNames: inout [OpaquePointer: String]
+    ) -> RDKafkaConsumerPollResult {
+        let fields = message.pointee
+        let topic: String? = fields.rkt.map { rkt in
+            if let name = topicNames[rkt] { return name }
+            let name = topicName(rkt)
+            topicNames[rkt] = name
+            return name
+        }
+        let topicPartition = topic.map { TopicPartition(topic: $0, partition: fields.partition) }
+        switch fields.err {
+        case RD_KAFKA_RESP_ERR_NO_ERROR:
+            var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            let milliseconds = rd_kafka_message_timestamp(message, &timestampType)
+            return .message(
+                KafkaMessage(
+                    topic: topic ?? "",
+                    partition: fields.partition,
+                    offset: fields.offset,
+                    key: fields.key.map { Array(UnsafeRawBufferPointer(start: $0, count: fields.key_len)) },
+                    value: fields.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: fields.len)) } ?? [],
+                    timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE || milliseconds < 0
+                        ? nil : EventTime(millisecondsSinceEpoch: milliseconds)
                 )
-            case RD_KAFKA_RESP_ERR__PARTITION_EOF:
-                return topicPartition.map { .partitionEnd($0) }
-            default:
-                return .error(topicPartition, KafkaErrorCode(fields.err))
-            }
+            )
+        case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+            return topicPartition.map { .partitionEnd($0) } ?? .error(nil, KafkaErrorCode(fields.err))
+        default:
+            return .error(topicPartition, KafkaErrorCode(fields.err))
         }
     }
 

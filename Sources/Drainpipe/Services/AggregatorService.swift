@@ -26,11 +26,14 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         package var types: [MeasurementType]
         package var groupID: String
         package var clientID: String
+        /// Fetch tunables of the raw-topic consumer.
+        package var consumer: KafkaConsumer.Options
 
         package init(
             topics: TopicCatalog, kafka: KafkaConnection, assignment: WorkerAssignment, windows: WindowSettings,
             flushInterval: Duration, types: [MeasurementType] = MeasurementType.allCases,
-            groupID: String = "drainpipe-aggregator", clientID: String = "aggregator"
+            groupID: String = "drainpipe-aggregator", clientID: String = "aggregator",
+            consumer: KafkaConsumer.Options = KafkaConsumer.Options()
         ) {
             self.topics = topics
             self.kafka = kafka
@@ -40,6 +43,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             self.types = types
             self.groupID = groupID
             self.clientID = clientID
+            self.consumer = consumer
         }
     }
 
@@ -93,7 +97,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     package func run() async throws {
         let consumer = try KafkaConsumer(
             connection: settings.kafka, groupID: settings.kafka.groupID(settings.groupID),
-            clientID: settings.clientID, logger: logger)
+            clientID: settings.clientID, options: settings.consumer, logger: logger)
         defer { consumer.close() }
         let (restored, claim) = try await restoreAndAssign(consumer)
         var partitions = restored
@@ -105,36 +109,69 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         var consumedSinceIdle = false
         var flushes = 0
         var tally = Array(repeating: 0, count: PartitionAggregator.Outcome.allCases.count)
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let messages = try await worker.run { try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)) }
-            for message in messages {
-                if let outcome = apply(message, to: &partitions) {
-                    tally[PartitionAggregator.Outcome.allCases.firstIndex(of: outcome) ?? 0] += 1
+        // While a batch is applied here, the consumer thread polls and decodes the next one (only while messages
+        // keep coming, so an idle poll never holds up a commit). Batches are applied in the order they were polled.
+        var nextBatch: Task<[DecodedMessage], any Error>?
+        do {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let messages = if let nextBatch { try await nextBatch.value } else { try await pollAndDecode(consumer) }
+                nextBatch = nil
+                if !messages.isEmpty && clock.now < nextFlush {
+                    nextBatch = Task { [worker] in try await worker.run { try Self.pollAndDecode(consumer) } }
+                }
+                for message in messages {
+                    if let outcome = apply(message, to: &partitions) {
+                        tally[PartitionAggregator.Outcome.allCases.firstIndex(of: outcome) ?? 0] += 1
+                    }
+                }
+                for (outcome, count) in zip(PartitionAggregator.Outcome.allCases, tally) where count > 0 {
+                    outcomes[outcome]?.increment(by: count)
+                }
+                tally = tally.map { _ in 0 }
+                if !messages.isEmpty {
+                    consumedSinceIdle = true
+                } else if consumedSinceIdle, let lag = Self.lag(of: partitions, consumer: consumer) {
+                    // Idle after consuming: report the backlog, and say so once the end of every partition is applied.
+                    consumerLag.record(lag)
+                    if lag == 0 {
+                        consumedSinceIdle = false
+                        logger.debug("applied through the end of every partition")
+                    }
+                }
+                if clock.now >= nextFlush {
+                    // The memory gauges walk every open series: every tenth flush is often enough.
+                    try await flush(&partitions, claim: claim, consumer: consumer, measuringMemory: flushes % 10 == 0)
+                    flushes += 1
+                    nextFlush = clock.now.advanced(by: settings.flushInterval)
                 }
             }
-            for (outcome, count) in zip(PartitionAggregator.Outcome.allCases, tally) where count > 0 {
-                outcomes[outcome]?.increment(by: count)
-            }
-            tally = tally.map { _ in 0 }
-            if !messages.isEmpty {
-                consumedSinceIdle = true
-            } else if consumedSinceIdle, let lag = Self.lag(of: partitions, consumer: consumer) {
-                // Idle after consuming: report the backlog, and say so once the end of every partition is applied.
-                consumerLag.record(lag)
-                if lag == 0 {
-                    consumedSinceIdle = false
-                    logger.debug("applied through the end of every partition")
-                }
-            }
-            if clock.now >= nextFlush {
-                // The memory gauges walk every open series: every tenth flush is often enough.
-                try await flush(&partitions, claim: claim, consumer: consumer, measuringMemory: flushes % 10 == 0)
-                flushes += 1
-                nextFlush = clock.now.advanced(by: settings.flushInterval)
-            }
+        } catch {
+            // Never close the consumer while the worker thread may still poll it.
+            _ = try? await nextBatch?.value
+            throw error
+        }
+        if let nextBatch {
+            for message in try await nextBatch.value { _ = apply(message, to: &partitions) }
         }
         try await flush(&partitions, claim: claim, consumer: consumer, measuringMemory: true)
         logger.info("aggregator stopped after a final flush and commit")
+    }
+
+    /// A polled message with its payload already decoded on the consumer thread.
+    private struct DecodedMessage: Sendable {
+        var message: KafkaMessage
+        var measurement: Result<Measurement, WireError>
+    }
+
+    private func pollAndDecode(_ consumer: KafkaConsumer) async throws -> [DecodedMessage] {
+        try await worker.run { try Self.pollAndDecode(consumer) }
+    }
+
+    /// Polls up to 10 000 messages (waiting at most 100 ms for the first) and decodes each payload.
+    private static func pollAndDecode(_ consumer: KafkaConsumer) throws -> [DecodedMessage] {
+        try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)).map { message in
+            DecodedMessage(message: message, measurement: Result { () throws(WireError) in try Measurement(wireBytes: message.value) })
+        }
     }
 
     /// Reads committed offsets and markers, builds each partition's state, claims the partitions and assigns the
@@ -216,13 +253,15 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
 
     /// Applies one raw message; nil when it was skipped (not this worker's, malformed or implausible).
     private func apply(
-        _ message: KafkaMessage, to partitions: inout [TopicPartition: PartitionState]
+        _ decoded: DecodedMessage, to partitions: inout [TopicPartition: PartitionState]
     ) -> PartitionAggregator.Outcome? {
+        let message = decoded.message
         let key = message.topicPartition
         let measurement: Measurement
-        do {
-            measurement = try Measurement(wireBytes: message.value)
-        } catch {
+        switch decoded.measurement {
+        case .success(let decodedMeasurement):
+            measurement = decodedMeasurement
+        case .failure(let error):
             malformedMessages.increment()
             logger.warning("skipping malformed raw message", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
             partitions[key]?.aggregator.skip(offset: message.offset, messageTime: message.timestamp)

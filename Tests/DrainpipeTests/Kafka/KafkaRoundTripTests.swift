@@ -58,6 +58,46 @@ struct KafkaRoundTripTests {
         await producer.close()
     }
 
+    @Test(
+        "a poll returns at most maxMessages, and the polls after it return the rest in order, none twice",
+        .timeLimit(.minutes(1)))
+    func pollBatchesSplitWithoutLoss() async throws {
+        let logger = Logger.kafkaTest("poll-batches")
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
+        try cluster.createTopic(name: "BATCH.1", partitions: 2)
+        let producer = try KafkaProducer(connection: cluster.connection(), clientID: "batch-producer", logger: logger)
+        let sent = Self.records(topic: "BATCH.1", count: 1_000, partitions: 2)
+        try await producer.send(sent)
+        let consumer = try KafkaConsumer(
+            connection: cluster.connection(), groupID: "batch", clientID: "batch-consumer", logger: logger)
+        defer { consumer.close() }
+        let partitions = (0..<2).map { TopicPartition(topic: "BATCH.1", partition: Int32($0)) }
+        try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, StartOffset.beginning) }))
+
+        let batches = try await KafkaTesting.onDedicatedThread {
+            var batches: [[KafkaMessage]] = []
+            var idlePolls = 0
+            while batches.joined().count < sent.count && idlePolls < 50 {
+                let batch = try consumer.poll(maxMessages: 64, timeout: .milliseconds(200))
+                idlePolls = batch.isEmpty ? idlePolls + 1 : 0
+                batches.append(batch)
+            }
+            return batches
+        }
+
+        #expect(batches.allSatisfy { $0.count <= 64 })
+        #expect(batches.contains { $0.count == 64 })
+        let received = Array(batches.joined())
+        for partition in partitions {
+            let expected = sent.filter { $0.partition == partition.partition }
+            let actual = received.filter { $0.topicPartition == partition }
+            #expect(actual.map(\.offset) == Array(0..<Int64(expected.count)))
+            #expect(actual.map(\.value) == expected.map(\.value))
+        }
+        #expect(received.allSatisfy { $0.topic == "BATCH.1" })
+        await producer.close()
+    }
+
     @Test("an empty value stays empty and a missing key stays missing", .timeLimit(.minutes(1)))
     func emptyValueAndNoKey() async throws {
         let logger = Logger.kafkaTest("empty-value")
