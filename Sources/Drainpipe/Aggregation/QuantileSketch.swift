@@ -28,7 +28,9 @@ package struct QuantileSketch: Sendable, Hashable {
     /// A sketch from its parts; nil unless the indices ascend strictly and every bucket count is positive.
     package init?(zeroCount: UInt64, bucketIndices: [Int32], bucketCounts: [UInt64]) {
         guard bucketIndices.count == bucketCounts.count, !bucketCounts.contains(0),
-            zip(bucketIndices, bucketIndices.dropFirst()).allSatisfy({ $0 < $1 })
+            zip(bucketIndices, bucketIndices.dropFirst()).allSatisfy({ $0 < $1 }),
+            bucketIndices.allSatisfy(Self.possibleIndices.contains),
+            Self.total(zeroCount: zeroCount, bucketCounts: bucketCounts) != nil
         else { return nil }
         self.zeroCount = zeroCount
         self.bucketIndices = bucketIndices
@@ -37,6 +39,24 @@ package struct QuantileSketch: Sendable, Hashable {
 
     /// How many values were added.
     package var count: UInt64 { bucketCounts.reduce(zeroCount, +) }
+
+    /// The buckets `add` can produce; decoded sketches with others are refused, so quantiles never trap.
+    private static let possibleIndices = index(of: smallestPositive)...index(of: .greatestFiniteMagnitude)
+
+    /// The most values a decoded sketch may claim: far above any window's, and low enough that merging every
+    /// one-minute sketch of years cannot overflow a count.
+    private static let maximumDecodedCount: UInt64 = 1 << 40
+
+    /// The number of values, or nil when it passes `maximumDecodedCount`.
+    private static func total(zeroCount: UInt64, bucketCounts: [UInt64]) -> UInt64? {
+        var total = zeroCount
+        for count in bucketCounts {
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            guard !overflow else { return nil }
+            total = sum
+        }
+        return total <= maximumDecodedCount ? total : nil
+    }
 
     package var isEmpty: Bool { zeroCount == 0 && bucketIndices.isEmpty }
 

@@ -2,7 +2,7 @@
 /// index owns (`claim=<epoch>.<instance>`), so two processes started with the same index find each other.
 ///
 /// Each start takes an epoch one above the highest it finds committed, and a random instance name. A process that
-/// later finds a claim with a higher epoch (or the same epoch and another instance) in its partitions' commit
+/// later finds a claim with a higher epoch (or the same epoch and a larger instance name) in its partitions' commit
 /// metadata has been superseded by another process with its index: it reports it and exits. The newest start
 /// keeps the partitions; a superseded one stops within one flush interval of the other's start.
 package struct AggregatorWorkerClaim: Sendable, Hashable, CustomStringConvertible {
@@ -37,8 +37,10 @@ package struct AggregatorWorkerClaim: Sendable, Hashable, CustomStringConvertibl
     package var metadataWord: String { "\(Self.prefix)\(epoch).\(instance)" }
 
     /// Whether `other`, found committed for one of this process's partitions, means another process took the index.
+    ///
+    /// Two starts that read the same claims take the same epoch; the larger instance name wins, so exactly one stays.
     package func isSuperseded(by other: AggregatorWorkerClaim) -> Bool {
-        other != self && other.epoch >= epoch
+        other.epoch > epoch || (other.epoch == epoch && other.instance > instance)
     }
 
     package var description: String { "epoch \(epoch), instance \(instance)" }

@@ -99,7 +99,8 @@ package struct DrainIngestor: Sendable {
     ///   Logplex resends the batch with the same frame id).
     package func ingest(_ request: Request, owner: TenantDirectory.Owner) async throws(IngressError) -> Receipt {
         let receivedAt = context.clock.now()
-        let drainID = request.drainToken ?? owner.id
+        // Scoped to the owner, so one tenant's frame ids can never mark another's lines as retries.
+        let drainID = "\(owner.id)/\(request.drainToken ?? "")"
         let parsed = DrainParser().parse(
             body: request.body, owner: owner.id, drainID: drainID, frameID: request.frameID ?? "", receivedAt: receivedAt)
         for (reason, count) in parsed.lineRejections { linesRejectedByReason[reason]?.increment(by: count) }

@@ -169,7 +169,7 @@ package struct GraphiteTCPServer: Service {
         guard let ownerID, let owner = ingestor.owner(id: ownerID) else { throw ConnectionEnd.tenantRemoved }
         do {
             _ = try await ingestor.ingest(bytes, in: 0..<end, owner: owner)
-        } catch .overQuota {
+        } catch .overQuota, .largerThanCap {
             // Counted by admission; the batch is dropped and the connection stays open.
         } catch {
             throw ConnectionEnd.unavailable

@@ -8,6 +8,8 @@ package struct IngressAdmission: Sendable {
         package var measurements: [Measurement]
         /// Measurements dropped by the allow and deny lists.
         package var deniedCount: Int
+        /// What was charged to the owner's caps, for `refund(_:)`.
+        package var charge: IngressQuotaLedger.Charge?
     }
 
     private let ledger: IngressQuotaLedger
@@ -24,7 +26,8 @@ package struct IngressAdmission: Sendable {
 
     /// Filters `measurements` by `owner`'s lists and charges what is left to its caps.
     ///
-    /// - Throws: `.overQuota` when a cap would be passed; nothing is charged then, and other owners are unaffected.
+    /// - Throws: `.overQuota` when a cap would be passed, `.largerThanCap` when the request alone exceeds one; nothing
+    ///   is charged then, and other owners are unaffected.
     package func admit(_ measurements: [Measurement], owner: TenantDirectory.Owner) throws(IngressError) -> Admitted {
         var admitted = measurements
         if !owner.admitsEverything {
@@ -32,15 +35,27 @@ package struct IngressAdmission: Sendable {
         }
         let deniedCount = measurements.count - admitted.count
         if deniedCount > 0 { denied.increment(by: deniedCount) }
+        var charge: IngressQuotaLedger.Charge?
         if !owner.limits.isUnlimited {
             let series = owner.limits.distinctSeriesPerMinute == nil ? [] : admitted.map(IngressQuotaLedger.seriesHash)
-            let decision = ledger.charge(
+            switch ledger.charge(
                 owner: owner.id, limits: owner.limits, updates: admitted.count, series: series, now: clock.now())
-            if case .overQuota(let cap, let retryAfter) = decision {
+            {
+            case .admitted(let charged):
+                charge = charged
+            case .overQuota(let cap, let retryAfter):
                 overQuota.increment()
                 throw .overQuota(cap: cap, retryAfterSeconds: retryAfter)
+            case .largerThanCap(let cap, let requested, let limit):
+                overQuota.increment()
+                throw .largerThanCap(cap: cap, requested: requested, limit: limit)
             }
         }
-        return Admitted(measurements: admitted, deniedCount: deniedCount)
+        return Admitted(measurements: admitted, deniedCount: deniedCount, charge: charge)
+    }
+
+    /// Takes back the caps charged for `admitted` when it was not delivered after all.
+    package func refund(_ admitted: Admitted) {
+        if let charge = admitted.charge { ledger.refund(charge) }
     }
 }

@@ -23,13 +23,19 @@ package struct IngressContext: Sendable {
     /// Admits `measurements` for `owner` and produces the admitted ones to their raw topics, stamped with
     /// `receivedAt`, returning once Kafka acknowledged them all.
     ///
-    /// - Throws: `.overQuota` (nothing produced) or `.unavailable` (nothing confirmed).
+    /// - Throws: `.overQuota` or `.largerThanCap` (nothing produced), or `.unavailable` (nothing confirmed; the caps
+    ///   charged are refunded, so the sender's retry of the same batch is charged once).
     package func produce(
         _ measurements: [Measurement], owner: TenantDirectory.Owner, receivedAt: EventTime
     ) async throws(IngressError) -> IngressAdmission.Admitted {
         let admitted = try admission.admit(measurements, owner: owner)
         let records = admitted.measurements.map { topics.rawRecord(for: $0, timestamp: receivedAt, in: kafka) }
-        try await delivery.deliver(records, owner: owner.id)
+        do {
+            try await delivery.deliver(records, owner: owner.id)
+        } catch {
+            admission.refund(admitted)
+            throw error
+        }
         return admitted
     }
 }

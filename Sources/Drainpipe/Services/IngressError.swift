@@ -13,12 +13,14 @@ package enum IngressError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(reason: String, retryAfterSeconds: Int)
     /// The owner passed one of its caps this minute; retry after the minute turns. Other owners are unaffected.
     case overQuota(cap: String, retryAfterSeconds: Int)
+    /// The request alone needs more than the owner's `cap` allows in a whole minute; retrying cannot help.
+    case largerThanCap(cap: String, requested: Int, limit: Int)
 
     package var statusCode: Int {
         switch self {
         case .unauthenticated: 401
         case .forbidden: 403
-        case .bodyTooLarge: 413
+        case .bodyTooLarge, .largerThanCap: 413
         case .unsupportedEncoding: 415
         case .malformedBody: 400
         case .unavailable: 503
@@ -30,7 +32,7 @@ package enum IngressError: Error, Sendable, Equatable, CustomStringConvertible {
     package var isRetryable: Bool {
         switch self {
         case .unavailable, .overQuota: true
-        case .unauthenticated, .forbidden, .bodyTooLarge, .unsupportedEncoding, .malformedBody: false
+        case .unauthenticated, .forbidden, .bodyTooLarge, .unsupportedEncoding, .malformedBody, .largerThanCap: false
         }
     }
 
@@ -38,7 +40,7 @@ package enum IngressError: Error, Sendable, Equatable, CustomStringConvertible {
     package var retryAfterSeconds: Int? {
         switch self {
         case .unavailable(_, let seconds), .overQuota(_, let seconds): seconds
-        case .unauthenticated, .forbidden, .bodyTooLarge, .unsupportedEncoding, .malformedBody: nil
+        case .unauthenticated, .forbidden, .bodyTooLarge, .unsupportedEncoding, .malformedBody, .largerThanCap: nil
         }
     }
 
@@ -52,6 +54,8 @@ package enum IngressError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unavailable(let reason, _): "Temporarily unavailable: \(reason). Retry the same batch later."
         case .overQuota(let cap, let seconds):
             "Over quota: this tenant's \(cap) cap is used up for the current minute; retry in \(seconds) s or ask for a higher cap."
+        case .largerThanCap(let cap, let requested, let limit):
+            "Too large for this tenant's caps: the request alone needs \(requested) against a \(cap) cap of \(limit); send smaller batches or ask for a higher cap."
         }
     }
 }

@@ -23,7 +23,7 @@ struct CommitMetadataTests {
         #expect(AggregatorWorkerClaim(metadata: metadata) == nil)
     }
 
-    @Test("a new claim outranks every committed one; only a newer or rival claim supersedes")
+    @Test("a new claim outranks every committed one; only a newer claim, or a rival of the same epoch with a larger name, supersedes")
     func ordering() {
         let committed = ["v1 final_before=0 watermark=0 claim=4.aaaa", "v1 final_before=0 watermark=0 claim=9.bbbb", "garbage"]
         let claim = AggregatorWorkerClaim(following: committed)
@@ -32,7 +32,9 @@ struct CommitMetadataTests {
         #expect(!claim.isSuperseded(by: claim))
         #expect(!claim.isSuperseded(by: AggregatorWorkerClaim(epoch: 9, instance: "bbbb")))
         #expect(claim.isSuperseded(by: AggregatorWorkerClaim(epoch: 11, instance: "cccc")))
-        #expect(claim.isSuperseded(by: AggregatorWorkerClaim(epoch: 10, instance: "cccc")))
+        // Two starts that took the same epoch: the larger instance name wins, so exactly one of them stays.
+        let rivals = (AggregatorWorkerClaim(epoch: 10, instance: "00000000000000aa"), AggregatorWorkerClaim(epoch: 10, instance: "00000000000000bb"))
+        #expect(rivals.0.isSuperseded(by: rivals.1) && !rivals.1.isSuperseded(by: rivals.0))
         #expect(AggregatorWorkerClaim(following: []).epoch == 1)
     }
 }

@@ -100,6 +100,13 @@ struct QuantileSketchTests {
         // Two buckets with the same index (a zero delta after the first) and an empty bucket.
         #expect(QuantileSketch.decode([1, 1, 1, 0x61, 0, 2, 2, 1, 0, 1]) == nil)
         #expect(QuantileSketch.decode([1, 1, 1, 0x61, 0, 1, 2, 0]) == nil)
+        // Buckets no value can land in, and counts that would overflow when summed or merged: refused, so reading
+        // quantiles of a stored sketch can never trap.
+        #expect(QuantileSketch(zeroCount: 0, bucketIndices: [Int32.min], bucketCounts: [1]) == nil)
+        #expect(QuantileSketch(zeroCount: 0, bucketIndices: [Int32.max], bucketCounts: [1]) == nil)
+        #expect(QuantileSketch(zeroCount: UInt64.max, bucketIndices: [10], bucketCounts: [1]) == nil)
+        #expect(QuantileSketch(zeroCount: 0, bucketIndices: [1, 2], bucketCounts: [1 << 40, 1]) == nil)
+        #expect(QuantileSketch(zeroCount: 1, bucketIndices: [1, 2], bucketCounts: [3, 4])?.count == 8)
         var generator = SplitMix64(seed: 3)
         for _ in 0..<2_000 {
             let noise = (0..<Int(generator.next() % 40)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }

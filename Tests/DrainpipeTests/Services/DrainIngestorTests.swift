@@ -48,7 +48,7 @@ struct DrainIngestorTests {
         #expect(records.map(\.topic) == ["DYNO_LOAD.1", "DYNO_LOAD.1"])
         let first = try Measurement(wireBytes: records[0].value)
         #expect(first.owner == Self.owner && first.processType == "web")
-        #expect(first.origin == DrainOrigin(drainID: Self.owner, frameID: "ABC", lineIndex: 0))
+        #expect(first.origin == DrainOrigin(drainID: "\(Self.owner)/", frameID: "ABC", lineIndex: 0))
         #expect(records[0].timestamp == Self.now)
         #expect(records[0].partition == Murmur2Partitioner.partition(forKey: Array("\(Self.owner)\u{1F}web".utf8), partitionCount: 32))
     }

@@ -57,4 +57,36 @@ struct IngressAdmissionTests {
         clock.advance(by: .seconds(60))
         #expect(try admission.admit([Self.measurement("z")], owner: owner).measurements.count == 1)
     }
+
+    @Test("a request larger than a whole minute's cap is refused as too large, without Retry-After, and charges nothing")
+    func largerThanCap() throws {
+        let admission = IngressAdmission(clock: ManualWallClock(Self.start), metrics: NOOPMetricsHandler.instance)
+        let owner = TenantDirectory.Owner(
+            id: "a", drainCredentials: [], apiTokens: [], limits: .init(updatesPerMinute: 5, distinctSeriesPerMinute: 2))
+        let six = (0..<6).map { _ in Self.measurement("x") }
+        let error = #expect(throws: IngressError.largerThanCap(cap: "updates_per_minute", requested: 6, limit: 5)) {
+            try admission.admit(six, owner: owner)
+        }
+        #expect(error?.statusCode == 413 && error?.isRetryable == false && error?.retryAfterSeconds == nil)
+        #expect(throws: IngressError.largerThanCap(cap: "distinct_series_per_minute", requested: 3, limit: 2)) {
+            try admission.admit(["x", "y", "z"].map { Self.measurement($0) }, owner: owner)
+        }
+        #expect(try admission.admit(Array(six.prefix(5)), owner: owner).measurements.count == 5)
+    }
+
+    @Test("a refunded request frees its updates and its new series, so the sender's retry is charged once")
+    func refund() throws {
+        let admission = IngressAdmission(clock: ManualWallClock(Self.start), metrics: NOOPMetricsHandler.instance)
+        let owner = TenantDirectory.Owner(
+            id: "a", drainCredentials: [], apiTokens: [], limits: .init(updatesPerMinute: 4, distinctSeriesPerMinute: 2))
+        _ = try admission.admit([Self.measurement("x")], owner: owner)
+        let undelivered = try admission.admit([Self.measurement("x"), Self.measurement("y")], owner: owner)
+        admission.refund(undelivered)
+        // Without the refund the retry would pass the updates cap (1 + 2 + 2 > 4)…
+        #expect(try admission.admit([Self.measurement("x"), Self.measurement("y")], owner: owner).measurements.count == 2)
+        // …and "x", charged by the first request, still counts: a third series is over the cap.
+        #expect(throws: IngressError.overQuota(cap: "distinct_series_per_minute", retryAfterSeconds: 60)) {
+            try admission.admit([Self.measurement("z")], owner: owner)
+        }
+    }
 }
