@@ -177,11 +177,6 @@ package struct TenantDirectory: Sendable {
         try self.init(yaml: ConfigurationFile.text(at: path), source: path)
     }
 
-    /// The owner with this id.
-    package func owner(id: String) -> Owner? {
-        ownerByID[id].map { owners[$0] }
-    }
-
     /// The owner whose drain URL carries these basic-auth credentials (`user:password`).
     package func owner(drainCredential: String) -> Owner? {
         ownerByCredential[drainCredential].map { owners[$0] }

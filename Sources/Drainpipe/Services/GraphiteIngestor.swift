@@ -68,11 +68,6 @@ package struct GraphiteIngestor: Sendable {
         context.tenants.current.owner(graphiteSource: address)
     }
 
-    /// The tenant with this id in the directory in force now (after a reload it may have new rules or be gone).
-    package func owner(id: String) -> TenantDirectory.Owner? {
-        context.tenants.current.owner(id: id)
-    }
-
     /// Counts a TCP connection that neither sent a preamble nor comes from a mapped address.
     package func countUnauthenticated() {
         unknownTokens.increment()

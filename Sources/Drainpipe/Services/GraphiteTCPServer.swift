@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// **Tenant.** A connection starts with the preamble line `AUTH <graphite token>`; without one, the peer's IP
 /// address must be mapped to a tenant (`graphite_sources` in the tenants file) and the first line is data. Anything
 /// else gets one line `ERR <reason>` and is closed. The tenant's rules are looked up again for every batch, so a
-/// SIGHUP reload applies to open connections (a removed tenant's connections are closed).
+/// SIGHUP reload applies to open connections: one whose token or address no longer names its tenant is closed.
 ///
 /// **Durability and back-pressure.** Carbon has no acknowledgements, so the connection sees none. Every read from
 /// the socket (up to 64 KiB) is parsed as one batch and produced with `acks=all`; the next bytes are read only after
@@ -75,10 +75,22 @@ package struct GraphiteTCPServer: Service {
 
     // MARK: - One connection
 
+    /// How a connection proved its tenant. It is checked again before every batch, so a reload that revokes the
+    /// token or moves the address to another tenant closes the connection instead of letting it write on.
+    private struct Authentication {
+        enum Credential {
+            case token(String)
+            case source(String)
+        }
+
+        var credential: Credential
+        var ownerID: String
+    }
+
     private enum ConnectionEnd: Error {
         case refused(String)
         case lineTooLong
-        case tenantRemoved
+        case credentialRevoked
         case unavailable
     }
 
@@ -87,28 +99,28 @@ package struct GraphiteTCPServer: Service {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var pending: [UInt8] = []
-                var ownerID: String?
+                var authentication: Authentication?
                 do {
                     for try await chunk in inbound {
                         pending.append(contentsOf: chunk.readableBytesView)
-                        if ownerID == nil {
+                        if authentication == nil {
                             guard let resolved = try resolveTenant(from: &pending, peer: peer) else { continue }
-                            ownerID = resolved
+                            authentication = resolved
                         }
                         guard let lastLineFeed = pending.lastIndex(of: ASCIIBytes.lineFeed) else {
                             if pending.count > maximumLineBytes { throw ConnectionEnd.lineTooLong }
                             continue
                         }
                         if let longLine = firstLongLine(in: pending, upTo: lastLineFeed) {
-                            if longLine > 0 { try await ingest(pending, upTo: longLine, ownerID: ownerID) }
+                            if longLine > 0 { try await ingest(pending, upTo: longLine, as: authentication) }
                             throw ConnectionEnd.lineTooLong
                         }
-                        try await ingest(pending, upTo: lastLineFeed, ownerID: ownerID)
+                        try await ingest(pending, upTo: lastLineFeed, as: authentication)
                         pending.removeSubrange(0...lastLineFeed)
                         if pending.count > maximumLineBytes { throw ConnectionEnd.lineTooLong }
                     }
-                    if ownerID != nil, !pending.isEmpty {
-                        try await ingest(pending, upTo: pending.count, ownerID: ownerID)
+                    if authentication != nil, !pending.isEmpty {
+                        try await ingest(pending, upTo: pending.count, as: authentication)
                     }
                 } catch let end as ConnectionEnd {
                     switch end {
@@ -116,7 +128,7 @@ package struct GraphiteTCPServer: Service {
                         try? await outbound.write(ByteBuffer(string: "ERR \(reason)\n"))
                     case .lineTooLong:
                         ingestor.countRejection(.lineTooLong)
-                    case .tenantRemoved, .unavailable:
+                    case .credentialRevoked, .unavailable:
                         break
                     }
                     logger.debug("Graphite connection closed", metadata: ["reason": "\(end)", "peer": "\(peer ?? "-")"])
@@ -128,7 +140,7 @@ package struct GraphiteTCPServer: Service {
     }
 
     /// Reads the preamble or maps the peer; nil while the first line is still incomplete.
-    private func resolveTenant(from pending: inout [UInt8], peer: String?) throws -> String? {
+    private func resolveTenant(from pending: inout [UInt8], peer: String?) throws -> Authentication? {
         guard let lineFeed = pending.firstIndex(of: ASCIIBytes.lineFeed) else {
             if pending.count > maximumLineBytes { throw ConnectionEnd.lineTooLong }
             return nil
@@ -140,14 +152,27 @@ package struct GraphiteTCPServer: Service {
             do {
                 let owner = try ingestor.owner(token: token)
                 pending.removeSubrange(0...lineFeed)
-                return owner.id
+                return Authentication(credential: .token(token), ownerID: owner.id)
             } catch {
                 throw ConnectionEnd.refused("unknown Graphite token")
             }
         }
-        if let peer, let owner = ingestor.owner(source: peer) { return owner.id }
+        if let peer, let owner = ingestor.owner(source: peer) {
+            return Authentication(credential: .source(peer), ownerID: owner.id)
+        }
         ingestor.countUnauthenticated()
         throw ConnectionEnd.refused("send AUTH <token> as the first line")
+    }
+
+    /// The tenant the connection's credential names in the directory in force now, if it is still the one the
+    /// connection started with.
+    private func currentOwner(of authentication: Authentication) -> TenantDirectory.Owner? {
+        let owner: TenantDirectory.Owner? =
+            switch authentication.credential {
+            case .token(let token): try? ingestor.owner(token: token)
+            case .source(let address): ingestor.owner(source: address)
+            }
+        return owner?.id == authentication.ownerID ? owner : nil
     }
 
     /// The start of the first line in `bytes[..<end]` longer than the limit, if any.
@@ -165,8 +190,8 @@ package struct GraphiteTCPServer: Service {
         return nil
     }
 
-    private func ingest(_ bytes: [UInt8], upTo end: Int, ownerID: String?) async throws {
-        guard let ownerID, let owner = ingestor.owner(id: ownerID) else { throw ConnectionEnd.tenantRemoved }
+    private func ingest(_ bytes: [UInt8], upTo end: Int, as authentication: Authentication?) async throws {
+        guard let authentication, let owner = currentOwner(of: authentication) else { throw ConnectionEnd.credentialRevoked }
         do {
             _ = try await ingestor.ingest(bytes, in: 0..<end, owner: owner)
         } catch .overQuota, .largerThanCap {

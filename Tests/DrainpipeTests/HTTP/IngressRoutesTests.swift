@@ -115,7 +115,7 @@ struct IngressRoutesTests {
         #expect(publisher.records.count == 2)
     }
 
-    @Test("drain measurements pass the owner's deny list and caps too: denied ones are counted in a 200, over the cap is a 429")
+    @Test("drain measurements pass the owner's deny list and caps too: denied ones are counted in a 200, over the cap is a 429, more than a whole cap a 413")
     func drainAdmission() async throws {
         let publisher = InMemoryPublisher()
         @Sendable func basic(_ credential: String) -> HTTPFields {
@@ -126,12 +126,17 @@ struct IngressRoutesTests {
                 #expect(response.status == .ok)
                 #expect(response.headers[DrainRoutes.deniedMeasurements] == "2")
             }
-            try await client.execute(uri: "/logs", method: .post, headers: basic("small:secret"), body: ByteBuffer(bytes: Self.loadBody(frames: 3))) { response in
+            try await client.execute(uri: "/logs", method: .post, headers: basic("small:secret"), body: ByteBuffer(bytes: Self.loadBody(frames: 2))) { response in
+                #expect(response.status == .noContent)
+            }
+            try await client.execute(uri: "/logs", method: .post, headers: basic("small:secret"), body: ByteBuffer(bytes: Self.loadBody(frames: 1))) { response in
                 #expect(response.status == .tooManyRequests)
                 #expect(response.headers[.retryAfter] == "60")
             }
-            try await client.execute(uri: "/logs", method: .post, headers: basic("small:secret"), body: ByteBuffer(bytes: Self.loadBody(frames: 2))) { response in
-                #expect(response.status == .noContent)
+            // More than the whole minute's cap in one request can never be admitted: 413, nothing to retry.
+            try await client.execute(uri: "/logs", method: .post, headers: basic("small:secret"), body: ByteBuffer(bytes: Self.loadBody(frames: 3))) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(response.headers[.retryAfter] == nil)
             }
         }
         #expect(try publisher.records.map { try Measurement(wireBytes: $0.value).owner } == ["small-app", "small-app"])

@@ -1,3 +1,4 @@
+import Foundation
 import DrainpipeTestSupport
 import Logging
 import Metrics
@@ -15,16 +16,16 @@ struct GraphiteTCPServerTests {
 
     /// Runs a listener for the test's body, then stops it.
     static func withServer(
-        sources: [String] = [], metrics: TestMetrics = TestMetrics(),
+        sources: [String] = [], metrics: TestMetrics = TestMetrics(), tenants: LiveTenantDirectory? = nil,
         _ body: @Sendable (_ port: Int, _ publisher: InMemoryPublisher) async throws -> Void
     ) async throws {
-        let tenants = try TenantDirectory(owners: [
+        let tenants = try tenants ?? LiveTenantDirectory(TenantDirectory(owners: [
             .init(id: "team-a", drainCredentials: [], apiTokens: [], graphiteTokens: ["gr-a"], graphiteSources: sources)
-        ])
+        ]))
         let clock = ManualWallClock(now)
         let publisher = InMemoryPublisher()
         let context = IngressContext(
-            tenants: LiveTenantDirectory(tenants), topics: try TopicCatalogTests.repositoryCatalog(),
+            tenants: tenants, topics: try TopicCatalogTests.repositoryCatalog(),
             kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"), admission: IngressAdmission(clock: clock, metrics: metrics),
             delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")), clock: clock)
         let ingestor = GraphiteIngestor(
@@ -115,5 +116,30 @@ struct GraphiteTCPServerTests {
             #expect(try publisher.records.map { try Measurement(wireBytes: $0.value).metric } == ["a.b"])
         }
         #expect(try metrics.expectCounter("drainpipe_graphite_lines_rejected_total", [("reason", "line_too_long")]).totalValue == 1)
+    }
+
+    @Test("a token revoked by a reload closes the open connection before its next batch, which is not produced", .timeLimit(.minutes(1)))
+    func revokedTokenClosesConnection() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tenants-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "owners:\n  - id: team-a\n    graphite_tokens: [gr-a]\n".write(to: file, atomically: true, encoding: .utf8)
+        let tenants = LiveTenantDirectory(try TenantDirectory(contentsOf: file.path), path: file.path)
+        try await Self.withServer(tenants: tenants) { port, publisher in
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: "AUTH gr-a\nprod.a.b 1 \(Self.now.secondsSinceEpoch)\n"))
+                try await Self.waitForRecords(publisher, count: 1)
+                try "owners:\n  - id: team-a\n    graphite_tokens: [gr-rotated]\n".write(to: file, atomically: true, encoding: .utf8)
+                try tenants.reload()
+                try await outbound.write(ByteBuffer(string: "prod.a.c 2 \(Self.now.secondsSinceEpoch)\n"))
+                for try await _ in inbound {}  // ends when the server closes the connection
+            }
+            #expect(publisher.records.count == 1)
+        }
     }
 }
