@@ -25,7 +25,7 @@ package struct GraphiteRoutes: Sendable {
 
     private func handle(_ request: Request) async -> Response {
         do {
-            let owner = try ingestor.owner(token: Self.bearerToken(request.headers[.authorization]))
+            let owner = try ingestor.owner(token: BearerToken.parse(request.headers[.authorization]))
             let body = try await DrainRoutes.collectBody(of: request, limit: maximumBodyBytes)
             let receipt = try await ingestor.ingest(body, in: body.indices, owner: owner)
             var headers = HTTPFields()
@@ -41,12 +41,6 @@ package struct GraphiteRoutes: Sendable {
         } catch {
             return DrainRoutes.response(for: error)
         }
-    }
-
-    /// The token of `Authorization: Bearer <token>`; nil when absent or another scheme.
-    static func bearerToken(_ header: String?) -> String? {
-        guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
-        return header.dropFirst(7).trimmingCharacters(in: .whitespaces)
     }
 
     static let acceptedLines = HTTPField.Name("Drainpipe-Accepted-Datapoints")!

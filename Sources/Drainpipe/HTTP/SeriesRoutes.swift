@@ -32,10 +32,10 @@ package struct SeriesRoutes: Sendable {
         guard let type = MeasurementType(rawValue: typeName.uppercased().replacingOccurrences(of: "-", with: "_")) else {
             throw HTTPError(.notFound, message: "Unknown series type '\(typeName)'. Use one of: \(MeasurementType.allCases.map { $0.rawValue.lowercased().replacingOccurrences(of: "_", with: "-") }.joined(separator: ", ")).")
         }
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+        guard let token = BearerToken.parse(request.headers[.authorization]) else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Send Authorization: Bearer <token>.")
         }
-        let readable = tenants.current.readableOwners(apiToken: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+        let readable = tenants.current.readableOwners(apiToken: token)
         guard !readable.isEmpty else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Unknown API token.")
         }
