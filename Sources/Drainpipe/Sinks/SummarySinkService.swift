@@ -225,7 +225,7 @@ package final class SummarySinkService: Service {
                 if case .invalidValue = error {
                     // A summary no table can hold fails its whole batch on every attempt: set it aside (logged
                     // and counted) and write the rest, rather than block the partition forever.
-                    let storable = batch.filter { (try? SummaryTableWriter.columnValues(of: $0.summary)) != nil }
+                    let storable = batch.filter { (try? SummaryTableWriter.validate($0.summary)) != nil }
                     if storable.count < batch.count {
                         unstorable.increment(by: batch.count - storable.count)
                         logger.error(

@@ -293,7 +293,8 @@ package final class SummaryTableWriter: Sendable {
     /// - Throws: `.invalidValue` for a field the table has no columns for, a count beyond `bigint`, a NUL character
     ///   (which Postgres text cannot hold) or a window outside `DaySchema.supportedYears`. Messages never quote
     ///   values.
-    private static func validate(_ summary: Summary) throws(PostgresError) -> [String] {
+    @discardableResult
+    package static func validate(_ summary: Summary) throws(PostgresError) -> [String] {
         let key = summary.key
         let table = key.type.tableName
         guard DaySchema(containing: key.windowStart).isSupported else {
