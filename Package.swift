@@ -6,6 +6,10 @@ let upcomingFeatures: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+let mainDependencies: [Target.Dependency] = [
+    "Drainpipe", "DrainpipeCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+]
+
 let package = Package(
     name: "drainpipe",
     platforms: [.macOS(.v15)],
@@ -33,10 +37,30 @@ let package = Package(
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CWireSchema", dependencies: ["CProtobufC"], exclude: ["proto"]),
+
+        // The pure core: time, the domain model, parsers, the aggregation state machine, routing, tenants.
+        // No C library and no package dependency, so its tests link none.
+        .target(name: "DrainpipeCore", swiftSettings: upcomingFeatures),
+
+        // One adapter per C library, each the only importer of its C target.
+        .target(name: "DrainpipeWire", dependencies: ["DrainpipeCore", "CWireSchema"], swiftSettings: upcomingFeatures),
+        .target(
+            name: "DrainpipeKafka",
+            dependencies: ["DrainpipeCore", "CRdKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(
+            name: "DrainpipePostgres",
+            dependencies: ["DrainpipeCore", "CLibPQ", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: upcomingFeatures
+        ),
+        .target(name: "DrainpipeZlib", dependencies: ["CZlib"], swiftSettings: upcomingFeatures),
+
+        // The services, one folder per pipeline stage (Ingress, Aggregator, Sink, ReadAPI) and the Runtime they share.
         .target(
             name: "Drainpipe",
             dependencies: [
-                "CRdKafka", "CLibPQ", "CWireSchema", "CZlib",
+                "DrainpipeCore", "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres", "DrainpipeZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -50,20 +74,51 @@ let package = Package(
             ],
             swiftSettings: upcomingFeatures
         ),
+
+        // Load and benchmark generators for the tool and the tests.
+        .target(name: "DrainpipeWorkloads", dependencies: ["DrainpipeCore"], swiftSettings: upcomingFeatures),
+
         .target(
             name: "DrainpipeTestSupport",
-            dependencies: ["Drainpipe", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Drainpipe", "DrainpipeCore", "DrainpipeKafka", "DrainpipePostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcomingFeatures
         ),
-        .executableTarget(name: "IngressMain", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
-        .executableTarget(name: "AggregatorMain", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
-        .executableTarget(name: "PostgresSinkMain", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
-        .executableTarget(name: "RetrySinkMain", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
-        .executableTarget(name: "DrainpipeTool", dependencies: ["Drainpipe", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: upcomingFeatures),
+        .executableTarget(name: "IngressMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
+        .executableTarget(name: "AggregatorMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
+        .executableTarget(name: "PostgresSinkMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
+        .executableTarget(name: "RetrySinkMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
+        .executableTarget(
+            name: "DrainpipeTool",
+            dependencies: mainDependencies + ["DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres", "DrainpipeWorkloads"],
+            swiftSettings: upcomingFeatures
+        ),
+
+        // Tests mirror the modules.
+        .testTarget(
+            name: "DrainpipeCoreTests", dependencies: ["DrainpipeCore", "DrainpipeWorkloads"],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "DrainpipeWireTests", dependencies: ["DrainpipeCore", "DrainpipeWire"], swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "DrainpipeKafkaTests",
+            dependencies: ["DrainpipeCore", "DrainpipeKafka", "DrainpipeTestSupport"],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "DrainpipePostgresTests", dependencies: ["DrainpipeCore", "DrainpipePostgres"],
+            swiftSettings: upcomingFeatures
+        ),
         .testTarget(
             name: "DrainpipeTests",
             dependencies: [
-                "Drainpipe", "DrainpipeTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Drainpipe", "DrainpipeCore", "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres", "DrainpipeWorkloads",
+                "DrainpipeTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: upcomingFeatures
@@ -71,7 +126,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Drainpipe", "DrainpipeTestSupport",
+                "Drainpipe", "DrainpipeCore", "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres", "DrainpipeWorkloads",
+                "DrainpipeTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: upcomingFeatures

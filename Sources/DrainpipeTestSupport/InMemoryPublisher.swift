@@ -1,5 +1,6 @@
-import Drainpipe
 import Synchronization
+import Drainpipe
+import DrainpipeKafka
 
 /// A `RecordPublisher` that keeps what it was sent, or fails on demand.
 package final class InMemoryPublisher: RecordPublisher {

@@ -1,5 +1,5 @@
-import Drainpipe
 import Synchronization
+import DrainpipeCore
 
 /// A wall clock that tests set and advance by hand.
 package final class ManualWallClock: WallClock {

@@ -1,9 +1,12 @@
-import Drainpipe
 import Foundation
 import Logging
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import Drainpipe
+import DrainpipeCore
+import DrainpipeKafka
+import DrainpipePostgres
 #endif
 
 /// The real Postgres and Kafka the integration tests use, from the variables the README's test command sets.

@@ -1,9 +1,12 @@
 import ArgumentParser
-import Drainpipe
 import Foundation
 import Logging
 import Metrics
 import Synchronization
+import Drainpipe
+import DrainpipeCore
+import DrainpipeKafka
+import DrainpipeWire
 
 /// `drainpipe bench-aggregator`: the aggregator's accumulation rate, its memory per group, and consume → aggregate →
 /// produce through the embedded broker (never run by `swift test`).
@@ -57,12 +60,12 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
 
     /// Router measurements of `owners` owners × 3 process types, with drain origins (40 lines per frame), status
     /// events and times spread over the open windows of the production settings.
-    static func routerCorpus(count: Int, owners: Int, seed: UInt64) -> [Drainpipe.Measurement] {
+    static func routerCorpus(count: Int, owners: Int, seed: UInt64) -> [DrainpipeCore.Measurement] {
         var generator = SplitMix64(seed: seed)
         return (0..<count).map { index in
             let time = base - .milliseconds(Int64(generator.next() % 290_000))
             let status = [200, 200, 200, 302, 404, 503][Int(generator.next() % 6)]
-            return Drainpipe.Measurement(
+            return DrainpipeCore.Measurement(
                 type: .routerRequests, owner: owner(Int(generator.next() % UInt64(owners))),
                 processType: ["web", "api", "worker"][Int(generator.next() % 3)], metric: "router", time: time, receivedAt: base,
                 fields: [
@@ -76,12 +79,12 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     }
 
     /// Runtime load measurements (three fields, no origin, no events) of `owners` owners × 3 process types.
-    static func loadCorpus(count: Int, owners: Int, seed: UInt64) -> [Drainpipe.Measurement] {
+    static func loadCorpus(count: Int, owners: Int, seed: UInt64) -> [DrainpipeCore.Measurement] {
         var generator = SplitMix64(seed: seed)
         return (0..<count).map { _ in
             let value = Double(generator.next() % 400) / 100
             let time = base - .milliseconds(Int64(generator.next() % 290_000))
-            return Drainpipe.Measurement(
+            return DrainpipeCore.Measurement(
                 type: .dynoLoad, owner: owner(Int(generator.next() % UInt64(owners))),
                 processType: ["web", "api", "worker"][Int(generator.next() % 3)], metric: "load_avg", time: time,
                 receivedAt: base,
@@ -176,7 +179,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
                             MeasurementField(name: "load_avg_1m", value: 1), MeasurementField(name: "load_avg_5m", value: 1),
                             MeasurementField(name: "load_avg_15m", value: 1),
                         ]
-                    let measurement = Drainpipe.Measurement(
+                    let measurement = DrainpipeCore.Measurement(
                         type: type, owner: owner, processType: "web", metric: type.platformMetricName, time: time,
                         receivedAt: Self.base, fields: fields,
                         events: type == .routerRequests ? ["status_\(2 + generator.next() % 4)xx"] : [])
@@ -220,7 +223,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         say("consume → aggregate → produce: \(corpus.count) router measurements in \(ends.count) partitions of the embedded broker")
         report("  produce-only (KafkaProducer.send, 50 000 per call, acks=all)", count: records.count, seconds: Self.seconds(produced))
         let decodeSeconds = try best(of: 3) { () throws(WireError) in
-            for record in records { _ = try Drainpipe.Measurement(wireBytes: record.value) }
+            for record in records { _ = try DrainpipeCore.Measurement(wireBytes: record.value) }
         }
         report("  decode-only (Measurement(wireBytes:), no broker, best of 3)", count: records.count, seconds: decodeSeconds)
         let rawPartitions = ends.keys.map { TopicPartition(topic: records[0].topic, partition: $0) }
@@ -312,7 +315,7 @@ extension BenchAggregatorCommand {
             let messages = try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100))
             received += messages.count
             if decoding {
-                for message in messages { decodedBytes &+= try Drainpipe.Measurement(wireBytes: message.value).owner.utf8.count }
+                for message in messages { decodedBytes &+= try DrainpipeCore.Measurement(wireBytes: message.value).owner.utf8.count }
             }
             guard clock.now - started < .seconds(120) else { throw ValidationError("consume-only drained \(received) of \(count) in 120 s") }
         }
@@ -377,7 +380,7 @@ struct StringKeyedAccumulation {
         self.settings = settings
     }
 
-    mutating func apply(_ measurement: Drainpipe.Measurement, offset: Int64, messageTime: EventTime) {
+    mutating func apply(_ measurement: DrainpipeCore.Measurement, offset: Int64, messageTime: EventTime) {
         watermark = max(watermark, messageTime)
         guard settings.accepts(time: measurement.time, messageTime: messageTime) == .accepted else { return }
         let windowStart = measurement.time.windowStart(length: settings.windowLength)

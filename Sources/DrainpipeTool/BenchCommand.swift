@@ -1,6 +1,8 @@
 import ArgumentParser
-import Drainpipe
 import Foundation
+import DrainpipeCore
+import DrainpipeWire
+import DrainpipeWorkloads
 
 /// `drainpipe bench`: micro-benchmarks of the drain parser and the wire codec, printed as numbers (never run by
 /// `swift test`).
@@ -52,7 +54,7 @@ struct BenchCommand: ParsableCommand {
         let encode = best(of: rounds, reset: { encoded = [] }) { encoded = measurements.map(\.wireBytes) }
         report("wire encode (Measurement, mixed)", count: measurements.count, unit: "messages", timing: encode)
         let decode = best(of: rounds) {
-            for bytes in encoded { _ = try? Drainpipe.Measurement(wireBytes: bytes) }
+            for bytes in encoded { _ = try? DrainpipeCore.Measurement(wireBytes: bytes) }
         }
         report("wire decode (Measurement, mixed)", count: encoded.count, unit: "messages", timing: decode)
     }
@@ -114,7 +116,7 @@ struct BenchCommand: ParsableCommand {
 
     private static func byteCount(_ bodies: [[UInt8]]) -> Int { bodies.reduce(0) { $0 + $1.count } }
 
-    private static func countByType(_ measurements: [Drainpipe.Measurement]) -> String {
+    private static func countByType(_ measurements: [DrainpipeCore.Measurement]) -> String {
         var counts: [MeasurementType: Int] = [:]
         for measurement in measurements { counts[measurement.type, default: 0] += 1 }
         return MeasurementType.allCases.map { "\($0.rawValue) \(counts[$0, default: 0])" }.joined(separator: ", ")

@@ -1,8 +1,10 @@
 import ArgumentParser
-import Drainpipe
 import Foundation
 import Logging
 import Synchronization
+import Drainpipe
+import DrainpipeCore
+import DrainpipePostgres
 
 /// `drainpipe bench-sink`: summaries per second into one Postgres, COPY batches against one INSERT per summary,
 /// measured in the same run (never run by `swift test`).

@@ -1,9 +1,10 @@
 import ArgumentParser
-import Drainpipe
 import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Drainpipe
+import DrainpipeKafka
 
 /// `drainpipe kafka`: runs librdkafka's mock cluster as a local Kafka until stopped.
 struct KafkaCommand: AsyncParsableCommand {

@@ -1,9 +1,11 @@
 import ArgumentParser
-import Drainpipe
 import Foundation
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import DrainpipeCore
+import DrainpipeWorkloads
+import Drainpipe
 #endif
 
 /// `drainpipe load`: sends realistic Logplex drain batches (router, runtime, error, l2met and plain app lines) to an

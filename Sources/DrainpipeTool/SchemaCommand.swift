@@ -1,7 +1,9 @@
 import ArgumentParser
-import Drainpipe
 import Foundation
 import Logging
+import Drainpipe
+import DrainpipeCore
+import DrainpipePostgres
 
 /// `drainpipe schema create|retention`: day schemas on every shard of DATABASE_URL / DATABASE_SHARD_URLS.
 struct SchemaCommand: AsyncParsableCommand {

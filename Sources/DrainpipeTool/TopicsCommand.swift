@@ -1,7 +1,9 @@
 import ArgumentParser
-import Drainpipe
 import Foundation
 import Logging
+import Drainpipe
+import DrainpipeCore
+import DrainpipeKafka
 
 /// `drainpipe topics create|verify`: keeps a real cluster in line with topics.yaml.
 struct TopicsCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Drainpipe
 import Foundation
+import Drainpipe
+import DrainpipeCore
 
 /// The `ingress` process (Procfile type `web`); configuration comes from the environment (see README.md).
 @main

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Drainpipe
 import Foundation
+import Drainpipe
+import DrainpipeCore
 
 /// The `postgres-sink` process (Procfile type `postgres_sink`); configuration comes from the environment (see README.md).
 @main

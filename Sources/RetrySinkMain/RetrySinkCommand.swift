@@ -1,6 +1,7 @@
 import ArgumentParser
-import Drainpipe
 import Foundation
+import Drainpipe
+import DrainpipeCore
 
 /// The `retry-sink` process (Procfile type `retry_sink`); configuration comes from the environment (see README.md).
 @main

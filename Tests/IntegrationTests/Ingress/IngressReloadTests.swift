@@ -1,4 +1,3 @@
-import DrainpipeTestSupport
 import Foundation
 import NIOCore
 import NIOPosix
@@ -9,9 +8,10 @@ import FoundationNetworking
 #endif
 #if canImport(Glibc)
 import Glibc
+import DrainpipeTestSupport
+import DrainpipeKafka
 #endif
 
-@testable import Drainpipe
 
 /// The `ingress` executable as a child process: SIGHUP reloads the tenants file, and a broken file changes nothing.
 @Suite("Ingress tenants reload")

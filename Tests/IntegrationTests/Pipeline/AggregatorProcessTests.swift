@@ -1,9 +1,11 @@
-import DrainpipeTestSupport
 import Foundation
 import Logging
 import Testing
-
 @testable import Drainpipe
+@testable import DrainpipeCore
+@testable import DrainpipeKafka
+import DrainpipeTestSupport
+
 
 /// The real `aggregator` executable against the test broker: killed again and again, terminated politely, and
 /// started twice with the same worker index.

@@ -1,10 +1,12 @@
-import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
 import Testing
-
 @testable import Drainpipe
+@testable import DrainpipeCore
+@testable import DrainpipeKafka
+import DrainpipeTestSupport
+
 
 /// The aggregator over real Kafka: stopped mid-stream and started again, it resumes from its committed offset
 /// and marker, and the latest summary of every key equals the ground truth computed offline.

@@ -1,10 +1,12 @@
-import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
 import Testing
-
 @testable import Drainpipe
+@testable import DrainpipeCore
+@testable import DrainpipeKafka
+import DrainpipeTestSupport
+
 
 /// Proof (c) of issue 4: splitting the partitions between workers changes nothing in the summaries.
 @Suite("Aggregator workers", .serialized)

@@ -1,8 +1,11 @@
-import DrainpipeTestSupport
 import Foundation
 import Logging
-
 @testable import Drainpipe
+@testable import DrainpipeCore
+@testable import DrainpipeKafka
+import DrainpipeTestSupport
+@testable import DrainpipeWire
+
 
 /// A seeded router workload for the aggregator proofs (window 1 s, late bound 5 s), and the ground truth computed
 /// from what the raw topic holds, independently of the aggregator's code.
@@ -16,7 +19,7 @@ struct AggregatorWorkload {
 
     /// One raw message: a measurement and the Kafka timestamp it is produced with.
     struct Message {
-        var measurement: Drainpipe.Measurement
+        var measurement: DrainpipeCore.Measurement
         var timestamp: EventTime
     }
 
@@ -46,7 +49,7 @@ struct AggregatorWorkload {
             let frame = generator.next() % 10 == 0 ? "" : String(format: "%032X", seed &* 1_000_003 &+ UInt64(index / 25))
             let service = generator.next() % 50 == 0 ? 30_000 : Double(generator.next() % 900)
             let status = [200, 200, 200, 302, 404, 503][Int(generator.next() % 6)]
-            let measurement = Drainpipe.Measurement(
+            let measurement = DrainpipeCore.Measurement(
                 type: .routerRequests, owner: ownerIDs[Int(generator.next() % UInt64(owners))],
                 processType: generator.next() % 3 == 0 ? "api" : "web", metric: "router", time: time, receivedAt: timestamp,
                 fields: [
@@ -83,7 +86,7 @@ struct AggregatorWorkload {
             var largestTimestamp = Int64.min
             var counted: Set<String> = []
             for message in messages.sorted(by: { $0.offset < $1.offset }) {
-                let measurement = try Drainpipe.Measurement(wireBytes: message.value)
+                let measurement = try DrainpipeCore.Measurement(wireBytes: message.value)
                 guard let stamp = message.timestamp?.microsecondsSinceEpoch else { throw MissingTimestamp() }
                 largestTimestamp = max(largestTimestamp, stamp)
                 let time = measurement.time.microsecondsSinceEpoch

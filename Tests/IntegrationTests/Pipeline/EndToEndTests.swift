@@ -1,4 +1,3 @@
-import DrainpipeTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -6,8 +5,12 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import Testing
-
 @testable import Drainpipe
+@testable import DrainpipeCore
+@testable import DrainpipeKafka
+import DrainpipeTestSupport
+@testable import DrainpipeWorkloads
+
 
 /// The whole pipeline on real parts: drain posts through ingress's router, the embedded (or real) Kafka,
 /// the aggregator, the postgres-sink into sharded Postgres, and reads back through the API.

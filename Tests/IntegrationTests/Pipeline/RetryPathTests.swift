@@ -1,10 +1,14 @@
-import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
 import Testing
-
 @testable import Drainpipe
+@testable import DrainpipeCore
+@testable import DrainpipeKafka
+@testable import DrainpipePostgres
+import DrainpipeTestSupport
+@testable import DrainpipeWire
+
 
 /// The sinks on real parts: a batch for a shard that cannot be reached goes to the RETRY topic, the other
 /// shard keeps receiving, and the retry-sink writes the batch once the shard is reachable.

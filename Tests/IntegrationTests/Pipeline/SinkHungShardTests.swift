@@ -1,10 +1,13 @@
-import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
 import Testing
-
 @testable import Drainpipe
+@testable import DrainpipeCore
+@testable import DrainpipeKafka
+import DrainpipeTestSupport
+@testable import DrainpipePostgres
+
 
 /// A shard that accepts sessions but never finishes a statement (here: its table is locked by another session)
 /// must cost the sink one statement timeout, not its progress on the other shard.

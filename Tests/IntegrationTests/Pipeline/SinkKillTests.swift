@@ -1,9 +1,12 @@
-import DrainpipeTestSupport
 import Foundation
 import Logging
 import Testing
-
 @testable import Drainpipe
+@testable import DrainpipeCore
+@testable import DrainpipeKafka
+@testable import DrainpipePostgres
+import DrainpipeTestSupport
+
 
 /// The real `postgres-sink` executable, killed with SIGKILL at moments chosen at random while versions of the same
 /// summaries (some older ones sent after newer ones, some names hostile) keep arriving.

@@ -1,11 +1,14 @@
-import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
 import Synchronization
 import Testing
-
 @testable import Drainpipe
+@testable import DrainpipeCore
+@testable import DrainpipeKafka
+@testable import DrainpipePostgres
+import DrainpipeTestSupport
+
 
 /// Both sinks over real Kafka and two shard databases of the test's own, while one shard refuses every
 /// connection in the middle of a steady workload of new summary versions.

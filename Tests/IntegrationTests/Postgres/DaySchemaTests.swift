@@ -1,5 +1,7 @@
-import Drainpipe
 import Testing
+import Drainpipe
+import DrainpipeCore
+import DrainpipePostgres
 
 @Suite("DaySchema against Postgres", .timeLimit(.minutes(1)))
 struct DaySchemaIntegrationTests {

@@ -1,6 +1,7 @@
-import Drainpipe
 import Foundation
 import Logging
+import DrainpipePostgres
+import DrainpipeCore
 
 /// The Postgres server the integration tests use, named by `TEST_DATABASE_URL`.
 ///

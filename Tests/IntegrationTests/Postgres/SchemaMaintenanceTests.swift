@@ -1,7 +1,9 @@
-import Drainpipe
-import DrainpipeTestSupport
 import Logging
 import Testing
+import Drainpipe
+import DrainpipeCore
+import DrainpipePostgres
+import DrainpipeTestSupport
 
 /// Retention as the postgres-sink runs it, with an injected wall clock, in a database of the test's own.
 @Suite("SchemaMaintenanceService against Postgres", .timeLimit(.minutes(1)))

@@ -1,11 +1,13 @@
-import DrainpipeTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
-
 @testable import Drainpipe
+@testable import DrainpipeCore
+@testable import DrainpipePostgres
+import DrainpipeTestSupport
+
 
 /// Quantiles through real Postgres: sketches written by `SummaryTableWriter` come back through `SummaryReader` and
 /// the series API, minute by minute and merged into a rollup.

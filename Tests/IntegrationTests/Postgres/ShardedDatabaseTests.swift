@@ -1,7 +1,9 @@
-import Drainpipe
 import Logging
 import Synchronization
 import Testing
+import Drainpipe
+import DrainpipeCore
+import DrainpipePostgres
 
 /// Timeouts and the reconnect gate against a real server.
 @Suite("ShardedDatabase and statement timeouts against Postgres", .timeLimit(.minutes(1)))

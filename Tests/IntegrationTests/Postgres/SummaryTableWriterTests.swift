@@ -1,5 +1,7 @@
-import Drainpipe
 import Testing
+import Drainpipe
+import DrainpipeCore
+import DrainpipePostgres
 
 /// The three write paths, which must store the same thing.
 enum WritePath: String, CaseIterable, CustomTestStringConvertible {

@@ -1,0 +1,52 @@
+import ServiceLifecycle
+import DrainpipeCore
+import DrainpipeKafka
+
+/// The ingress (web) process: the drain and Graphite endpoints, the read API, health and metrics over HTTP, the
+/// Graphite TCP listener, the SIGHUP tenants reloader and a producer.
+package struct IngressProcess {
+    package var configuration: IngressConfiguration
+    package var observability: Observability
+
+    package init(configuration: IngressConfiguration, observability: Observability) {
+        self.configuration = configuration
+        self.observability = observability
+    }
+
+    package func run() async throws {
+        let pipeline = configuration.pipeline
+        let logger = observability.logger
+        let metrics = observability.metrics
+        var options = KafkaProducer.Options()
+        options.messageTimeout = configuration.deliveryTimeout
+        options.enqueueTimeout = configuration.deliveryTimeout
+        let producer = try KafkaProducer(
+            connection: pipeline.kafka, clientID: "drainpipe-\(pipeline.dyno)", options: options, logger: logger)
+        let clock = SystemWallClock()
+        let tenants = LiveTenantDirectory(configuration.tenants, path: configuration.tenantsPath)
+        let admission = IngressAdmission(clock: clock, metrics: metrics)
+        let delivery = IngressDelivery(publisher: producer, timeout: configuration.deliveryTimeout, logger: logger)
+        let context = IngressContext(
+            tenants: tenants, topics: pipeline.topics, kafka: pipeline.kafka, admission: admission, delivery: delivery,
+            clock: clock)
+        let drains = DrainIngestor(context: context, metrics: metrics, logger: logger)
+        let graphite = GraphiteIngestor(
+            context: context, pastWindow: configuration.graphitePastWindow,
+            futureWindow: configuration.graphiteFutureWindow, metrics: metrics, logger: logger)
+        let database = ShardedDatabase(shards: configuration.shards, logger: logger)
+        let application = HTTPApplication.make(port: configuration.port, observability: observability) { router in
+            DrainRoutes(ingestor: drains, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
+            GraphiteRoutes(ingestor: graphite, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
+            SeriesRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
+        }
+        var services: [any Service] = [
+            ProducerService(producer: producer),
+            IngressTenantReloader(tenants: tenants, metrics: metrics, logger: logger),
+        ]
+        if let graphitePort = configuration.graphitePort {
+            services.append(GraphiteTCPServer(port: graphitePort, ingestor: graphite, logger: logger))
+        }
+        services.append(application)
+        try await observability.run(services)
+    }
+}

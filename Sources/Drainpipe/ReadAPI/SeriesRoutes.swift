@@ -1,0 +1,182 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import DrainpipeCore
+
+/// The read-only metrics API: `GET /api/v1/series/<type>?owner=…&process_type=…&from=…&to=…&resolution=…`.
+///
+/// Requires `Authorization: Bearer <token>`; a token reads only the owners it is scoped to in the tenants file in force
+/// for that request, so a reloaded file (SIGHUP) adds and revokes tokens at once. `from`/`to` are
+/// RFC 3339 times or Unix seconds (default: the last two hours); `resolution` (seconds, a multiple of the stored
+/// period) downsamples by merging summaries exactly.
+package struct SeriesRoutes: Sendable {
+    package var tenants: LiveTenantDirectory
+    package var store: any SummaryStore
+    package var clock: any WallClock
+    /// The longest range one request may ask for.
+    package var maximumRange: Duration
+
+    package init(tenants: LiveTenantDirectory, store: any SummaryStore, clock: any WallClock, maximumRange: Duration = .seconds(31 * 86_400)) {
+        self.tenants = tenants
+        self.store = store
+        self.clock = clock
+        self.maximumRange = maximumRange
+    }
+
+    package func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v1/series/:type") { request, context in
+            try await series(request, type: context.parameters.get("type") ?? "")
+        }
+    }
+
+    private func series(_ request: Request, type typeName: String) async throws -> Response {
+        guard let type = MeasurementType(rawValue: typeName.uppercased().replacingOccurrences(of: "-", with: "_")) else {
+            throw HTTPError(.notFound, message: "Unknown series type '\(typeName)'. Use one of: \(MeasurementType.allCases.map { $0.rawValue.lowercased().replacingOccurrences(of: "_", with: "-") }.joined(separator: ", ")).")
+        }
+        guard let token = BearerToken.parse(request.headers[.authorization]) else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Send Authorization: Bearer <token>.")
+        }
+        let readable = tenants.current.readableOwners(apiToken: token)
+        guard !readable.isEmpty else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Unknown API token.")
+        }
+        let query = request.uri.queryParameters
+        guard let owner = query.get("owner")?.lowercased() else {
+            throw HTTPError(.badRequest, message: "The owner query parameter is required.")
+        }
+        guard readable.contains(owner) else {
+            throw HTTPError(.forbidden, message: "This token may not read owner \(owner).")
+        }
+        let to = try query.get("to").map { try Self.parseTime($0, parameter: "to") } ?? clock.now()
+        let from = try query.get("from").map { try Self.parseTime($0, parameter: "from") } ?? (to - .seconds(7_200))
+        guard from < to else { throw HTTPError(.badRequest, message: "from must be before to.") }
+        guard to.microsecondsSinceEpoch - from.microsecondsSinceEpoch <= maximumRange.wholeMicroseconds else {
+            throw HTTPError(.badRequest, message: "The range may span at most \(maximumRange.components.seconds / 86_400) days.")
+        }
+        let processType = query.get("process_type")
+        let metric = query.get("metric") ?? (type == .customMetrics ? nil : type.platformMetricName)
+        var summaries = try await store.summaries(type: type, owner: owner, processType: processType, metric: metric, from: from, to: to)
+        if let resolutionText = query.get("resolution") {
+            guard let resolution = Int32(resolutionText), resolution > 0,
+                summaries.allSatisfy({ resolution % $0.key.periodSeconds == 0 })
+            else {
+                throw HTTPError(.badRequest, message: "resolution must be a positive multiple of the stored period (60 s).")
+            }
+            summaries = Self.downsample(summaries, to: resolution)
+        }
+        let body = SeriesResponse(owner: owner, type: type.rawValue, from: Self.format(from), to: Self.format(to), points: summaries.map(SeriesResponse.Point.init))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
+    }
+
+    /// Merges summaries into windows of `resolution` seconds, exactly.
+    static func downsample(_ summaries: [Summary], to resolution: Int32) -> [Summary] {
+        var merged: [SeriesKey: Summary] = [:]
+        for summary in summaries {
+            var key = summary.key
+            key.windowStart = key.windowStart.windowStart(length: .seconds(Int64(resolution)))
+            key.periodSeconds = resolution
+            var rekeyed = summary
+            rekeyed.key = key
+            merged[key, default: Summary(key: key, version: 0)].merge(rekeyed)
+        }
+        return merged.values.sorted { $0.key < $1.key }
+    }
+
+    /// The latest time the API accepts: 9999-12-31T23:59:59Z. Bounds keep every later computation from overflowing.
+    static let latestSeconds: Int64 = 253_402_300_799
+
+    static func parseTime(_ text: String, parameter: String) throws -> EventTime {
+        let invalid = HTTPError(.badRequest, message: "\(parameter) must be an RFC 3339 time or Unix seconds between 1970 and 9999.")
+        let seconds: Int64
+        if let whole = Int64(text) {
+            seconds = whole
+        } else {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            guard let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text),
+                let whole = Int64(exactly: date.timeIntervalSince1970.rounded(.down))
+            else { throw invalid }
+            seconds = whole
+        }
+        guard (0...latestSeconds).contains(seconds) else { throw invalid }
+        return EventTime(secondsSinceEpoch: seconds)
+    }
+
+    static func format(_ time: EventTime) -> String {
+        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(time.microsecondsSinceEpoch) / 1_000_000))
+    }
+}
+
+/// The JSON body of a series response.
+package struct SeriesResponse: Codable, Sendable, Equatable {
+    package struct Statistics: Codable, Sendable, Equatable {
+        package var count: UInt64
+        package var sum: Double
+        package var sumOfSquares: Double
+        package var min: Double?
+        package var max: Double?
+        package var mean: Double?
+        package var stddev: Double?
+        /// Median, 95th and 99th percentile within 1 % (`QuantileSketch`), for fields with a sketch.
+        package var p50: Double?
+        package var p95: Double?
+        package var p99: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case count, sum, min, max, mean, stddev, p50, p95, p99
+            case sumOfSquares = "sum_of_squares"
+        }
+
+        init(_ statistics: FieldStatistics, sketch: QuantileSketch?) {
+            count = statistics.count
+            sum = statistics.sum
+            sumOfSquares = statistics.sumOfSquares
+            min = statistics.count == 0 ? nil : statistics.minimum
+            max = statistics.count == 0 ? nil : statistics.maximum
+            mean = statistics.mean
+            stddev = statistics.standardDeviation
+            p50 = sketch?.quantile(0.5)
+            p95 = sketch?.quantile(0.95)
+            p99 = sketch?.quantile(0.99)
+        }
+    }
+
+    package struct Point: Codable, Sendable, Equatable {
+        package var processType: String
+        package var metric: String
+        package var windowStart: String
+        package var windowStartEpoch: Int64
+        package var periodSeconds: Int32
+        package var fields: [String: Statistics]
+        package var counts: [String: UInt64]
+
+        enum CodingKeys: String, CodingKey {
+            case metric, fields, counts
+            case processType = "process_type"
+            case windowStart = "window_start"
+            case windowStartEpoch = "window_start_epoch"
+            case periodSeconds = "period_seconds"
+        }
+
+        init(_ summary: Summary) {
+            processType = summary.key.processType
+            metric = summary.key.metric
+            windowStart = SeriesRoutes.format(summary.key.windowStart)
+            windowStartEpoch = summary.key.windowStart.secondsSinceEpoch
+            periodSeconds = summary.key.periodSeconds
+            fields = Dictionary(
+                uniqueKeysWithValues: summary.fields.map { ($0.key, Statistics($0.value, sketch: summary.sketches[$0.key])) })
+            counts = summary.counts
+        }
+    }
+
+    package var owner: String
+    package var type: String
+    package var from: String
+    package var to: String
+    package var points: [Point]
+}

@@ -1,0 +1,162 @@
+import Foundation
+import DrainpipeCore
+import DrainpipePostgres
+
+/// Reads stored summaries back from the day-schema tables of one database.
+package struct SummaryReader: Sendable {
+    package init() {}
+
+    /// The summaries of one owner whose windows start in `from..<to`, across every day schema the range touches,
+    /// ordered by window start, then process type, metric and period.
+    ///
+    /// Days without a schema are skipped. Fields with a count of zero are left out of `Summary.fields`; the `sketch`
+    /// column becomes `Summary.sketches`. Blocks on the connection; every value is sent as a parameter.
+    /// - Parameters:
+    ///   - processType: only this process type, or every one when nil.
+    ///   - metric: only this metric, or every one when nil.
+    /// - Throws: `PostgresError` from the connection, `.invalidValue` for a stored value that cannot be read back
+    ///   (a sketch `QuantileSketch.decode` refuses included).
+    package func summaries(
+        type: MeasurementType, owner: String, processType: String? = nil, metric: String? = nil,
+        from: EventTime, to: EventTime, on connection: PQConnection
+    ) throws(PostgresError) -> [Summary] {
+        let supported = Self.supportedRange
+        let from = max(from, supported.lowerBound)
+        let to = min(to, supported.upperBound)
+        guard from < to else { return [] }
+        let days = DaySchema(containing: from)...DaySchema(containing: to - .microseconds(1))
+        let parameters = [owner, processType, metric, DaySchema.timestampText(from), DaySchema.timestampText(to)]
+
+        var attempt = 1
+        while true {
+            let tables = try DaySchema.existing(holding: type, on: connection).filter { days.contains($0) }
+            guard !tables.isEmpty else { return [] }
+            do throws(PostgresError) {
+                let rows = try connection.query(Self.selectStatement(type: type, days: tables), parameters: parameters)
+                return try rows.rows.map { row throws(PostgresError) in try Self.summary(type: type, row: row) }
+            } catch {
+                // Retention dropped a day between listing and reading: list again.
+                let dropped = error.sqlState == .invalidSchemaName || error.sqlState == .undefinedTable
+                guard dropped, attempt < 3 else { throw error }
+                attempt += 1
+            }
+        }
+    }
+
+    // MARK: - Query
+
+    /// Window starts that have a day schema: years 1 through 9999.
+    private static let supportedRange: Range<EventTime> =
+        DaySchema(year: 1, month: 1, day: 1)!.start..<DaySchema(year: 9999, month: 12, day: 31)!.end
+
+    private static func selectStatement(type: MeasurementType, days: [DaySchema]) -> String {
+        let columns =
+            [
+                "owner", "process_type", "metric", "period_seconds",
+                "(extract(epoch FROM window_start) * 1000000)::bigint AS window_start_us", "version",
+            ] + type.summaryFieldNames.flatMap(DaySchema.statisticsColumns(forField:))
+            + ["counts::text AS counts", "encode(sketch, 'base64') AS sketch"]
+        let branches = days.map { day in
+            """
+            SELECT \(columns.joined(separator: ", ")) FROM \(day.qualifiedTableName(for: type))
+            WHERE owner = $1 AND ($2::text IS NULL OR process_type = $2::text)
+            AND ($3::text IS NULL OR metric = $3::text) AND window_start >= $4::timestamptz AND window_start < $5::timestamptz
+            """
+        }
+        return branches.joined(separator: "\nUNION ALL\n")
+            + "\nORDER BY window_start_us, process_type, metric, period_seconds"
+    }
+
+    // MARK: - Rows
+
+    private static func summary(type: MeasurementType, row: [String?]) throws(PostgresError) -> Summary {
+        var reader = RowReader(table: type.tableName, row: row)
+        let key = SeriesKey(
+            type: type, owner: try reader.text("owner"), processType: try reader.text("process_type"),
+            metric: try reader.text("metric"), windowStart: EventTime(microsecondsSinceEpoch: 0),
+            periodSeconds: try reader.number("period_seconds", as: Int32.self))
+        var summary = Summary(key: key, version: 0)
+        summary.key.windowStart = EventTime(microsecondsSinceEpoch: try reader.number("window_start", as: Int64.self))
+        summary.version = try reader.number("version", as: Int64.self)
+        for name in type.summaryFieldNames {
+            let count = try reader.number("\(name)_count", as: UInt64.self)
+            let sum = try reader.double("\(name)_sum")
+            let sumOfSquares = try reader.double("\(name)_sum_squares")
+            let minimum = try reader.optionalDouble("\(name)_min")
+            let maximum = try reader.optionalDouble("\(name)_max")
+            guard count > 0 else { continue }
+            guard let minimum, let maximum else {
+                throw .invalidValue(table: type.tableName, reason: "\(name)_min or _max is NULL although values exist")
+            }
+            summary.fields[name] = FieldStatistics(
+                count: count, sum: sum, sumOfSquares: sumOfSquares, minimum: minimum, maximum: maximum)
+        }
+        let counts = try reader.text("counts")
+        do {
+            summary.counts = try JSONDecoder().decode([String: UInt64].self, from: Data(counts.utf8))
+        } catch {
+            throw .invalidValue(table: type.tableName, reason: "counts is not an object of whole numbers")
+        }
+        if let base64 = try reader.optionalText("sketch") {
+            // Postgres breaks base64 into lines of 76 characters.
+            guard let bytes = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
+                let sketches = QuantileSketch.decode(Array(bytes))
+            else {
+                throw .invalidValue(table: type.tableName, reason: "sketch is not a quantile sketch this build can read")
+            }
+            summary.sketches = sketches
+        }
+        return summary
+    }
+
+    /// Reads a row's columns in order, naming the column (never its value) when one cannot be read.
+    private struct RowReader {
+        let table: String
+        let row: [String?]
+        var position = 0
+
+        init(table: String, row: [String?]) {
+            self.table = table
+            self.row = row
+        }
+
+        mutating func optionalText(_ column: String) throws(PostgresError) -> String? {
+            guard position < row.count else {
+                throw .invalidValue(table: table, reason: "the result has no column \(column)")
+            }
+            defer { position += 1 }
+            return row[position]
+        }
+
+        mutating func text(_ column: String) throws(PostgresError) -> String {
+            guard let value = try optionalText(column) else {
+                throw .invalidValue(table: table, reason: "\(column) is NULL")
+            }
+            return value
+        }
+
+        mutating func number<Number: FixedWidthInteger>(
+            _ column: String, as type: Number.Type
+        ) throws(PostgresError) -> Number {
+            guard let value = Number(try text(column)) else {
+                throw .invalidValue(table: table, reason: "\(column) does not fit \(Number.self)")
+            }
+            return value
+        }
+
+        mutating func optionalDouble(_ column: String) throws(PostgresError) -> Double? {
+            guard let text = try optionalText(column) else { return nil }
+            guard let value = Double(text) else {
+                throw .invalidValue(table: table, reason: "\(column) is not a double")
+            }
+            return value
+        }
+
+        mutating func double(_ column: String) throws(PostgresError) -> Double {
+            guard let value = try optionalDouble(column) else {
+                throw .invalidValue(table: table, reason: "\(column) is NULL")
+            }
+            return value
+        }
+    }
+}

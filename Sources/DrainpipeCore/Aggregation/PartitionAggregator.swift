@@ -1,0 +1,426 @@
+/// The aggregation state of one raw-topic partition: open windows, their summaries, and what is final.
+///
+/// A pure value: time comes only from Kafka timestamps of the messages it is given, so the same sequence of
+/// messages always produces the same summaries. The owning service feeds messages in offset order, takes the
+/// changed summaries at every flush, and after the flush was acknowledged calls `finalizeWindows()` and commits
+/// `commitPoint`.
+package struct PartitionAggregator: Sendable {
+    /// What happened to one measurement.
+    package enum Outcome: Sendable, Hashable, CaseIterable {
+        case accepted
+        case tooLate
+        case tooFarInFuture
+        /// Its window was already final (published complete) when the measurement arrived.
+        case windowAlreadyFinal
+        /// Its offset was at or below one already applied (a re-delivery after a seek).
+        case alreadyApplied
+        /// Its window already holds a measurement of the same (drain, frame id, line index, type, metric): a
+        /// Logplex retry of a batch, counted once.
+        case duplicate
+    }
+
+    /// A series without its window; interned once per partition so windows key their series by a small number.
+    private struct SeriesName: Sendable, Hashable {
+        var type: MeasurementType
+        var owner: String
+        var processType: String
+        var metric: String
+    }
+
+    /// The running aggregate of one series in one window.
+    private struct SeriesAccumulator: Sendable {
+        let seriesID: Int32
+        /// One past the highest offset included.
+        var version: Int64 = 0
+        var isChanged = false
+        /// Statistics of the type's known fields, by `FieldLayout` position.
+        var statistics: [FieldStatistics]
+        /// Statistics of fields the type has no position for (kept, so nothing is silently lost).
+        var otherFields: [String: FieldStatistics] = [:]
+        /// Event counts as (name, count) pairs in first-seen order: a window sees few distinct events per series,
+        /// so a scan of small strings beats hashing them, and the pairs take less memory than a dictionary.
+        var eventCounts: [(name: String, count: UInt64)] = []
+        /// Sketches of the type's sketched fields, by `FieldLayout.sketchedNames` position.
+        var sketches: [QuantileSketch]
+
+        init(seriesID: Int32, layout: FieldLayout) {
+            self.seriesID = seriesID
+            statistics = Array(repeating: .empty, count: layout.names.count)
+            sketches = Array(repeating: QuantileSketch(), count: layout.sketchedNames.count)
+        }
+
+        mutating func add(_ measurement: Measurement, offset: Int64, layout: FieldLayout) {
+            for (hint, field) in measurement.fields.enumerated() {
+                if let position = layout.position(of: field.name, hint: hint) {
+                    statistics[position].add(field.value)
+                    if let sketch = layout.sketchPositions[position] { sketches[sketch].add(field.value) }
+                } else {
+                    otherFields[field.name, default: .empty].add(field.value)
+                }
+            }
+            for event in measurement.events {
+                if let index = eventCounts.firstIndex(where: { $0.name == event }) {
+                    eventCounts[index].count += 1
+                } else {
+                    eventCounts.append((event, 1))
+                }
+            }
+            version = offset + 1
+        }
+
+        func summary(key: SeriesKey, layout: FieldLayout) -> Summary {
+            var fields = otherFields
+            for (name, statistics) in zip(layout.names, statistics) where statistics.count > 0 {
+                fields[name] = statistics
+            }
+            var sketchesByName: [String: QuantileSketch] = [:]
+            for (name, sketch) in zip(layout.sketchedNames, sketches) where !sketch.isEmpty {
+                sketchesByName[name] = sketch
+            }
+            var counts: [String: UInt64] = [:]
+            for (name, count) in eventCounts { counts[name] = count }
+            return Summary(key: key, version: version, fields: fields, counts: counts, sketches: sketchesByName)
+        }
+
+        /// Heap and inline bytes, estimated from capacities (dictionary entries at their key and value sizes).
+        var approximateBytes: Int {
+            MemoryLayout<Self>.stride + statistics.capacity * MemoryLayout<FieldStatistics>.stride
+                + otherFields.capacity * (MemoryLayout<String>.stride + MemoryLayout<FieldStatistics>.stride)
+                + eventCounts.capacity * MemoryLayout<(name: String, count: UInt64)>.stride
+                + sketches.capacity * MemoryLayout<QuantileSketch>.stride
+        }
+
+        var sketchBytes: Int { sketches.reduce(0) { $0 + $1.heapBytes } }
+    }
+
+    private struct Window: Sendable {
+        var firstOffset: Int64
+        /// The partition's watermark just before `firstOffset` was applied: a replay from `firstOffset` that starts
+        /// with this watermark sees the same running watermark at every offset, and so decides the same.
+        var watermarkBefore: EventTime
+        /// Position in `accumulators` by series ID (−1: the series has none here); IDs are dense per partition.
+        var slots: [Int32] = []
+        var accumulators: [SeriesAccumulator] = []
+        /// Positions in `accumulators` changed since the last `takeChangedSummaries`.
+        var changed: [Int32] = []
+        /// Fingerprints of the drain measurements accepted into this window: the de-duplication state. Retries
+        /// of a measurement fall into the same window (same measurement time), so the state lives and dies with
+        /// the window, and a replay from the window's first offset rebuilds it exactly.
+        var seenOrigins = OriginSet()
+
+        init(firstOffset: Int64, watermarkBefore: EventTime) {
+            self.firstOffset = firstOffset
+            self.watermarkBefore = watermarkBefore
+        }
+
+        /// Adds the measurement unless its origin was seen; reports whether it opened a new series slot.
+        mutating func add(
+            _ measurement: Measurement, seriesID: Int32, origin: OriginDigest?, offset: Int64, layout: FieldLayout
+        ) -> (isDuplicate: Bool, openedSeries: Bool) {
+            if let origin, !seenOrigins.insert(origin) { return (true, false) }
+            let position: Int32
+            let opened: Bool
+            let id = Int(seriesID)
+            if id < slots.count, slots[id] >= 0 {
+                position = slots[id]
+                opened = false
+            } else {
+                position = Int32(accumulators.count)
+                accumulators.append(SeriesAccumulator(seriesID: seriesID, layout: layout))
+                if id >= slots.count { slots += repeatElement(-1, count: id + 1 - slots.count) }
+                slots[id] = position
+                opened = true
+            }
+            accumulators[Int(position)].add(measurement, offset: offset, layout: layout)
+            if !accumulators[Int(position)].isChanged {
+                accumulators[Int(position)].isChanged = true
+                changed.append(position)
+            }
+            return (false, opened)
+        }
+    }
+
+    package let settings: WindowSettings
+    private let bounds: Bounds
+    private let layouts = FieldLayouts()
+    private var originDigests = OriginDigester()
+    private var windows: [EventTime: Window] = [:]
+    /// Interned series of the open windows: ID by name, name by ID, and in how many open windows each ID occurs.
+    private var seriesIDs: [SeriesName: Int32] = [:]
+    private var seriesNames: [SeriesName?] = []
+    private var seriesWindowCounts: [Int32] = []
+    private var freeSeriesIDs: [Int32] = []
+    /// The largest Kafka timestamp seen: the partition's event-time clock.
+    package private(set) var watermark: EventTime
+    /// Windows starting before this are final: published complete and forgotten.
+    package private(set) var finalBefore: EventTime
+    /// The offset after the last message applied.
+    package private(set) var nextOffset: Int64
+
+    /// Starts empty at `offset`, or resumes from a committed `CommitMarker`.
+    package init(settings: WindowSettings, startingAt offset: Int64, resuming marker: CommitMarker? = nil) {
+        self.settings = settings
+        bounds = Bounds(settings)
+        self.nextOffset = offset
+        self.watermark = marker?.watermark ?? EventTime(microsecondsSinceEpoch: .min)
+        self.finalBefore = marker?.finalBefore ?? EventTime(microsecondsSinceEpoch: .min)
+    }
+
+    /// Applies one measurement from the message at `offset` stamped `messageTime`.
+    @discardableResult
+    package mutating func apply(_ measurement: Measurement, offset: Int64, messageTime: EventTime) -> Outcome {
+        guard offset >= nextOffset else { return .alreadyApplied }
+        let watermarkBefore = watermark
+        nextOffset = offset + 1
+        watermark = max(watermark, messageTime)
+        let time = measurement.time.microsecondsSinceEpoch
+        let stamp = messageTime.microsecondsSinceEpoch
+        if time < Bounds.adding(stamp, -bounds.late) { return .tooLate }
+        if time > Bounds.adding(stamp, bounds.future) { return .tooFarInFuture }
+        let windowStart = EventTime(microsecondsSinceEpoch: bounds.windowStart(of: time))
+        // Final by the running watermark (a function of the messages up to this offset, never of when flushes
+        // happened), or published complete before a restart: either way the window no longer changes.
+        guard windowStart >= finalBefore, !bounds.isFinal(windowStart: windowStart, watermark: watermark) else {
+            return .windowAlreadyFinal
+        }
+        let seriesID = internedID(
+            of: SeriesName(
+                type: measurement.type, owner: measurement.owner, processType: measurement.processType,
+                metric: measurement.metric))
+        let origin = originDigests.digest(of: measurement)
+        let result = windows[windowStart, default: Window(firstOffset: offset, watermarkBefore: watermarkBefore)]
+            .add(measurement, seriesID: seriesID, origin: origin, offset: offset, layout: layouts[measurement.type])
+        if result.openedSeries { seriesWindowCounts[Int(seriesID)] += 1 }
+        if seriesWindowCounts[Int(seriesID)] == 0 { releaseSeries(seriesID) }
+        return result.isDuplicate ? .duplicate : .accepted
+    }
+
+    /// Records that the message at `offset` carried nothing usable (malformed), so it is not read again.
+    package mutating func skip(offset: Int64, messageTime: EventTime?) {
+        guard offset >= nextOffset else { return }
+        nextOffset = offset + 1
+        if let messageTime { watermark = max(watermark, messageTime) }
+    }
+
+    /// The summaries that changed since the last call, in key order, and forgets that they changed.
+    package mutating func takeChangedSummaries() -> [Summary] {
+        var changed: [Summary] = []
+        for windowStart in windows.keys {
+            guard let positions = windows[windowStart]?.changed, !positions.isEmpty else { continue }
+            for position in positions {
+                guard let accumulator = windows[windowStart]?.accumulators[Int(position)],
+                    let name = seriesNames[Int(accumulator.seriesID)]
+                else { continue }
+                let key = SeriesKey(
+                    type: name.type, owner: name.owner, processType: name.processType, metric: name.metric,
+                    windowStart: windowStart, periodSeconds: settings.periodSeconds)
+                changed.append(accumulator.summary(key: key, layout: layouts[name.type]))
+                windows[windowStart]?.accumulators[Int(position)].isChanged = false
+            }
+            windows[windowStart]?.changed.removeAll(keepingCapacity: true)
+        }
+        return changed.sorted { $0.key < $1.key }
+    }
+
+    /// Forgets every window the watermark has passed, with its series and de-duplication state, after their last
+    /// changes were flushed.
+    ///
+    /// - Returns: the start times of the windows made final, oldest first.
+    @discardableResult
+    package mutating func finalizeWindows() -> [EventTime] {
+        let final = windows.keys.filter { settings.isFinal(windowStart: $0, watermark: watermark) }.sorted()
+        for windowStart in final {
+            guard let window = windows.removeValue(forKey: windowStart) else { continue }
+            precondition(window.changed.isEmpty, "finalize only after flushing changes")
+            for accumulator in window.accumulators {
+                seriesWindowCounts[Int(accumulator.seriesID)] -= 1
+                if seriesWindowCounts[Int(accumulator.seriesID)] == 0 { releaseSeries(accumulator.seriesID) }
+            }
+        }
+        // Everything up to the first window that could still receive data is final, including empty windows.
+        let openFrom = windowStartAfterFinal
+        if openFrom > finalBefore { finalBefore = openFrom }
+        return final
+    }
+
+    /// The first window start that is not yet final at the current watermark.
+    private var windowStartAfterFinal: EventTime {
+        guard watermark.microsecondsSinceEpoch > Int64.min / 2 else { return finalBefore }
+        // Window W is final iff W + length + lateBound <= watermark; the smallest non-final W follows.
+        let limit = watermark - settings.windowLength - settings.lateBound
+        let candidate = limit.windowStart(length: settings.windowLength)
+        return settings.isFinal(windowStart: candidate, watermark: watermark)
+            ? candidate + settings.windowLength : candidate
+    }
+
+    /// Where a restarted aggregator must resume to rebuild every open window exactly, and what was final.
+    ///
+    /// The offset is the first offset of the oldest open window (about one late bound behind), or the next
+    /// offset when no window is open; the marker's watermark is the one in force just before that offset. The
+    /// replay from there also rebuilds every open window's de-duplication state, since a window's measurements
+    /// (and so its fingerprints) all lie at or after its first offset; retries of measurements in final windows
+    /// are rejected as final, whatever their offset.
+    package var commitPoint: (offset: Int64, marker: CommitMarker) {
+        guard let oldest = windows.values.min(by: { $0.firstOffset < $1.firstOffset }) else {
+            return (nextOffset, CommitMarker(finalBefore: finalBefore, watermark: watermark))
+        }
+        return (oldest.firstOffset, CommitMarker(finalBefore: finalBefore, watermark: oldest.watermarkBefore))
+    }
+
+    /// `WindowSettings`' decisions in precomputed microseconds (its `Duration`s convert through 128-bit
+    /// arithmetic on every call); the same saturating results as `EventTime`'s operators.
+    private struct Bounds: Sendable {
+        let window: Int64
+        let late: Int64
+        let future: Int64
+
+        init(_ settings: WindowSettings) {
+            window = settings.windowLength.wholeMicroseconds
+            late = settings.lateBound.wholeMicroseconds
+            future = settings.futureBound.wholeMicroseconds
+        }
+
+        static func adding(_ time: Int64, _ micros: Int64) -> Int64 {
+            let (sum, overflow) = time.addingReportingOverflow(micros)
+            return overflow ? (micros < 0 ? .min : .max) : sum
+        }
+
+        func windowStart(of time: Int64) -> Int64 {
+            var remainder = time % window
+            if remainder < 0 { remainder += window }
+            let (start, overflow) = time.subtractingReportingOverflow(remainder)
+            return overflow ? .min : start
+        }
+
+        func isFinal(windowStart: EventTime, watermark: EventTime) -> Bool {
+            Self.adding(Self.adding(windowStart.microsecondsSinceEpoch, window), late) <= watermark.microsecondsSinceEpoch
+        }
+    }
+
+    // MARK: - Series interning
+
+    private mutating func internedID(of name: SeriesName) -> Int32 {
+        if let id = seriesIDs[name] { return id }
+        let id: Int32
+        if let free = freeSeriesIDs.popLast() {
+            id = free
+            seriesNames[Int(id)] = name
+        } else {
+            id = Int32(seriesNames.count)
+            seriesNames.append(name)
+            seriesWindowCounts.append(0)
+        }
+        seriesIDs[name] = id
+        return id
+    }
+
+    private mutating func releaseSeries(_ id: Int32) {
+        guard let name = seriesNames[Int(id)] else { return }
+        seriesIDs[name] = nil
+        seriesNames[Int(id)] = nil
+        freeSeriesIDs.append(id)
+    }
+
+    // MARK: - Memory
+
+    /// What the partition holds, for the memory metrics.
+    package struct Footprint: Sendable, Hashable {
+        package var openWindows = 0
+        /// (series, window) pairs held.
+        package var openSeries = 0
+        /// Distinct series across the open windows.
+        package var internedSeries = 0
+        /// Fingerprints held for de-duplication.
+        package var originFingerprints = 0
+        /// Estimated bytes of everything above, sketches excluded.
+        package var approximateBytes = 0
+        /// Estimated bytes of the quantile sketches' buckets.
+        package var sketchBytes = 0
+
+        /// A footprint of the given counts; `Footprint()` is the empty one, the start of a sum over partitions.
+        package init(
+            openWindows: Int = 0, openSeries: Int = 0, internedSeries: Int = 0, originFingerprints: Int = 0,
+            approximateBytes: Int = 0, sketchBytes: Int = 0
+        ) {
+            self.openWindows = openWindows
+            self.openSeries = openSeries
+            self.internedSeries = internedSeries
+            self.originFingerprints = originFingerprints
+            self.approximateBytes = approximateBytes
+            self.sketchBytes = sketchBytes
+        }
+
+        package static func + (lhs: Footprint, rhs: Footprint) -> Footprint {
+            Footprint(
+                openWindows: lhs.openWindows + rhs.openWindows, openSeries: lhs.openSeries + rhs.openSeries,
+                internedSeries: lhs.internedSeries + rhs.internedSeries,
+                originFingerprints: lhs.originFingerprints + rhs.originFingerprints,
+                approximateBytes: lhs.approximateBytes + rhs.approximateBytes,
+                sketchBytes: lhs.sketchBytes + rhs.sketchBytes)
+        }
+    }
+
+    /// Counts and estimated bytes of the state held. O(open series).
+    package var footprint: Footprint {
+        var footprint = Footprint(openWindows: windows.count, internedSeries: seriesIDs.count)
+        let nameBytes = seriesIDs.keys.reduce(0) { total, name in
+            total + Self.heapBytes(name.owner) + Self.heapBytes(name.processType) + Self.heapBytes(name.metric)
+        }
+        footprint.approximateBytes =
+            seriesIDs.capacity * (MemoryLayout<SeriesName>.stride + 4) + nameBytes
+            + seriesNames.capacity * MemoryLayout<SeriesName?>.stride + seriesWindowCounts.capacity * 4
+        for window in windows.values {
+            footprint.openSeries += window.accumulators.count
+            footprint.originFingerprints += window.seenOrigins.count
+            footprint.approximateBytes +=
+                MemoryLayout<Window>.stride + window.slots.capacity * 4 + window.changed.capacity * 4
+                + window.seenOrigins.capacity * MemoryLayout<OriginDigest>.stride
+            for accumulator in window.accumulators {
+                footprint.approximateBytes += accumulator.approximateBytes
+                footprint.sketchBytes += accumulator.sketchBytes
+            }
+        }
+        return footprint
+    }
+
+    /// Heap bytes of a string: none for small strings stored inline (up to 15 UTF-8 bytes), else its bytes plus a
+    /// header.
+    private static func heapBytes(_ text: String) -> Int {
+        let count = text.utf8.count
+        return count <= 15 ? 0 : count + 32
+    }
+}
+
+/// The state committed with an aggregator's Kafka offset, as the commit's metadata string.
+///
+/// `finalBefore`: windows starting before it were published complete and must not be rebuilt from the replayed
+/// tail. `watermark`: the largest message timestamp seen before the committed offset, so the replay's running
+/// watermark, and with it every finality decision, is the same as the first time.
+package struct CommitMarker: Sendable, Hashable {
+    package var finalBefore: EventTime
+    package var watermark: EventTime
+
+    package init(finalBefore: EventTime, watermark: EventTime) {
+        self.finalBefore = finalBefore
+        self.watermark = watermark
+    }
+
+    /// `v1 final_before=<µs> watermark=<µs>`.
+    package var metadata: String {
+        "v1 final_before=\(finalBefore.microsecondsSinceEpoch) watermark=\(watermark.microsecondsSinceEpoch)"
+    }
+
+    /// Parses commit metadata; nil for empty or foreign metadata (then the partition starts without a marker).
+    ///
+    /// Words after the marker's own (`claim=…`, see `WorkerClaim`) are left to their readers.
+    package init?(metadata: String) {
+        let parts = metadata.split(separator: " ")
+        guard parts.count >= 3, parts[0] == "v1",
+            parts[1].hasPrefix("final_before="), parts[2].hasPrefix("watermark="),
+            let finalBefore = Int64(parts[1].dropFirst("final_before=".count)),
+            let watermark = Int64(parts[2].dropFirst("watermark=".count))
+        else { return nil }
+        self.finalBefore = EventTime(microsecondsSinceEpoch: finalBefore)
+        self.watermark = EventTime(microsecondsSinceEpoch: watermark)
+    }
+}
