@@ -43,7 +43,8 @@ let package = Package(
         .target(name: "DrainpipeCore", swiftSettings: upcomingFeatures),
 
         // One adapter per C library, each the only importer of its C target.
-        .target(name: "DrainpipeWire", dependencies: ["DrainpipeCore", "CWireSchema"], swiftSettings: upcomingFeatures),
+        .target(
+            name: "DrainpipeWire", dependencies: ["DrainpipeCore", "CWireSchema"], swiftSettings: upcomingFeatures),
         .target(
             name: "DrainpipeKafka",
             dependencies: ["DrainpipeCore", "CRdKafka", .product(name: "Logging", package: "swift-log")],
@@ -92,7 +93,9 @@ let package = Package(
         .executableTarget(name: "RetrySinkMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
         .executableTarget(
             name: "DrainpipeTool",
-            dependencies: mainDependencies + ["DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres", "DrainpipeWorkloads"],
+            dependencies: mainDependencies + [
+                "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres", "DrainpipeWorkloads",
+            ],
             swiftSettings: upcomingFeatures
         ),
 
@@ -102,7 +105,8 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
         .testTarget(
-            name: "DrainpipeWireTests", dependencies: ["DrainpipeCore", "DrainpipeWire"], swiftSettings: upcomingFeatures
+            name: "DrainpipeWireTests", dependencies: ["DrainpipeCore", "DrainpipeWire"],
+            swiftSettings: upcomingFeatures
         ),
         .testTarget(
             name: "DrainpipeKafkaTests",
@@ -116,7 +120,8 @@ let package = Package(
         .testTarget(
             name: "DrainpipeTests",
             dependencies: [
-                "Drainpipe", "DrainpipeCore", "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres", "DrainpipeWorkloads",
+                "Drainpipe", "DrainpipeCore", "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres",
+                "DrainpipeWorkloads",
                 "DrainpipeTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -126,7 +131,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Drainpipe", "DrainpipeCore", "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres", "DrainpipeWorkloads",
+                "Drainpipe", "DrainpipeCore", "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres",
+                "DrainpipeWorkloads",
                 "DrainpipeTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

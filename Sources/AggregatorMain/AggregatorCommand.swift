@@ -1,12 +1,13 @@
 import ArgumentParser
-import Foundation
 import Drainpipe
 import DrainpipeCore
+import Foundation
 
 /// The `aggregator` process (Procfile type `aggregator`); configuration comes from the environment (see README.md).
 @main
 struct AggregatorCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "aggregator", abstract: "Drainpipe's aggregator service.")
+    static let configuration = CommandConfiguration(
+        commandName: "aggregator", abstract: "Drainpipe's aggregator service.")
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (default: LOG_LEVEL or info).")
     var logLevel: String?
@@ -14,7 +15,8 @@ struct AggregatorCommand: AsyncParsableCommand {
     func run() async throws {
         try await ServiceLauncher.launch(
             "aggregator", environment: Environment(ProcessInfo.processInfo.environment), logLevel: logLevel,
-            configure: { environment throws(ConfigurationError) in try AggregatorConfiguration(environment: environment) },
+            configure: { environment throws(ConfigurationError) in try AggregatorConfiguration(environment: environment)
+            },
             run: { try await AggregatorProcess(configuration: $0, observability: $1).run() })
     }
 }

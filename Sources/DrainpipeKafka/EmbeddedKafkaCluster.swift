@@ -8,9 +8,9 @@
 // - Limits of librdkafka 2.0.2's mock: each partition keeps at most 5 MiB or 100,000 message sets and silently
 //   drops older data; no CreateTopics or DescribeConfigs; no authentication or TLS.
 internal import CRdKafka
+import DrainpipeCore
 import Logging
 import Synchronization
-import DrainpipeCore
 
 /// An in-process Kafka-protocol cluster listening on localhost TCP ports.
 package final class EmbeddedKafkaCluster: Sendable {
@@ -90,7 +90,9 @@ package final class EmbeddedKafkaCluster: Sendable {
         }
         guard let code else { throw .closed }
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw .topicOperationFailed(topic: "broker \(id)", operation: isUp ? "set up (mock)" : "set down (mock)", code: KafkaErrorCode(code))
+            throw .topicOperationFailed(
+                topic: "broker \(id)", operation: isUp ? "set up (mock)" : "set down (mock)", code: KafkaErrorCode(code)
+            )
         }
     }
 

@@ -173,8 +173,10 @@ package final class KafkaConsumer: Sendable {
                         continue
                     }
                     // Messages already taken from librdkafka's queue after the error are still returned.
-                    failure = failure ?? .consumeFailed(
-                        topic: topicPartition.topic, partition: topicPartition.partition, code: code)
+                    failure =
+                        failure
+                        ?? .consumeFailed(
+                            topic: topicPartition.topic, partition: topicPartition.partition, code: code)
                 }
             }
             if failure != nil { break }

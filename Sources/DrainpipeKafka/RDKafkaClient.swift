@@ -9,8 +9,8 @@
 // - Every byte and string read from librdkafka is copied into Swift values before the event or message is destroyed.
 // - Configuration values are never echoed in errors or logs, since some are private keys.
 internal import CRdKafka
-import Logging
 import DrainpipeCore
+import Logging
 
 /// A delivery report for one produced record, as Swift values.
 struct RDKafkaDeliveryReport: Sendable {

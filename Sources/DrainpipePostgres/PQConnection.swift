@@ -150,7 +150,9 @@ package final class PQConnection {
         switch PQtransactionStatus(handle) {
         case PQTRANS_IDLE: break
         case PQTRANS_UNKNOWN: throw .connectionLost(reason: "the session is closed; reset it before a transaction")
-        default: throw .connectionLost(reason: "the session is still inside a transaction or COPY; reset it before a new transaction")
+        default:
+            throw .connectionLost(
+                reason: "the session is still inside a transaction or COPY; reset it before a new transaction")
         }
         try execute("BEGIN")
         do throws(PostgresError) {

@@ -1,6 +1,6 @@
-import Synchronization
 import Drainpipe
 import DrainpipeKafka
+import Synchronization
 
 /// A `RecordPublisher` that keeps what it was sent, or fails on demand.
 package final class InMemoryPublisher: RecordPublisher {

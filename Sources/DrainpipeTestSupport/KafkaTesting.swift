@@ -1,7 +1,6 @@
+import DrainpipeKafka
 import Foundation
 import Logging
-import DrainpipeKafka
-
 
 extension Logger {
     /// Warnings and worse from the Kafka layer, on stderr, without bootstrapping the global logging system.

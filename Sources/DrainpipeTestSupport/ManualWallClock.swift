@@ -1,5 +1,5 @@
-import Synchronization
 import DrainpipeCore
+import Synchronization
 
 /// A wall clock that tests set and advance by hand.
 package final class ManualWallClock: WallClock {

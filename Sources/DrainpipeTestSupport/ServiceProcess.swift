@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One of the pipeline's executables (`aggregator`, `postgres-sink`…) running as a child process of a test, so the
@@ -30,7 +30,8 @@ package final class ServiceProcess: @unchecked Sendable {
             throw ExecutableNotFound(path: path)
         }
         self.executable = executable
-        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(executable)-\(UUID().uuidString.prefix(8)).log")
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "\(executable)-\(UUID().uuidString.prefix(8)).log")
         guard FileManager.default.createFile(atPath: logFile.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: logFile.path])
         }

@@ -2,11 +2,11 @@ import Foundation
 import Logging
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
-import Drainpipe
-import DrainpipeCore
-import DrainpipeKafka
-import DrainpipePostgres
+    import FoundationNetworking
+    import Drainpipe
+    import DrainpipeCore
+    import DrainpipeKafka
+    import DrainpipePostgres
 #endif
 
 /// The real Postgres and Kafka the integration tests use, from the variables the README's test command sets.
@@ -21,7 +21,9 @@ package enum TestServers {
     }
 
     static func variable(_ name: String) throws -> String {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { throw Missing(variable: name) }
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            throw Missing(variable: name)
+        }
         return value
     }
 
@@ -36,7 +38,8 @@ package enum TestServers {
 
     /// The repository's topics.yaml.
     package static func topicCatalog() throws -> TopicCatalog {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return try TopicCatalog(contentsOf: repository.appendingPathComponent("topics.yaml").path)
     }
 
@@ -52,7 +55,9 @@ package enum TestServers {
             throw ConfigurationError.invalidEnvironment(problems)
         }
         let catalog = try topicCatalog()
-        if let control = ProcessInfo.processInfo.environment["TEST_KAFKA_CONTROL_URL"], let url = URL(string: "\(control)?prefix=\(prefix)") {
+        if let control = ProcessInfo.processInfo.environment["TEST_KAFKA_CONTROL_URL"],
+            let url = URL(string: "\(control)?prefix=\(prefix)")
+        {
             var request = URLRequest(url: url)
             request.httpMethod = "POST"
             let (_, response) = try await URLSession.shared.data(for: request)
@@ -60,10 +65,13 @@ package enum TestServers {
                 throw Missing(variable: "a working TEST_KAFKA_CONTROL_URL (the embedded broker did not create topics)")
             }
         } else {
-            let admin = try KafkaAdmin(connection: connection, clientID: "drainpipe-tests", logger: .init(label: "tests"))
+            let admin = try KafkaAdmin(
+                connection: connection, clientID: "drainpipe-tests", logger: .init(label: "tests"))
             _ = try admin.createTopics(
                 catalog.topics.map {
-                    TopicSpecification(name: connection.topicName($0.name), partitions: $0.partitions, replicationFactor: 1, configs: ["cleanup.policy": $0.cleanupPolicy])
+                    TopicSpecification(
+                        name: connection.topicName($0.name), partitions: $0.partitions, replicationFactor: 1,
+                        configs: ["cleanup.policy": $0.cleanupPolicy])
                 }, timeout: .seconds(30))
         }
         return connection

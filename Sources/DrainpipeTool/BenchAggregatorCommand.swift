@@ -1,19 +1,20 @@
 import ArgumentParser
-import Foundation
-import Logging
-import Metrics
-import Synchronization
 import Drainpipe
 import DrainpipeCore
 import DrainpipeKafka
 import DrainpipeWire
+import Foundation
+import Logging
+import Metrics
+import Synchronization
 
 /// `drainpipe bench-aggregator`: the aggregator's accumulation rate, its memory per group, and consume → aggregate →
 /// produce through the embedded broker (never run by `swift test`).
 struct BenchAggregatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-aggregator",
-        abstract: "Measure the aggregator: accumulation on one core, memory per group, and the service through the embedded broker.",
+        abstract:
+            "Measure the aggregator: accumulation on one core, memory per group, and the service through the embedded broker.",
         discussion: """
             Build with -c release. Accumulation runs --rounds times over seeded corpora and reports the best round, \
             next to the foundation's String-keyed accumulation as a baseline in the same run. Memory is the growth of \
@@ -67,14 +68,17 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             let status = [200, 200, 200, 302, 404, 503][Int(generator.next() % 6)]
             return DrainpipeCore.Measurement(
                 type: .routerRequests, owner: owner(Int(generator.next() % UInt64(owners))),
-                processType: ["web", "api", "worker"][Int(generator.next() % 3)], metric: "router", time: time, receivedAt: base,
+                processType: ["web", "api", "worker"][Int(generator.next() % 3)], metric: "router", time: time,
+                receivedAt: base,
                 fields: [
                     MeasurementField(name: "connect_ms", value: Double(generator.next() % 3)),
                     MeasurementField(name: "service_ms", value: Double(1 + generator.next() % 900)),
                     MeasurementField(name: "bytes", value: Double(generator.next() % 20_000)),
                 ],
                 events: ["status_\(status / 100)xx"],
-                origin: DrainOrigin(drainID: "d.6c1d5b7e-0f43-4a52-9b1e-2f6a8d3c4e71", frameID: String(format: "%032X", index / 40), lineIndex: UInt32(index % 40)))
+                origin: DrainOrigin(
+                    drainID: "d.6c1d5b7e-0f43-4a52-9b1e-2f6a8d3c4e71", frameID: String(format: "%032X", index / 40),
+                    lineIndex: UInt32(index % 40)))
         }
     }
 
@@ -89,7 +93,8 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
                 processType: ["web", "api", "worker"][Int(generator.next() % 3)], metric: "load_avg", time: time,
                 receivedAt: base,
                 fields: [
-                    MeasurementField(name: "load_avg_1m", value: value), MeasurementField(name: "load_avg_5m", value: value * 0.8),
+                    MeasurementField(name: "load_avg_1m", value: value),
+                    MeasurementField(name: "load_avg_5m", value: value * 0.8),
                     MeasurementField(name: "load_avg_15m", value: value * 0.6),
                 ])
         }
@@ -101,7 +106,10 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         let settings = WindowSettings.production
         for (name, corpus) in [
             ("load lines, 100 owners", Self.loadCorpus(count: measurements, owners: 100, seed: 1)),
-            ("router lines with origins and sketches, 100 owners", Self.routerCorpus(count: measurements, owners: 100, seed: 2)),
+            (
+                "router lines with origins and sketches, 100 owners",
+                Self.routerCorpus(count: measurements, owners: 100, seed: 2)
+            ),
         ] {
             say("accumulation, \(name), \(corpus.count) measurements over 5 minutes of windows, one core:")
             let baseline = best(of: rounds) {
@@ -140,7 +148,9 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     }
 
     private func report(_ name: String, count: Int, seconds: Double) {
-        say("\(name): \(String(format: "%.3f", seconds)) s = \(String(format: "%.0f", Double(count) / seconds)) measurements/s")
+        say(
+            "\(name): \(String(format: "%.3f", seconds)) s = \(String(format: "%.0f", Double(count) / seconds)) measurements/s"
+        )
     }
 
     // MARK: - Memory
@@ -176,7 +186,8 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
                             MeasurementField(name: "bytes", value: Double(generator.next() % 20_000)),
                         ]
                         : [
-                            MeasurementField(name: "load_avg_1m", value: 1), MeasurementField(name: "load_avg_5m", value: 1),
+                            MeasurementField(name: "load_avg_1m", value: 1),
+                            MeasurementField(name: "load_avg_5m", value: 1),
                             MeasurementField(name: "load_avg_15m", value: 1),
                         ]
                     let measurement = DrainpipeCore.Measurement(
@@ -189,8 +200,12 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             }
             let grown = Self.residentBytes() - before
             let footprint = aggregator.footprint
-            say("memory, \(name): \(groups) groups, \(footprint.openWindows) open windows, \(footprint.openSeries) (series, window) accumulators")
-            say("  resident growth \(grown / groups) bytes per group; estimate \(footprint.approximateBytes / groups) bytes per group without sketches + \(footprint.sketchBytes / groups) bytes of sketch buckets")
+            say(
+                "memory, \(name): \(groups) groups, \(footprint.openWindows) open windows, \(footprint.openSeries) (series, window) accumulators"
+            )
+            say(
+                "  resident growth \(grown / groups) bytes per group; estimate \(footprint.approximateBytes / groups) bytes per group without sketches + \(footprint.sketchBytes / groups) bytes of sketch buckets"
+            )
             kept.append(aggregator)
         }
         say("  (\(kept.count) aggregators held)")
@@ -220,21 +235,33 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             }
         }
         for record in records { ends[record.partition, default: 0] += 1 }
-        say("consume → aggregate → produce: \(corpus.count) router measurements in \(ends.count) partitions of the embedded broker")
-        report("  produce-only (KafkaProducer.send, 50 000 per call, acks=all)", count: records.count, seconds: Self.seconds(produced))
+        say(
+            "consume → aggregate → produce: \(corpus.count) router measurements in \(ends.count) partitions of the embedded broker"
+        )
+        report(
+            "  produce-only (KafkaProducer.send, 50 000 per call, acks=all)", count: records.count,
+            seconds: Self.seconds(produced))
         let decodeSeconds = try best(of: 3) { () throws(WireError) in
             for record in records { _ = try DrainpipeCore.Measurement(wireBytes: record.value) }
         }
-        report("  decode-only (Measurement(wireBytes:), no broker, best of 3)", count: records.count, seconds: decodeSeconds)
+        report(
+            "  decode-only (Measurement(wireBytes:), no broker, best of 3)", count: records.count,
+            seconds: decodeSeconds)
         let rawPartitions = ends.keys.map { TopicPartition(topic: records[0].topic, partition: $0) }
         // Alternating, twice each, so neither option set profits from going second.
         for (name, options) in [
-            ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults), ("production options", KafkaConsumer.Options()),
-            ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults), ("production options", KafkaConsumer.Options()),
+            ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults),
+            ("production options", KafkaConsumer.Options()),
+            ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults),
+            ("production options", KafkaConsumer.Options()),
         ] {
             for decoding in [false, true] {
-                let seconds = try drain(rawPartitions, count: records.count, options: options, decoding: decoding, kafka: kafka, logger: logger)
-                report("  consume-only, \(name)\(decoding ? ", decoding each message" : "")", count: records.count, seconds: seconds)
+                let seconds = try drain(
+                    rawPartitions, count: records.count, options: options, decoding: decoding, kafka: kafka,
+                    logger: logger)
+                report(
+                    "  consume-only, \(name)\(decoding ? ", decoding each message" : "")", count: records.count,
+                    seconds: seconds)
             }
         }
         // Which option matters: the librdkafka defaults with one option changed.
@@ -249,16 +276,23 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             ("fetch.wait.max.ms 100", shorterWait), ("max.partition.fetch.bytes 4 MiB", largerFetches),
             ("queued.min.messages 1 000 000", deeperQueue),
         ] {
-            let seconds = try drain(rawPartitions, count: records.count, options: options, decoding: true, kafka: kafka, logger: logger)
-            report("  consume-only, librdkafka defaults but \(name), decoding each message", count: records.count, seconds: seconds)
+            let seconds = try drain(
+                rawPartitions, count: records.count, options: options, decoding: true, kafka: kafka, logger: logger)
+            report(
+                "  consume-only, librdkafka defaults but \(name), decoding each message", count: records.count,
+                seconds: seconds)
         }
         for (name, options) in [
-            ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults), ("production options", KafkaConsumer.Options()),
+            ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults),
+            ("production options", KafkaConsumer.Options()),
         ] {
             let (seconds, summaries) = try await service(
-                options: options, groupID: "bench-\(UUID())", ends: ends, catalog: catalog, producer: producer, kafka: kafka,
+                options: options, groupID: "bench-\(UUID())", ends: ends, catalog: catalog, producer: producer,
+                kafka: kafka,
                 logger: logger)
-            say("  whole service, \(name): \(String(format: "%.3f", seconds)) s from start (connect, assign, consume, aggregate, publish) = \(String(format: "%.0f", Double(corpus.count) / seconds)) measurements/s, \(summaries) summaries published")
+            say(
+                "  whole service, \(name): \(String(format: "%.3f", seconds)) s from start (connect, assign, consume, aggregate, publish) = \(String(format: "%.0f", Double(corpus.count) / seconds)) measurements/s, \(summaries) summaries published"
+            )
         }
         await producer.close()
     }
@@ -269,7 +303,8 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         options: KafkaConsumer.Options, groupID: String, ends: [Int32: Int64], catalog: TopicCatalog,
         producer: KafkaProducer, kafka: KafkaConnection, logger: Logger
     ) async throws -> (seconds: Double, summaries: Int) {
-        let publisher = VersionTrackingPublisher(producer: producer, rawTopic: catalog.topic(.raw, for: .routerRequests), kafka: kafka)
+        let publisher = VersionTrackingPublisher(
+            producer: producer, rawTopic: catalog.topic(.raw, for: .routerRequests), kafka: kafka)
         let aggregator = AggregatorService(
             settings: .init(
                 topics: catalog, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
@@ -306,7 +341,8 @@ extension BenchAggregatorCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let consumer = try KafkaConsumer(
-            connection: kafka, groupID: "bench-drain-\(UUID())", clientID: "bench-drain", options: options, logger: logger)
+            connection: kafka, groupID: "bench-drain-\(UUID())", clientID: "bench-drain", options: options,
+            logger: logger)
         defer { consumer.close() }
         try consumer.assign(Dictionary(uniqueKeysWithValues: partitions.map { ($0, StartOffset.beginning) }))
         var received = 0
@@ -315,9 +351,13 @@ extension BenchAggregatorCommand {
             let messages = try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100))
             received += messages.count
             if decoding {
-                for message in messages { decodedBytes &+= try DrainpipeCore.Measurement(wireBytes: message.value).owner.utf8.count }
+                for message in messages {
+                    decodedBytes &+= try DrainpipeCore.Measurement(wireBytes: message.value).owner.utf8.count
+                }
             }
-            guard clock.now - started < .seconds(120) else { throw ValidationError("consume-only drained \(received) of \(count) in 120 s") }
+            guard clock.now - started < .seconds(120) else {
+                throw ValidationError("consume-only drained \(received) of \(count) in 120 s")
+            }
         }
         return Self.seconds(clock.now - started)
     }
@@ -357,7 +397,9 @@ final class SynchronizedHighest: Sendable {
 
     func raise(to versions: [Int32: Int64], published: Int) {
         state.withLock { state in
-            for (partition, version) in versions { state.versions[partition] = max(state.versions[partition] ?? 0, version) }
+            for (partition, version) in versions {
+                state.versions[partition] = max(state.versions[partition] ?? 0, version)
+            }
             state.published += published
         }
     }

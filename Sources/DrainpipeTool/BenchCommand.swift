@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
 import DrainpipeCore
 import DrainpipeWire
 import DrainpipeWorkloads
+import Foundation
 
 /// `drainpipe bench`: micro-benchmarks of the drain parser and the wire codec, printed as numbers (never run by
 /// `swift test`).
@@ -33,7 +33,7 @@ struct BenchCommand: ParsableCommand {
             "mixed corpus: \(lines) lines in \(mixed.bodies.count) drain bodies of 100 lines, "
                 + "\(Self.byteCount(mixed.bodies)) bytes: \(composition.joined(separator: ", "))")
         var results: [DrainParseResult] = []
-        let parseMixed = best(of: rounds, reset: { results = [] }) { results = Self.parse(mixed.bodies) }
+        let parseMixed = best(of: rounds, reset: { results = [] }, measuring: { results = Self.parse(mixed.bodies) })
         report("drain parser, mixed corpus", count: lines, unit: "lines", timing: parseMixed)
         let measurements = results.flatMap(\.measurements)
         say("  \(measurements.count) measurements: \(Self.countByType(measurements))")
@@ -43,7 +43,7 @@ struct BenchCommand: ParsableCommand {
         say(
             "baseline corpus: \(lines) runtime load lines in \(loadOnly.count) drain bodies of 100 lines, "
                 + "\(Self.byteCount(loadOnly)) bytes")
-        let parseLoad = best(of: rounds, reset: { results = [] }) { results = Self.parse(loadOnly) }
+        let parseLoad = best(of: rounds, reset: { results = [] }, measuring: { results = Self.parse(loadOnly) })
         report("drain parser, load lines only", count: lines, unit: "lines", timing: parseLoad)
         say(
             String(
@@ -51,7 +51,7 @@ struct BenchCommand: ParsableCommand {
                 parseLoad.wallSeconds / parseMixed.wallSeconds, parseLoad.cpuSeconds / parseMixed.cpuSeconds))
 
         var encoded: [[UInt8]] = []
-        let encode = best(of: rounds, reset: { encoded = [] }) { encoded = measurements.map(\.wireBytes) }
+        let encode = best(of: rounds, reset: { encoded = [] }, measuring: { encoded = measurements.map(\.wireBytes) })
         report("wire encode (Measurement, mixed)", count: measurements.count, unit: "messages", timing: encode)
         let decode = best(of: rounds) {
             for bytes in encoded { _ = try? DrainpipeCore.Measurement(wireBytes: bytes) }
@@ -124,7 +124,7 @@ struct BenchCommand: ParsableCommand {
 
     /// The fastest of `rounds` runs of `body`, by wall-clock time and by this thread's CPU time; `reset` runs
     /// untimed before each round.
-    private func best(of rounds: Int, reset: () -> Void = {}, _ body: () -> Void) -> Timing {
+    private func best(of rounds: Int, reset: () -> Void = {}, measuring body: () -> Void) -> Timing {
         let clock = ContinuousClock()
         var fastest = Timing(wallSeconds: .infinity, cpuSeconds: .infinity)
         for _ in 0..<max(1, rounds) {

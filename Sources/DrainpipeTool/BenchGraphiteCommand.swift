@@ -5,14 +5,15 @@ import NIOPosix
 import Synchronization
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `drainpipe bench-graphite`: many Graphite TCP clients connecting and sending at once against a running ingress.
 struct BenchGraphiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-graphite",
-        abstract: "Open many Graphite plaintext connections at once, send datapoints, report connect times and updates/s.",
+        abstract:
+            "Open many Graphite plaintext connections at once, send datapoints, report connect times and updates/s.",
         discussion: """
             Every connection connects at the same moment, sends `AUTH <token>` and its lines in writes of \
             --lines-per-write, then closes. With --metrics-url the run also waits until ingress's \
@@ -76,9 +77,13 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
             }
             return (storm, probes.times)
         }
-        say("connections: \(connections), datapoints sent: \(total) in \(Self.seconds(sendDuration)) s after all connected = \(Self.rate(total, sendDuration)) datapoints/s (written to sockets)")
+        say(
+            "connections: \(connections), datapoints sent: \(total) in \(Self.seconds(sendDuration)) s after all connected = \(Self.rate(total, sendDuration)) datapoints/s (written to sockets)"
+        )
         say("connect time, all \(connections) connecting at once: \(Self.percentiles(stormTimes))")
-        say("connect time, \(probeTimes.count) probe connections while the \(connections) send: \(Self.percentiles(probeTimes))")
+        say(
+            "connect time, \(probeTimes.count) probe connections while the \(connections) send: \(Self.percentiles(probeTimes))"
+        )
         guard let metricsURL, let before else { return }
         while try await Self.acknowledgedDatapoints(at: metricsURL) - before < total {
             guard clock.now - sendStarted < .seconds(300) else {
@@ -88,11 +93,15 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(20))
         }
         let durable = clock.now - sendStarted
-        say("durable (acknowledged by Kafka): \(total) in \(Self.seconds(durable)) s = \(Self.rate(total, durable)) datapoints/s = \(Self.rate(total * 60, durable)) per minute")
+        say(
+            "durable (acknowledged by Kafka): \(total) in \(Self.seconds(durable)) s = \(Self.rate(total, durable)) datapoints/s = \(Self.rate(total * 60, durable)) per minute"
+        )
     }
 
     /// One client: connects (returning how long that took), waits until every client is connected, then sends.
-    private func send(connection: Int, timestamp: Int, clock: ContinuousClock, barrier: Barrier) async throws -> Duration {
+    private func send(
+        connection: Int, timestamp: Int, clock: ContinuousClock, barrier: Barrier
+    ) async throws -> Duration {
         let connectStarted = clock.now
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
@@ -101,7 +110,8 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
-                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true))
                     }
                 }
         } catch {
@@ -115,7 +125,8 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
             var batch = ""
             let end = min(linesPerConnection, line + linesPerWrite)
             while line < end {
-                batch += "bench.local.svc\(connection % 20).app.h\(connection).m\(line % 10) \(line % 997) \(timestamp)\n"
+                batch +=
+                    "bench.local.svc\(connection % 20).app.h\(connection).m\(line % 10) \(line % 997) \(timestamp)\n"
                 line += 1
             }
             batches.append(ByteBuffer(string: batch))
@@ -134,7 +145,8 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
         let sorted = times.sorted()
         guard let last = sorted.last else { return "no samples" }
         let p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
-        return "p50 \(milliseconds(sorted[sorted.count / 2])) ms, p99 \(milliseconds(p99)) ms, max \(milliseconds(last)) ms"
+        return
+            "p50 \(milliseconds(sorted[sorted.count / 2])) ms, p99 \(milliseconds(p99)) ms, max \(milliseconds(last)) ms"
     }
 
     /// The `drainpipe_graphite_datapoints_total` counter of a Prometheus text page.
@@ -153,11 +165,15 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
     }
 
     static func milliseconds(_ duration: Duration) -> String {
-        String(format: "%.2f", (Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000)
+        String(
+            format: "%.2f",
+            (Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000)
     }
 
     static func rate(_ count: Int, _ duration: Duration) -> Int {
-        Int(Double(count) / max(1e-9, Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18))
+        Int(
+            Double(count)
+                / max(1e-9, Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18))
     }
 }
 

@@ -1,17 +1,18 @@
 import ArgumentParser
-import Foundation
-import Logging
-import Synchronization
 import Drainpipe
 import DrainpipeCore
 import DrainpipePostgres
+import Foundation
+import Logging
+import Synchronization
 
 /// `drainpipe bench-sink`: summaries per second into one Postgres, COPY batches against one INSERT per summary,
 /// measured in the same run (never run by `swift test`).
 struct BenchSinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-sink",
-        abstract: "Measure the sink's write path: COPY batches (binary and text, one or several per transaction) vs. one INSERT per summary.",
+        abstract:
+            "Measure the sink's write path: COPY batches (binary and text, one or several per transaction) vs. one INSERT per summary.",
         discussion: """
             Build with -c release. Needs a Postgres: --database-url, else DATABASE_URL (e.g. the URL that \
             `deploy/start-postgres drainpipe_bench` prints). Writes dyno-load summaries of fresh owners into the day \
@@ -57,7 +58,8 @@ struct BenchSinkCommand: ParsableCommand {
         guard parts.count == 3, let schema = DaySchema(year: parts[0], month: parts[1], day: parts[2]) else {
             throw ValidationError("--day must be a date such as 2001-01-01")
         }
-        guard summaries > 0, insertSummaries > 0, batchSize > 0, batchesPerTransaction > 0, sessions > 0, rounds > 0 else {
+        guard summaries > 0, insertSummaries > 0, batchSize > 0, batchesPerTransaction > 0, sessions > 0, rounds > 0
+        else {
             throw ValidationError(
                 "--summaries, --insert-summaries, --batch-size, --batches-per-transaction, --sessions and --rounds must be "
                     + "positive")
@@ -80,8 +82,14 @@ struct BenchSinkCommand: ParsableCommand {
         let paths: [(name: String, writer: SummaryTableWriter, perTransaction: Int, sessions: Int)] = [
             ("copy_binary_1", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .binary), batchSize, 1),
             ("copy_binary_\(batchesPerTransaction)", SummaryTableWriter(rowsPerCopy: batchSize), grouped, 1),
-            ("copy_text_\(batchesPerTransaction)", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .text), grouped, 1),
-            ("copy_binary_\(batchesPerTransaction)_x\(sessions)", SummaryTableWriter(rowsPerCopy: batchSize), grouped, sessions),
+            (
+                "copy_text_\(batchesPerTransaction)", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .text),
+                grouped, 1
+            ),
+            (
+                "copy_binary_\(batchesPerTransaction)_x\(sessions)", SummaryTableWriter(rowsPerCopy: batchSize),
+                grouped, sessions
+            ),
         ]
         var copyRates = paths.map { _ in 0.0 }
         var encodeRates: [SummaryTableWriter.CopyFormat: Double] = [:]
@@ -151,8 +159,10 @@ struct BenchSinkCommand: ParsableCommand {
     static func phases(from before: SummaryTableWriter.PhaseTimes, to after: SummaryTableWriter.PhaseTimes) -> String {
         let transactions = max(1, after.transactions - before.transactions)
         func perTransaction(_ total: Duration) -> String {
-            String(format: "%.2f", (Double(total.components.seconds) * 1e3 + Double(total.components.attoseconds) / 1e15)
-                / Double(transactions))
+            String(
+                format: "%.2f",
+                (Double(total.components.seconds) * 1e3 + Double(total.components.attoseconds) / 1e15)
+                    / Double(transactions))
         }
         return "per transaction: copy \(perTransaction(after.copy - before.copy)) ms, upsert "
             + "\(perTransaction(after.upsert - before.upsert)) ms, commit \(perTransaction(after.commit - before.commit)) ms"

@@ -1,10 +1,10 @@
 import ArgumentParser
+import Drainpipe
+import DrainpipeKafka
 import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
-import Drainpipe
-import DrainpipeKafka
 
 /// `drainpipe kafka`: runs librdkafka's mock cluster as a local Kafka until stopped.
 struct KafkaCommand: AsyncParsableCommand {
@@ -26,11 +26,13 @@ struct KafkaCommand: AsyncParsableCommand {
     @Option(help: "Write the bootstrap address to this file once the topics exist (for scripts).")
     var bootstrapFile: String?
 
-    @Option(help: "Serve POST /topics?prefix=P on this loopback port to create the topic set under another prefix (tests).")
+    @Option(
+        help: "Serve POST /topics?prefix=P on this loopback port to create the topic set under another prefix (tests).")
     var controlPort: Int?
 
     func run() async throws {
-        let observability = Observability.bootstrap(process: "kafka", dyno: "local.1", logLevel: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "warning")
+        let observability = Observability.bootstrap(
+            process: "kafka", dyno: "local.1", logLevel: ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "warning")
         let catalog = try TopicCatalog(contentsOf: topics)
         let cluster = try EmbeddedKafkaCluster(brokers: brokers, logger: observability.logger)
         let creator = TopicSetCreator(cluster: cluster, catalog: catalog, replicationFactor: min(brokers, 3))
@@ -76,7 +78,8 @@ final class TopicSetCreator: Sendable {
     /// - Returns: the number of topics created.
     func create(prefix: String) throws -> Int {
         for topic in catalog.topics {
-            try cluster.createTopic(name: prefix + topic.name, partitions: topic.partitions, replicationFactor: replicationFactor)
+            try cluster.createTopic(
+                name: prefix + topic.name, partitions: topic.partitions, replicationFactor: replicationFactor)
         }
         return catalog.topics.count
     }

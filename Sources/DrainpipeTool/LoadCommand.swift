@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
-import DrainpipeCore
-import DrainpipeWorkloads
-import Drainpipe
+    import FoundationNetworking
+    import DrainpipeCore
+    import DrainpipeWorkloads
+    import Drainpipe
 #endif
 
 /// `drainpipe load`: sends realistic Logplex drain batches (router, runtime, error, l2met and plain app lines) to an
@@ -51,7 +51,9 @@ struct LoadCommand: AsyncParsableCommand {
         var traffic = DrainTrafficGenerator(seed: seed, processTypes: ["web", "worker"])
         let clock = SystemWallClock()
         let start = Date()
-        var sent = 0, failed = 0, lineCount = 0
+        var sent = 0
+        var failed = 0
+        var lineCount = 0
         var statuses: [Int: Int] = [:]
         repeat {
             let roundStart = Date()
@@ -72,8 +74,12 @@ struct LoadCommand: AsyncParsableCommand {
                 }
             }
             let elapsed = Date().timeIntervalSince(start)
-            let statusText = statuses.keys.sorted().map { "\($0 == 0 ? "error" : String($0))×\(statuses[$0]!)" }.joined(separator: " ")
-            say(String(format: "load: %d requests, %d lines accepted, %.0f lines/s, %@", sent, lineCount, Double(lineCount) / max(elapsed, 0.001), statusText))
+            let statusText = statuses.keys.sorted().map { "\($0 == 0 ? "error" : String($0))×\(statuses[$0]!)" }.joined(
+                separator: " ")
+            say(
+                String(
+                    format: "load: %d requests, %d lines accepted, %.0f lines/s, %@", sent, lineCount,
+                    Double(lineCount) / max(elapsed, 0.001), statusText))
             let pause = 1 - Date().timeIntervalSince(roundStart)
             if duration > 0, pause > 0 { try await Task.sleep(for: .milliseconds(Int(pause * 1000))) }
         } while duration > 0 && Date().timeIntervalSince(start) < Double(duration)
@@ -94,8 +100,11 @@ struct LoadCommand: AsyncParsableCommand {
         request.httpBody = Data(writer.body)
         request.setValue("application/logplex-1", forHTTPHeaderField: "Content-Type")
         request.setValue(String(writer.frameCount), forHTTPHeaderField: "Logplex-Msg-Count")
-        request.setValue(String(format: "%016llX%016llX", generator.next(), generator.next()), forHTTPHeaderField: "Logplex-Frame-Id")
-        request.setValue("Basic " + Data(owner.drainCredentials[0].utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
+        request.setValue(
+            String(format: "%016llX%016llX", generator.next(), generator.next()), forHTTPHeaderField: "Logplex-Frame-Id"
+        )
+        request.setValue(
+            "Basic " + Data(owner.drainCredentials[0].utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
         if let token = owner.drainTokens.first { request.setValue(token, forHTTPHeaderField: "Logplex-Drain-Token") }
         return request
     }

@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
-import Logging
 import Drainpipe
 import DrainpipeCore
 import DrainpipeKafka
+import Foundation
+import Logging
 
 /// `drainpipe topics create|verify`: keeps a real cluster in line with topics.yaml.
 struct TopicsCommand: ParsableCommand {
@@ -20,17 +20,22 @@ struct TopicsCommand: ParsableCommand {
 
         func connect() throws -> (TopicCatalog, KafkaConnection, KafkaAdmin) {
             var problems: [ConfigurationError.Problem] = []
-            guard let connection = KafkaConnection(environment: Environment(ProcessInfo.processInfo.environment), noting: &problems) else {
+            guard
+                let connection = KafkaConnection(
+                    environment: Environment(ProcessInfo.processInfo.environment), noting: &problems)
+            else {
                 throw ConfigurationError.invalidEnvironment(problems)
             }
             let catalog = try TopicCatalog(contentsOf: topics)
-            let admin = try KafkaAdmin(connection: connection, clientID: "drainpipe-topics", logger: Logger(label: "drainpipe.topics"))
+            let admin = try KafkaAdmin(
+                connection: connection, clientID: "drainpipe-topics", logger: Logger(label: "drainpipe.topics"))
             return (catalog, connection, admin)
         }
     }
 
     struct Create: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create every missing topic (existing topics are left alone).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create every missing topic (existing topics are left alone).")
         @OptionGroup var options: Options
 
         func run() throws {
@@ -50,7 +55,8 @@ struct TopicsCommand: ParsableCommand {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Report missing topics, wrong partition counts and wrong cleanup policies; exit 1 on any.")
+        static let configuration = CommandConfiguration(
+            abstract: "Report missing topics, wrong partition counts and wrong cleanup policies; exit 1 on any.")
         @OptionGroup var options: Options
 
         func run() throws {
@@ -60,7 +66,8 @@ struct TopicsCommand: ParsableCommand {
             let policies: [String: String]
             var problems: [String] = []
             do {
-                policies = try admin.describeCleanupPolicies(topics: names.filter { partitions[$0] != nil }, timeout: .seconds(10))
+                policies = try admin.describeCleanupPolicies(
+                    topics: names.filter { partitions[$0] != nil }, timeout: .seconds(10))
             } catch {
                 policies = [:]
                 say("note: cleanup policies not checked (the embedded mock broker has no DescribeConfigs): \(error)")
@@ -81,7 +88,7 @@ struct TopicsCommand: ParsableCommand {
             if problems.isEmpty {
                 say("All \(catalog.topics.count) topics match \(options.topics).")
             } else {
-                problems.forEach { print($0) }
+                for problem in problems { print(problem) }
                 throw ExitCode(1)
             }
         }

@@ -114,7 +114,8 @@ extension Summary {
         }
 
         let sketchBytes =
-            message.sketch.len == 0 ? [] : Array(UnsafeBufferPointer(start: message.sketch.data, count: message.sketch.len))
+            message.sketch.len == 0
+            ? [] : Array(UnsafeBufferPointer(start: message.sketch.data, count: message.sketch.len))
         guard let sketches = QuantileSketch.decode(sketchBytes) else { throw decoder.malformed }
 
         self.init(key: key, version: message.version, fields: fields, counts: eventCounts, sketches: sketches)

@@ -76,11 +76,15 @@ package struct DrainTrafficGenerator: Sendable {
             case 0:
                 writer.append(
                     priority: 172, time: time, appName: "heroku", processID: "logplex",
-                    message: "Error L10 (output buffer overflow): \(number(below: 500)) messages dropped since 2024-03-05T14:00:00+00:00.")
+                    message:
+                        "Error L10 (output buffer overflow): \(number(below: 500)) messages dropped since 2024-03-05T14:00:00+00:00."
+                )
             case 1:
                 writer.append(
                     time: time, appName: "app", processID: "heroku-postgres",
-                    message: "source=DATABASE addon=postgresql-curved-12345 sample#current_transaction=1873 sample#db_size=18102335bytes sample#tables=21 sample#active-connections=8 sample#load-avg-1m=0.015")
+                    message:
+                        "source=DATABASE addon=postgresql-curved-12345 sample#current_transaction=1873 sample#db_size=18102335bytes sample#tables=21 sample#active-connections=8 sample#load-avg-1m=0.015"
+                )
             default:
                 writer.append(
                     priority: 45, time: time, appName: "heroku", processID: dyno(),
@@ -94,8 +98,12 @@ package struct DrainTrafficGenerator: Sendable {
 
     private mutating func appendRouterRequest(to writer: inout LogplexFrameWriter, time: EventTime) {
         let statusDraw = number(below: 100)
-        let status = statusDraw < 85 ? pick([200, 200, 200, 201, 204]) : statusDraw < 93 ? pick([301, 302, 304])
-            : statusDraw < 98 ? pick([400, 401, 404, 422]) : pick([500, 502])
+        let status =
+            statusDraw < 85
+            ? pick([200, 200, 200, 201, 204])
+            : statusDraw < 93
+                ? pick([301, 302, 304])
+                : statusDraw < 98 ? pick([400, 401, 404, 422]) : pick([500, 502])
         let method = number(below: 10) < 7 ? "GET" : pick(["POST", "PUT", "DELETE", "PATCH"])
         writer.appendRouterRequest(
             time: time, method: method, path: pick(["/", "/api/v1/orders?page=2", "/session", "/assets/app-4f1c.js"]),

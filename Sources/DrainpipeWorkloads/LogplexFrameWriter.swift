@@ -10,7 +10,9 @@ package struct LogplexFrameWriter: Sendable {
     package init() {}
 
     /// Appends one frame whose message is `<PRI>1 TIMESTAMP host APP PROCID - MSG` followed by LF.
-    package mutating func append(priority: Int = 190, time: EventTime, appName: String, processID: String, message: String) {
+    package mutating func append(
+        priority: Int = 190, time: EventTime, appName: String, processID: String, message: String
+    ) {
         let line = "<\(priority)>1 \(Self.rfc3339(time)) host \(appName) \(processID) - \(message)\n"
         appendRaw(Array(line.utf8))
     }
@@ -24,10 +26,14 @@ package struct LogplexFrameWriter: Sendable {
     }
 
     /// A runtime-metrics load line as the platform writes it for dyno `processID` (`web.2`).
-    package mutating func appendLoadSample(time: EventTime, processID: String, oneMinute: Double, fiveMinutes: Double, fifteenMinutes: Double) {
+    package mutating func appendLoadSample(
+        time: EventTime, processID: String, oneMinute: Double, fiveMinutes: Double, fifteenMinutes: Double
+    ) {
         append(
             priority: 45, time: time, appName: "heroku", processID: processID,
-            message: "source=\(processID) dyno=heroku.31415926.8c2e4f6a-1b3d-4e5f-a7b9-0c1d2e3f4a5b sample#load_avg_1m=\(Self.decimal(oneMinute)) sample#load_avg_5m=\(Self.decimal(fiveMinutes)) sample#load_avg_15m=\(Self.decimal(fifteenMinutes))")
+            message:
+                "source=\(processID) dyno=heroku.31415926.8c2e4f6a-1b3d-4e5f-a7b9-0c1d2e3f4a5b sample#load_avg_1m=\(Self.decimal(oneMinute)) sample#load_avg_5m=\(Self.decimal(fiveMinutes)) sample#load_avg_15m=\(Self.decimal(fifteenMinutes))"
+        )
     }
 
     /// A runtime-metrics memory line for dyno `processID`; sizes in MB, paging counters in pages.
@@ -38,7 +44,9 @@ package struct LogplexFrameWriter: Sendable {
         let total = Self.decimal(rssMB + cacheMB + swapMB)
         append(
             priority: 45, time: time, appName: "heroku", processID: processID,
-            message: "source=\(processID) dyno=heroku.31415926.8c2e4f6a-1b3d-4e5f-a7b9-0c1d2e3f4a5b sample#memory_total=\(total)MB sample#memory_rss=\(Self.decimal(rssMB))MB sample#memory_cache=\(Self.decimal(cacheMB))MB sample#memory_swap=\(Self.decimal(swapMB))MB sample#memory_pgpgin=\(pagesIn)pages sample#memory_pgpgout=\(pagesOut)pages sample#memory_quota=\(Self.decimal(quotaMB))MB")
+            message:
+                "source=\(processID) dyno=heroku.31415926.8c2e4f6a-1b3d-4e5f-a7b9-0c1d2e3f4a5b sample#memory_total=\(total)MB sample#memory_rss=\(Self.decimal(rssMB))MB sample#memory_cache=\(Self.decimal(cacheMB))MB sample#memory_swap=\(Self.decimal(swapMB))MB sample#memory_pgpgin=\(pagesIn)pages sample#memory_pgpgout=\(pagesOut)pages sample#memory_quota=\(Self.decimal(quotaMB))MB"
+        )
     }
 
     /// One router request as in formats.md §2.
@@ -59,12 +67,16 @@ package struct LogplexFrameWriter: Sendable {
         }
         append(
             priority: 158, time: time, appName: "heroku", processID: "router",
-            message: "\(severity) method=\(method) path=\"\(path)\" host=shop-api.herokuapp.com request_id=6f1c7a0e-2b8d-4c5e-9a41-0d3b7e8f2c11 fwd=\"198.51.100.23\" dyno=\(dyno) connect=\(connectMs.map { "\($0)ms" } ?? "") service=\(serviceMs.map { "\($0)ms" } ?? "") status=\(text(status)) bytes=\(text(bytes)) protocol=\(protocolName)")
+            message:
+                "\(severity) method=\(method) path=\"\(path)\" host=shop-api.herokuapp.com request_id=6f1c7a0e-2b8d-4c5e-9a41-0d3b7e8f2c11 fwd=\"198.51.100.23\" dyno=\(dyno) connect=\(connectMs.map { "\($0)ms" } ?? "") service=\(serviceMs.map { "\($0)ms" } ?? "") status=\(text(status)) bytes=\(text(bytes)) protocol=\(protocolName)"
+        )
     }
 
     /// A dyno manager error line such as `Error R14 (Memory quota exceeded)` for dyno `processID`.
     package mutating func appendRuntimeError(time: EventTime, processID: String, code: String, description: String) {
-        append(priority: 45, time: time, appName: "heroku", processID: processID, message: "Error \(code) (\(description))")
+        append(
+            priority: 45, time: time, appName: "heroku", processID: processID, message: "Error \(code) (\(description))"
+        )
     }
 
     /// Formats a value with two decimals and no exponent, as the platform does.
@@ -89,6 +101,7 @@ package struct LogplexFrameWriter: Sendable {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
-        return "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(rest % 1_000_000, 6))+00:00"
+        return
+            "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(rest % 1_000_000, 6))+00:00"
     }
 }

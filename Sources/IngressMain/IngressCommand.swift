@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
 import Drainpipe
 import DrainpipeCore
+import Foundation
 
 /// The `ingress` process (Procfile type `web`); configuration comes from the environment (see README.md).
 @main

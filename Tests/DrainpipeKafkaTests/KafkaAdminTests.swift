@@ -1,8 +1,8 @@
+import DrainpipeTestSupport
 import Logging
 import Testing
-@testable import DrainpipeKafka
-import DrainpipeTestSupport
 
+@testable import DrainpipeKafka
 
 @Suite("KafkaAdmin and the embedded cluster")
 struct KafkaAdminTests {

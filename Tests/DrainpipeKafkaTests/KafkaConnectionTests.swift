@@ -1,7 +1,7 @@
 import Testing
+
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
-
 
 @Suite("KafkaConnection from the environment")
 struct KafkaConnectionTests {

@@ -1,8 +1,8 @@
-import Logging
 import DrainpipeTestSupport
+import Logging
 import Testing
-@testable import DrainpipeKafka
 
+@testable import DrainpipeKafka
 
 @Suite("KafkaProducer failures")
 struct KafkaProducerFailureTests {

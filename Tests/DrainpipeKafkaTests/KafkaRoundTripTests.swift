@@ -1,9 +1,9 @@
+import DrainpipeTestSupport
 import Logging
 import Testing
+
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
-import DrainpipeTestSupport
-
 
 @Suite("Kafka round trip through the embedded cluster")
 struct KafkaRoundTripTests {

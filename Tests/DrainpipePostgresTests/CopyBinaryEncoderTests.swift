@@ -1,5 +1,5 @@
-import Testing
 import DrainpipePostgres
+import Testing
 
 @Suite("CopyBinaryEncoder")
 struct CopyBinaryEncoderTests {
@@ -21,7 +21,9 @@ struct CopyBinaryEncoderTests {
         var encoder = CopyBinaryEncoder()
         let hostile = "\\N\t\n\r'\"é📈"
         encoder.appendText(hostile)
-        #expect(Array(encoder.bytes.dropFirst(Self.header.count)) == [0, 0, 0, UInt8(hostile.utf8.count)] + Array(hostile.utf8))
+        #expect(
+            Array(encoder.bytes.dropFirst(Self.header.count)) == [0, 0, 0, UInt8(hostile.utf8.count)]
+                + Array(hostile.utf8))
     }
 
     @Test("writes integers, doubles, timestamps, jsonb and bytea in network byte order")

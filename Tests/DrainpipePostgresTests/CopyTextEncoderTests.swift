@@ -1,5 +1,5 @@
-import Testing
 import DrainpipePostgres
+import Testing
 
 @Suite("CopyTextEncoder")
 struct CopyTextEncoderTests {

@@ -1,6 +1,6 @@
-import Testing
 import DrainpipeCore
 import DrainpipePostgres
+import Testing
 
 @Suite("DatabaseURL")
 struct DatabaseURLTests {

@@ -1,11 +1,13 @@
-import Testing
 import DrainpipePostgres
+import Testing
 
 @Suite("SQLState and PostgresError")
 struct SQLStateTests {
     @Test(
         "transient codes are retryable",
-        arguments: ["08000", "08006", "08P01", "40001", "40P01", "57014", "57P01", "57P02", "57P03", "53000", "53100", "53300"])
+        arguments: [
+            "08000", "08006", "08P01", "40001", "40P01", "57014", "57P01", "57P02", "57P03", "53000", "53100", "53300",
+        ])
     func transient(code: String) {
         let state = SQLState(rawValue: code)
         #expect(state.isTransient)

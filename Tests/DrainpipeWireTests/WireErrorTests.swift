@@ -1,7 +1,7 @@
 import Testing
+
 @testable import DrainpipeCore
 @testable import DrainpipeWire
-
 
 @Suite("WireError")
 struct WireErrorTests {

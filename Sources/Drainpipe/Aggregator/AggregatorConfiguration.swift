@@ -3,9 +3,9 @@ import DrainpipeCore
 /// Settings of the aggregator process, read once at start-up.
 package struct AggregatorConfiguration: Sendable, CustomStringConvertible {
     package var pipeline: PipelineConfiguration
-    package var assignment: WorkerAssignment   // DYNO index of AGGREGATOR_WORKERS (default 1)
-    package var windows: WindowSettings        // WINDOW_LENGTH (60s), LATE_BOUND (5m), FUTURE_BOUND (5m)
-    package var flushInterval: Duration        // FLUSH_INTERVAL (1s)
+    package var assignment: WorkerAssignment  // DYNO index of AGGREGATOR_WORKERS (default 1)
+    package var windows: WindowSettings  // WINDOW_LENGTH (60s), LATE_BOUND (5m), FUTURE_BOUND (5m)
+    package var flushInterval: Duration  // FLUSH_INTERVAL (1s)
 
     package init(environment: Environment) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []

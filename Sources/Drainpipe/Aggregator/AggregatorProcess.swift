@@ -1,5 +1,5 @@
-import ServiceLifecycle
 import DrainpipeKafka
+import ServiceLifecycle
 
 /// The aggregator process: a producer, the aggregation loop and, when `PORT` is set, health and metrics.
 package struct AggregatorProcess {
@@ -13,7 +13,8 @@ package struct AggregatorProcess {
 
     package func run() async throws {
         let pipeline = configuration.pipeline
-        let producer = try KafkaProducer(connection: pipeline.kafka, clientID: "drainpipe-\(pipeline.dyno)", logger: observability.logger)
+        let producer = try KafkaProducer(
+            connection: pipeline.kafka, clientID: "drainpipe-\(pipeline.dyno)", logger: observability.logger)
         let aggregator = AggregatorService(
             settings: AggregatorService.Settings(
                 topics: pipeline.topics, kafka: pipeline.kafka, assignment: configuration.assignment,

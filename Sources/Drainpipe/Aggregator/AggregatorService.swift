@@ -1,9 +1,9 @@
-import Logging
-import Metrics
-import ServiceLifecycle
 import DrainpipeCore
 import DrainpipeKafka
 import DrainpipeWire
+import Logging
+import Metrics
+import ServiceLifecycle
 
 /// The aggregator process: consumes its share of the raw partitions, keeps per-window summaries, and publishes
 /// changed summaries to the compacted summary topics every flush interval.
@@ -66,14 +66,22 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     private let sketchBytes: Gauge
     private let worker = BlockingWorker(label: "drainpipe.aggregator.consumer")
 
-    package init(settings: Settings, clock: FlushClock, publisher: any RecordPublisher, metrics: any MetricsFactory, logger: Logger) {
+    package init(
+        settings: Settings, clock: FlushClock, publisher: any RecordPublisher, metrics: any MetricsFactory,
+        logger: Logger
+    ) {
         self.settings = settings
         self.clock = clock
         self.publisher = publisher
         self.logger = logger
         outcomes = Dictionary(
             uniqueKeysWithValues: PartitionAggregator.Outcome.allCases.map { outcome in
-                (outcome, Counter(label: "drainpipe_aggregator_measurements_total", dimensions: [("outcome", Self.label(outcome))], factory: metrics))
+                (
+                    outcome,
+                    Counter(
+                        label: "drainpipe_aggregator_measurements_total",
+                        dimensions: [("outcome", Self.label(outcome))], factory: metrics)
+                )
             })
         malformedMessages = Counter(label: "drainpipe_aggregator_malformed_messages_total", factory: metrics)
         summariesPublished = Counter(label: "drainpipe_aggregator_summaries_published_total", factory: metrics)
@@ -82,8 +90,10 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         openSeries = Gauge(label: "drainpipe_aggregator_open_series", factory: metrics)
         internedSeries = Gauge(label: "drainpipe_aggregator_distinct_series", factory: metrics)
         originFingerprints = Gauge(label: "drainpipe_aggregator_origin_fingerprints", factory: metrics)
-        stateBytes = Gauge(label: "drainpipe_aggregator_state_bytes", dimensions: [("part", "accumulators")], factory: metrics)
-        sketchBytes = Gauge(label: "drainpipe_aggregator_state_bytes", dimensions: [("part", "sketches")], factory: metrics)
+        stateBytes = Gauge(
+            label: "drainpipe_aggregator_state_bytes", dimensions: [("part", "accumulators")], factory: metrics)
+        sketchBytes = Gauge(
+            label: "drainpipe_aggregator_state_bytes", dimensions: [("part", "sketches")], factory: metrics)
     }
 
     private static func label(_ outcome: PartitionAggregator.Outcome) -> String {
@@ -106,7 +116,9 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         var partitions = restored
         logger.info(
             "aggregator assigned",
-            metadata: ["partitions": "\(partitions.count)", "assignment": "\(settings.assignment)", "claim": "\(claim)"])
+            metadata: [
+                "partitions": "\(partitions.count)", "assignment": "\(settings.assignment)", "claim": "\(claim)",
+            ])
 
         var nextFlush = clock.now.advanced(by: settings.flushInterval)
         var consumedSinceIdle = false
@@ -173,7 +185,9 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     /// Polls up to 10 000 messages (waiting at most 100 ms for the first) and decodes each payload.
     private static func pollAndDecode(_ consumer: KafkaConsumer) throws -> [DecodedMessage] {
         try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)).map { message in
-            DecodedMessage(message: message, measurement: Result { () throws(WireError) in try Measurement(wireBytes: message.value) })
+            DecodedMessage(
+                message: message,
+                measurement: Result { () throws(WireError) in try Measurement(wireBytes: message.value) })
         }
     }
 
@@ -182,12 +196,9 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     private func restoreAndAssign(
         _ consumer: KafkaConsumer
     ) async throws -> ([TopicPartition: PartitionState], AggregatorWorkerClaim) {
-        let owned = settings.types.flatMap { type in
-            let topic = settings.topics.topic(.raw, for: type)
-            return settings.assignment.partitions(of: topic.partitions).map {
-                TopicPartition(topic: settings.kafka.topicName(topic.name), partition: $0)
-            }
-        }
+        let ownership = OwnedPartitions(
+            role: .raw, of: settings.types, in: settings.topics, kafka: settings.kafka, assignment: settings.assignment)
+        let owned = ownership.partitions
         let committed = try await worker.run { try consumer.committedOffsets(for: owned, timeout: .seconds(30)) }
         var states: [TopicPartition: PartitionState] = [:]
         // Where the previous process may have got to: until the replay reaches it, publishing would put partial
@@ -197,18 +208,16 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
                 ends[partition] = try consumer.watermarks(for: partition, timeout: .seconds(30))
             }
         }
-        var starts: [TopicPartition: StartOffset] = [:]
         for partition in owned {
             let replayUntil = ends[partition]?.high ?? 0
-            if let commit = committed[partition], commit.offset >= 0 {
+            if let commit = committed[partition], let resumeOffset = OwnedPartitions.resumeOffset(commit) {
                 let aggregator = PartitionAggregator(
-                    settings: settings.windows, startingAt: commit.offset, resuming: CommitMarker(metadata: commit.metadata))
+                    settings: settings.windows, startingAt: resumeOffset,
+                    resuming: CommitMarker(metadata: commit.metadata))
                 states[partition] = PartitionState(aggregator: aggregator, committed: commit, replayUntil: replayUntil)
-                starts[partition] = .offset(commit.offset)
             } else {
                 let aggregator = PartitionAggregator(settings: settings.windows, startingAt: ends[partition]?.low ?? 0)
                 states[partition] = PartitionState(aggregator: aggregator, committed: nil, replayUntil: replayUntil)
-                starts[partition] = .beginning
             }
         }
         // Claim every owned partition now, before any replay: a process already running with this index sees the
@@ -217,7 +226,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         let claims = states.mapValues { Self.commit(of: $0.aggregator, claim: claim) }
         try await worker.run { try consumer.commit(claims) }
         for (partition, commit) in claims { states[partition]?.committed = commit }
-        let startOffsets = starts
+        let startOffsets = ownership.startOffsets(committed: committed)
         try await worker.run { try consumer.assign(startOffsets) }
         return (states, claim)
     }
@@ -266,7 +275,12 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             measurement = decodedMeasurement
         case .failure(let error):
             malformedMessages.increment()
-            logger.warning("skipping malformed raw message", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
+            logger.warning(
+                "skipping malformed raw message",
+                metadata: [
+                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                    "error": "\(error)",
+                ])
             partitions[key]?.aggregator.skip(offset: message.offset, messageTime: message.timestamp)
             return nil
         }
@@ -274,7 +288,11 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         guard messageTime.isPlausible, measurement.time.isPlausible else {
             // A broken clock would move the partition's watermark to the far future and finalise every window.
             malformedMessages.increment()
-            logger.warning("skipping a raw message with an implausible time", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)"])
+            logger.warning(
+                "skipping a raw message with an implausible time",
+                metadata: [
+                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                ])
             partitions[key]?.aggregator.skip(offset: message.offset, messageTime: nil)
             return nil
         }

@@ -1,6 +1,6 @@
+import DrainpipeCore
 import Logging
 import Metrics
-import DrainpipeCore
 
 /// Turns one Logplex drain request into raw measurements acknowledged by Kafka.
 ///
@@ -17,7 +17,8 @@ package struct DrainIngestor: Sendable {
         package var frameID: String?
         package var declaredMessageCount: Int?
 
-        package init(body: [UInt8], drainToken: String? = nil, frameID: String? = nil, declaredMessageCount: Int? = nil) {
+        package init(body: [UInt8], drainToken: String? = nil, frameID: String? = nil, declaredMessageCount: Int? = nil)
+        {
             self.body = body
             self.drainToken = drainToken
             self.frameID = frameID
@@ -60,12 +61,18 @@ package struct DrainIngestor: Sendable {
         linesRejectedByReason = Dictionary(
             uniqueKeysWithValues: LineRejectionReason.allCases.map { reason in
                 let dimensions = [("reason", reason.metricLabel)]
-                return (reason, Counter(label: "drainpipe_ingress_lines_rejected_total", dimensions: dimensions, factory: metrics))
+                return (
+                    reason,
+                    Counter(label: "drainpipe_ingress_lines_rejected_total", dimensions: dimensions, factory: metrics)
+                )
             })
         linesIgnoredByKind = Dictionary(
             uniqueKeysWithValues: DrainLineKind.allCases.map { kind in
                 let dimensions = [("kind", kind.metricLabel)]
-                return (kind, Counter(label: "drainpipe_ingress_lines_ignored_total", dimensions: dimensions, factory: metrics))
+                return (
+                    kind,
+                    Counter(label: "drainpipe_ingress_lines_ignored_total", dimensions: dimensions, factory: metrics)
+                )
             })
         measurementsProduced = Counter(label: "drainpipe_ingress_measurements_total", factory: metrics)
         msgCountMismatches = Counter(label: "drainpipe_ingress_msg_count_mismatches_total", factory: metrics)
@@ -74,13 +81,16 @@ package struct DrainIngestor: Sendable {
     /// Authenticates a request before its body is read, so a stranger never costs a body's worth of work.
     ///
     /// - Throws: `.unauthenticated` (401) or `.forbidden` (403), counted.
-    package func authenticate(basicCredential: String?, drainToken: String?) throws(IngressError) -> TenantDirectory.Owner {
+    package func authenticate(
+        basicCredential: String?, drainToken: String?
+    ) throws(IngressError) -> TenantDirectory.Owner {
         let identified = identify(basicCredential: basicCredential, drainToken: drainToken)
         if case .failure = identified { requestsRejected.increment() }
         return try identified.get()
     }
 
-    private func identify(basicCredential: String?, drainToken: String?) -> Result<TenantDirectory.Owner, IngressError> {
+    private func identify(basicCredential: String?, drainToken: String?) -> Result<TenantDirectory.Owner, IngressError>
+    {
         guard let credential = basicCredential else {
             return .failure(.unauthenticated(reason: "the drain URL must carry user:password credentials"))
         }
@@ -103,7 +113,8 @@ package struct DrainIngestor: Sendable {
         // Scoped to the owner, so one tenant's frame ids can never mark another's lines as retries.
         let drainID = "\(owner.id)/\(request.drainToken ?? "")"
         let parsed = DrainParser().parse(
-            body: request.body, owner: owner.id, drainID: drainID, frameID: request.frameID ?? "", receivedAt: receivedAt)
+            body: request.body, owner: owner.id, drainID: drainID, frameID: request.frameID ?? "",
+            receivedAt: receivedAt)
         for (reason, count) in parsed.lineRejections { linesRejectedByReason[reason]?.increment(by: count) }
         for (kind, count) in parsed.ignoredLinesByKind { linesIgnoredByKind[kind]?.increment(by: count) }
         if parsed.rejectedFrameCount > 0 { framesRejected.increment(by: parsed.rejectedFrameCount) }

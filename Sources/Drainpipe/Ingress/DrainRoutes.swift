@@ -1,8 +1,8 @@
+import DrainpipeZlib
 import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import DrainpipeZlib
 
 /// `POST /logs`: the Logplex HTTPS drain endpoint.
 ///
@@ -36,7 +36,9 @@ package struct DrainRoutes: Sendable {
                 body: body,
                 drainToken: drainToken,
                 frameID: request.headers[Self.frameID] ?? request.headers[Self.legacyFrameID],
-                declaredMessageCount: (request.headers[Self.msgCount] ?? request.headers[Self.legacyMsgCount]).flatMap { Int($0) })
+                declaredMessageCount: (request.headers[Self.msgCount] ?? request.headers[Self.legacyMsgCount]).flatMap {
+                    Int($0)
+                })
             let receipt = try await ingestor.ingest(drainRequest, owner: owner)
             var headers = HTTPFields()
             headers[Self.acceptedFrames] = String(receipt.frames)
@@ -44,8 +46,11 @@ package struct DrainRoutes: Sendable {
             headers[Self.rejectedFrames] = String(receipt.rejectedFrames)
             headers[Self.rejectedLines] = String(receipt.rejectedLines)
             headers[Self.deniedMeasurements] = String(receipt.deniedMeasurements)
-            var text = "\(receipt.frames) frame(s) accepted, \(receipt.measurements) measurement(s) stored; \(receipt.rejectionSummary)"
-            if receipt.deniedMeasurements > 0 { text += "; \(receipt.deniedMeasurements) measurement(s) denied by admission lists" }
+            var text =
+                "\(receipt.frames) frame(s) accepted, \(receipt.measurements) measurement(s) stored; \(receipt.rejectionSummary)"
+            if receipt.deniedMeasurements > 0 {
+                text += "; \(receipt.deniedMeasurements) measurement(s) denied by admission lists"
+            }
             return Self.textResponse(status: .ok, headers: headers, text: text)
         } catch {
             return Self.response(for: error)
@@ -58,7 +63,8 @@ package struct DrainRoutes: Sendable {
     ///   `.unsupportedEncoding` (415) for other encodings or a corrupt gzip stream.
     static func collectBody(of request: Request, limit: Int) async throws(IngressError) -> [UInt8] {
         var request = request
-        let encoding = request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "identity"
+        let encoding =
+            request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "identity"
         guard encoding == "identity" || encoding == "gzip" || encoding == "x-gzip" else {
             throw .unsupportedEncoding(reason: "Content-Encoding \(encoding.prefix(32)) is not supported")
         }
@@ -87,19 +93,23 @@ package struct DrainRoutes: Sendable {
         if let seconds = error.retryAfterSeconds {
             headers[.retryAfter] = String(seconds)
         }
-        return textResponse(status: HTTPResponse.Status(code: error.statusCode), headers: headers, text: error.description)
+        return textResponse(
+            status: HTTPResponse.Status(code: error.statusCode), headers: headers, text: error.description)
     }
 
     static func textResponse(status: HTTPResponse.Status, headers: HTTPFields, text: String) -> Response {
         var headers = headers
         headers[.contentType] = "text/plain; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
     }
 
     /// Decodes `Authorization: Basic base64(user:password)`; nil when absent or not basic.
     static func basicCredential(_ header: String?) -> String? {
         guard let header, header.count > 6, header.prefix(6).lowercased() == "basic " else { return nil }
-        guard let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)) else { return nil }
+        guard let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)) else {
+            return nil
+        }
         return String(data: data, encoding: .utf8)
     }
 

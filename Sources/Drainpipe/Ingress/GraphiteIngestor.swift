@@ -1,6 +1,6 @@
+import DrainpipeCore
 import Logging
 import Metrics
-import DrainpipeCore
 
 /// Turns Graphite plaintext lines of one tenant into `CUSTOM_METRICS` measurements acknowledged by Kafka.
 ///
@@ -33,7 +33,8 @@ package struct GraphiteIngestor: Sendable {
     ///   - pastWindow: how far before the receive time a timestamp may lie (`GRAPHITE_PAST_WINDOW`).
     ///   - futureWindow: how far after it (`GRAPHITE_FUTURE_WINDOW`).
     package init(
-        context: IngressContext, pastWindow: Duration, futureWindow: Duration, metrics: any MetricsFactory, logger: Logger
+        context: IngressContext, pastWindow: Duration, futureWindow: Duration, metrics: any MetricsFactory,
+        logger: Logger
     ) {
         self.context = context
         self.logger = logger
@@ -101,7 +102,8 @@ package struct GraphiteIngestor: Sendable {
         let admitted = try await context.produce(measurements, owner: owner, receivedAt: receivedAt)
         datapointsProduced.increment(by: admitted.measurements.count)
         return Receipt(
-            accepted: admitted.measurements.count, rejectedLines: parsed.rejectedLineCount, denied: admitted.deniedCount,
+            accepted: admitted.measurements.count, rejectedLines: parsed.rejectedLineCount,
+            denied: admitted.deniedCount,
             rejectionSummary: parsed.rejectionSummary)
     }
 

@@ -1,9 +1,9 @@
+import DrainpipeCore
 import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import DrainpipeCore
 
 /// Carbon's plaintext line receiver for tenants: `path value timestamp` lines over TCP (port 2003 by default).
 ///
@@ -132,7 +132,8 @@ package struct GraphiteTCPServer: Service {
                     case .credentialRevoked, .unavailable:
                         break
                     }
-                    logger.debug("Graphite connection closed", metadata: ["reason": "\(end)", "peer": "\(peer ?? "-")"])
+                    logger.debug(
+                        "Graphite connection closed", metadata: ["reason": "\(end)", "peer": "\(peer ?? "-")"])
                 }
             }
         } catch {
@@ -192,7 +193,9 @@ package struct GraphiteTCPServer: Service {
     }
 
     private func ingest(_ bytes: [UInt8], upTo end: Int, as authentication: Authentication?) async throws {
-        guard let authentication, let owner = currentOwner(of: authentication) else { throw ConnectionEnd.credentialRevoked }
+        guard let authentication, let owner = currentOwner(of: authentication) else {
+            throw ConnectionEnd.credentialRevoked
+        }
         do {
             _ = try await ingestor.ingest(bytes, in: 0..<end, owner: owner)
         } catch .overQuota, .largerThanCap {

@@ -1,5 +1,5 @@
-import Metrics
 import DrainpipeCore
+import Metrics
 
 /// Admission control shared by the drain and Graphite paths: drops measurements the owner's allow and deny lists
 /// refuse (counted, never an error for the request), then charges the rest to the owner's caps.

@@ -4,15 +4,15 @@ import DrainpipePostgres
 /// Settings of the ingress (web) process, read once at start-up.
 package struct IngressConfiguration: Sendable, CustomStringConvertible {
     package var pipeline: PipelineConfiguration
-    package var port: HTTPPort                 // PORT
-    package var tenants: TenantDirectory       // DRAINPIPE_TENANTS: path of the tenants YAML file (reloaded on SIGHUP)
+    package var port: HTTPPort  // PORT
+    package var tenants: TenantDirectory  // DRAINPIPE_TENANTS: path of the tenants YAML file (reloaded on SIGHUP)
     package var tenantsPath: String
-    package var shards: [DatabaseURL]          // DATABASE_URL / DATABASE_SHARD_URLS, for the read API
-    package var maximumBodyBytes: Int          // MAX_BODY_BYTES (1 MiB), also the limit of an inflated gzip body
-    package var deliveryTimeout: Duration      // DELIVERY_TIMEOUT (4s: Logplex gives up after 5 s)
-    package var graphitePort: Int?             // GRAPHITE_PORT (2003; `off` disables the TCP listener)
-    package var graphitePastWindow: Duration   // GRAPHITE_PAST_WINDOW (5m, the aggregator's late bound)
-    package var graphiteFutureWindow: Duration // GRAPHITE_FUTURE_WINDOW (5m)
+    package var shards: [DatabaseURL]  // DATABASE_URL / DATABASE_SHARD_URLS, for the read API
+    package var maximumBodyBytes: Int  // MAX_BODY_BYTES (1 MiB), also the limit of an inflated gzip body
+    package var deliveryTimeout: Duration  // DELIVERY_TIMEOUT (4s: Logplex gives up after 5 s)
+    package var graphitePort: Int?  // GRAPHITE_PORT (2003; `off` disables the TCP listener)
+    package var graphitePastWindow: Duration  // GRAPHITE_PAST_WINDOW (5m, the aggregator's late bound)
+    package var graphiteFutureWindow: Duration  // GRAPHITE_FUTURE_WINDOW (5m)
 
     package init(environment: Environment) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []
@@ -35,8 +35,10 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
                 problems.append(.malformed(variable: "GRAPHITE_PORT", expected: "a TCP port (0…65535) or off"))
             }
         }
-        graphitePastWindow = environment.optional("GRAPHITE_PAST_WINDOW", as: Duration.self, noting: &problems) ?? .seconds(300)
-        graphiteFutureWindow = environment.optional("GRAPHITE_FUTURE_WINDOW", as: Duration.self, noting: &problems) ?? .seconds(300)
+        graphitePastWindow =
+            environment.optional("GRAPHITE_PAST_WINDOW", as: Duration.self, noting: &problems) ?? .seconds(300)
+        graphiteFutureWindow =
+            environment.optional("GRAPHITE_FUTURE_WINDOW", as: Duration.self, noting: &problems) ?? .seconds(300)
         var tenants: TenantDirectory?
         let tenantsPath = environment.required(
             "DRAINPIPE_TENANTS", as: String.self, hint: "the path of the tenants YAML file", noting: &problems)

@@ -1,9 +1,9 @@
+import DrainpipeCore
+import DrainpipeKafka
 import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
-import DrainpipeKafka
-import DrainpipeCore
 
 /// Hands records to Kafka and waits for their acknowledgement, at most `timeout`.
 ///
@@ -41,9 +41,11 @@ package struct IngressDelivery: Sendable {
             return
         case .failed(let error):
             logger.warning("Kafka did not acknowledge a batch", metadata: ["error": "\(error)", "owner": "\(owner)"])
-            throw .unavailable(reason: "the message broker did not acknowledge the batch", retryAfterSeconds: retryAfterSeconds)
+            throw .unavailable(
+                reason: "the message broker did not acknowledge the batch", retryAfterSeconds: retryAfterSeconds)
         case .timedOut:
-            logger.warning("Kafka did not acknowledge a batch in time", metadata: ["timeout": "\(timeout)", "owner": "\(owner)"])
+            logger.warning(
+                "Kafka did not acknowledge a batch in time", metadata: ["timeout": "\(timeout)", "owner": "\(owner)"])
             throw .unavailable(
                 reason: "the message broker did not acknowledge the batch within \(timeout)",
                 retryAfterSeconds: retryAfterSeconds)

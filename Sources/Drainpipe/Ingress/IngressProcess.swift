@@ -1,6 +1,6 @@
-import ServiceLifecycle
 import DrainpipeCore
 import DrainpipeKafka
+import ServiceLifecycle
 
 /// The ingress (web) process: the drain and Graphite endpoints, the read API, health and metrics over HTTP, the
 /// Graphite TCP listener, the SIGHUP tenants reloader and a producer.

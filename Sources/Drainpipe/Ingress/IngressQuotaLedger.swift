@@ -1,5 +1,5 @@
-import Synchronization
 import DrainpipeCore
+import Synchronization
 
 /// Per-owner usage of the caps in the tenants file, counted per wall-clock minute.
 ///

@@ -1,8 +1,8 @@
+import DrainpipeCore
 import Logging
 import Metrics
 import ServiceLifecycle
 import UnixSignals
-import DrainpipeCore
 
 /// Reloads the tenants file on SIGHUP; an invalid new file is logged and counted, and the old one stays in force.
 package struct IngressTenantReloader: Service {
@@ -14,7 +14,8 @@ package struct IngressTenantReloader: Service {
     package init(tenants: LiveTenantDirectory, metrics: any MetricsFactory, logger: Logger) {
         self.tenants = tenants
         self.logger = logger
-        reloads = Counter(label: "drainpipe_ingress_tenant_reloads_total", dimensions: [("result", "ok")], factory: metrics)
+        reloads = Counter(
+            label: "drainpipe_ingress_tenant_reloads_total", dimensions: [("result", "ok")], factory: metrics)
         failedReloads = Counter(
             label: "drainpipe_ingress_tenant_reloads_total", dimensions: [("result", "failed")], factory: metrics)
     }

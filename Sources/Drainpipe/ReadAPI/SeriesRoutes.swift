@@ -1,7 +1,7 @@
+import DrainpipeCore
 import Foundation
 import HTTPTypes
 import Hummingbird
-import DrainpipeCore
 
 /// The read-only metrics API: `GET /api/v1/series/<type>?owner=…&process_type=…&from=…&to=…&resolution=…`.
 ///
@@ -16,7 +16,10 @@ package struct SeriesRoutes: Sendable {
     /// The longest range one request may ask for.
     package var maximumRange: Duration
 
-    package init(tenants: LiveTenantDirectory, store: any SummaryStore, clock: any WallClock, maximumRange: Duration = .seconds(31 * 86_400)) {
+    package init(
+        tenants: LiveTenantDirectory, store: any SummaryStore, clock: any WallClock,
+        maximumRange: Duration = .seconds(31 * 86_400)
+    ) {
         self.tenants = tenants
         self.store = store
         self.clock = clock
@@ -30,11 +33,17 @@ package struct SeriesRoutes: Sendable {
     }
 
     private func series(_ request: Request, type typeName: String) async throws -> Response {
-        guard let type = MeasurementType(rawValue: typeName.uppercased().replacingOccurrences(of: "-", with: "_")) else {
-            throw HTTPError(.notFound, message: "Unknown series type '\(typeName)'. Use one of: \(MeasurementType.allCases.map { $0.rawValue.lowercased().replacingOccurrences(of: "_", with: "-") }.joined(separator: ", ")).")
+        guard let type = MeasurementType(rawValue: typeName.uppercased().replacingOccurrences(of: "-", with: "_"))
+        else {
+            throw HTTPError(
+                .notFound,
+                message:
+                    "Unknown series type '\(typeName)'. Use one of: \(MeasurementType.allCases.map { $0.rawValue.lowercased().replacingOccurrences(of: "_", with: "-") }.joined(separator: ", "))."
+            )
         }
         guard let token = BearerToken.parse(request.headers[.authorization]) else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Send Authorization: Bearer <token>.")
+            throw HTTPError(
+                .unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Send Authorization: Bearer <token>.")
         }
         let readable = tenants.current.readableOwners(apiToken: token)
         guard !readable.isEmpty else {
@@ -51,25 +60,31 @@ package struct SeriesRoutes: Sendable {
         let from = try query.get("from").map { try Self.parseTime($0, parameter: "from") } ?? (to - .seconds(7_200))
         guard from < to else { throw HTTPError(.badRequest, message: "from must be before to.") }
         guard to.microsecondsSinceEpoch - from.microsecondsSinceEpoch <= maximumRange.wholeMicroseconds else {
-            throw HTTPError(.badRequest, message: "The range may span at most \(maximumRange.components.seconds / 86_400) days.")
+            throw HTTPError(
+                .badRequest, message: "The range may span at most \(maximumRange.components.seconds / 86_400) days.")
         }
         let processType = query.get("process_type")
         let metric = query.get("metric") ?? (type == .customMetrics ? nil : type.platformMetricName)
-        var summaries = try await store.summaries(type: type, owner: owner, processType: processType, metric: metric, from: from, to: to)
+        var summaries = try await store.summaries(
+            type: type, owner: owner, processType: processType, metric: metric, from: from, to: to)
         if let resolutionText = query.get("resolution") {
             guard let resolution = Int32(resolutionText), resolution > 0,
                 summaries.allSatisfy({ resolution % $0.key.periodSeconds == 0 })
             else {
-                throw HTTPError(.badRequest, message: "resolution must be a positive multiple of the stored period (60 s).")
+                throw HTTPError(
+                    .badRequest, message: "resolution must be a positive multiple of the stored period (60 s).")
             }
             summaries = Self.downsample(summaries, to: resolution)
         }
-        let body = SeriesResponse(owner: owner, type: type.rawValue, from: Self.format(from), to: Self.format(to), points: summaries.map(SeriesResponse.Point.init))
+        let body = SeriesResponse(
+            owner: owner, type: type.rawValue, from: Self.format(from), to: Self.format(to),
+            points: summaries.map(SeriesResponse.Point.init))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
+        return Response(
+            status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
     }
 
     /// Merges summaries into windows of `resolution` seconds, exactly.
@@ -90,7 +105,8 @@ package struct SeriesRoutes: Sendable {
     static let latestSeconds: Int64 = 253_402_300_799
 
     static func parseTime(_ text: String, parameter: String) throws -> EventTime {
-        let invalid = HTTPError(.badRequest, message: "\(parameter) must be an RFC 3339 time or Unix seconds between 1970 and 9999.")
+        let invalid = HTTPError(
+            .badRequest, message: "\(parameter) must be an RFC 3339 time or Unix seconds between 1970 and 9999.")
         let seconds: Int64
         if let whole = Int64(text) {
             seconds = whole
@@ -107,7 +123,8 @@ package struct SeriesRoutes: Sendable {
     }
 
     static func format(_ time: EventTime) -> String {
-        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(time.microsecondsSinceEpoch) / 1_000_000))
+        ISO8601DateFormatter().string(
+            from: Date(timeIntervalSince1970: Double(time.microsecondsSinceEpoch) / 1_000_000))
     }
 }
 
@@ -169,7 +186,9 @@ package struct SeriesResponse: Codable, Sendable, Equatable {
             windowStartEpoch = summary.key.windowStart.secondsSinceEpoch
             periodSeconds = summary.key.periodSeconds
             fields = Dictionary(
-                uniqueKeysWithValues: summary.fields.map { ($0.key, Statistics($0.value, sketch: summary.sketches[$0.key])) })
+                uniqueKeysWithValues: summary.fields.map {
+                    ($0.key, Statistics($0.value, sketch: summary.sketches[$0.key]))
+                })
             counts = summary.counts
         }
     }

@@ -1,6 +1,6 @@
-import Foundation
 import DrainpipeCore
 import DrainpipePostgres
+import Foundation
 
 /// Reads stored summaries back from the day-schema tables of one database.
 package struct SummaryReader: Sendable {
@@ -102,7 +102,8 @@ package struct SummaryReader: Sendable {
             guard let bytes = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
                 let sketches = QuantileSketch.decode(Array(bytes))
             else {
-                throw .invalidValue(table: type.tableName, reason: "sketch is not a quantile sketch this build can read")
+                throw .invalidValue(
+                    table: type.tableName, reason: "sketch is not a quantile sketch this build can read")
             }
             summary.sketches = sketches
         }

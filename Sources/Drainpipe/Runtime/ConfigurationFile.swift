@@ -1,6 +1,6 @@
+import DrainpipeCore
 import Foundation
 import Yams
-import DrainpipeCore
 
 /// Reads the YAML configuration files (topics, tenants); every failure becomes a `ConfigurationError` naming the file.
 ///
@@ -16,7 +16,9 @@ package enum ConfigurationFile {
     }
 
     /// Decodes YAML text read from `source`.
-    package static func decode<Value: Decodable>(_ type: Value.Type, fromYAML yaml: String, source: String) throws(ConfigurationError) -> Value {
+    package static func decode<Value: Decodable>(
+        _ type: Value.Type, fromYAML yaml: String, source: String
+    ) throws(ConfigurationError) -> Value {
         do {
             return try YAMLDecoder().decode(type, from: yaml)
         } catch let error as YamlError {
@@ -30,7 +32,8 @@ package enum ConfigurationFile {
 
     private static func describe(_ error: YamlError) -> String {
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
             "invalid YAML at line \(mark.line), column \(mark.column): \(problem)"
         case .reader(let problem, _, _, _):
             "unreadable YAML: \(problem)"

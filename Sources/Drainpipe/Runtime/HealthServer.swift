@@ -13,7 +13,8 @@ package enum HTTPApplication {
         register(router)
         return Application(
             router: router,
-            configuration: ApplicationConfiguration(address: .hostname("0.0.0.0", port: port.value), serverName: "drainpipe"),
+            configuration: ApplicationConfiguration(
+                address: .hostname("0.0.0.0", port: port.value), serverName: "drainpipe"),
             services: services,
             logger: observability.logger)
     }

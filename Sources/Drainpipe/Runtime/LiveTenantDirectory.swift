@@ -1,5 +1,5 @@
-import Synchronization
 import DrainpipeCore
+import Synchronization
 
 /// The tenant directory in force, replaced whole when the tenants file is reloaded (SIGHUP).
 ///

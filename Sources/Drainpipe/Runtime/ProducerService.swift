@@ -1,5 +1,5 @@
-import ServiceLifecycle
 import DrainpipeKafka
+import ServiceLifecycle
 
 /// Keeps a Kafka producer open while its process runs and flushes and closes it on graceful shutdown.
 ///

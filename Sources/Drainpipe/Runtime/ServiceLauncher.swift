@@ -1,5 +1,5 @@
-import Foundation
 import DrainpipeCore
+import Foundation
 
 /// A service's configuration: everything read from the environment, with the shared pipeline settings.
 package protocol ServiceConfiguration: CustomStringConvertible, Sendable {
@@ -25,14 +25,17 @@ package enum ServiceLauncher {
             configuration = try configure(environment)
             guard Observability.logLevels.contains(level.lowercased()) else {
                 throw ConfigurationError.invalidEnvironment([
-                    .malformed(variable: "LOG_LEVEL (or --log-level)", expected: Observability.logLevels.joined(separator: ", "))
+                    .malformed(
+                        variable: "LOG_LEVEL (or --log-level)",
+                        expected: Observability.logLevels.joined(separator: ", "))
                 ])
             }
         } catch {
             FileHandle.standardError.write(Data("\(process): \(error)\n".utf8))
             exit(78)
         }
-        let observability = Observability.bootstrap(process: process, dyno: configuration.pipeline.dyno.description, logLevel: level)
+        let observability = Observability.bootstrap(
+            process: process, dyno: configuration.pipeline.dyno.description, logLevel: level)
         observability.announceStart(configuration)
         try await run(configuration, observability)
     }

@@ -1,6 +1,5 @@
 import DrainpipeCore
 
-
 /// Loading the tenants file (`DRAINPIPE_TENANTS`): YAML parsing lives here so the core stays free of Foundation.
 extension TenantDirectory {
     /// Parses the YAML text of a tenants file.

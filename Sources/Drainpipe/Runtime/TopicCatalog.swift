@@ -71,10 +71,14 @@ package struct TopicCatalog: Sendable, Hashable {
         }
         var problems: [ConfigurationError.Problem] = []
         for topic in topics where !(1...Int(Int32.max)).contains(topic.partitions) || topic.replicationFactor < 1 {
-            problems.append(.invalid(variable: source, reason: "\(topic.name) needs at least one partition and a replication factor of at least 1"))
+            problems.append(
+                .invalid(
+                    variable: source,
+                    reason: "\(topic.name) needs at least one partition and a replication factor of at least 1"))
         }
         for type in MeasurementType.allCases {
-            for role in [Role.raw, .summary, .retry] where !topics.contains(where: { $0.type == type && $0.role == role }) {
+            for role in [Role.raw, .summary, .retry]
+            where !topics.contains(where: { $0.type == type && $0.role == role }) {
                 problems.append(.invalid(variable: source, reason: "no \(role.rawValue) topic for \(type.rawValue)"))
             }
         }
@@ -95,7 +99,8 @@ package struct TopicCatalog: Sendable, Hashable {
     }
 
     /// A measurement's record on its raw topic, keyed by its partition key and stamped with `timestamp`.
-    package func rawRecord(for measurement: Measurement, timestamp: EventTime, in kafka: KafkaConnection) -> KafkaRecord {
+    package func rawRecord(for measurement: Measurement, timestamp: EventTime, in kafka: KafkaConnection) -> KafkaRecord
+    {
         topic(.raw, for: measurement.type).record(
             owner: measurement.owner, processType: measurement.processType, key: Array(measurement.partitionKey.utf8),
             value: measurement.wireBytes, timestamp: timestamp, in: kafka)

@@ -25,7 +25,8 @@ package struct DaySchema: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// The given calendar day; nil unless it exists and its year is in ``supportedYears``.
     package init?(year: Int, month: Int, day: Int) {
         guard Self.supportedYears.contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
-        let candidate = DaySchema(daysSinceEpoch: CivilDate(year: Int64(year), month: Int64(month), day: Int64(day)).daysSinceEpoch)
+        let candidate = DaySchema(
+            daysSinceEpoch: CivilDate(year: Int64(year), month: Int64(month), day: Int64(day)).daysSinceEpoch)
         guard candidate.year == year, candidate.month == month, candidate.day == day else { return nil }
         self = candidate
     }

@@ -1,7 +1,7 @@
-import Logging
-import ServiceLifecycle
 import DrainpipeCore
 import DrainpipePostgres
+import Logging
+import ServiceLifecycle
 
 /// Creates day schemas ahead of time and drops expired ones, on every shard, at start and then every hour.
 ///
@@ -13,7 +13,9 @@ package struct SchemaMaintenanceService: Service {
     package var clock: any WallClock
     package var logger: Logger
 
-    package init(database: ShardedDatabase, retentionDays: Int, daysAhead: Int = 1, clock: any WallClock, logger: Logger) {
+    package init(
+        database: ShardedDatabase, retentionDays: Int, daysAhead: Int = 1, clock: any WallClock, logger: Logger
+    ) {
         self.database = database
         self.retentionDays = retentionDays
         self.daysAhead = daysAhead
@@ -33,9 +35,15 @@ package struct SchemaMaintenanceService: Service {
         for shard in 0..<database.shardCount {
             do {
                 let (created, dropped) = try await maintain(shard: shard)
-                logger.info("day schemas maintained", metadata: ["shard": "\(shard)", "ensured": "\(created.map(\.name))", "dropped": "\(dropped.map(\.name))"])
+                logger.info(
+                    "day schemas maintained",
+                    metadata: [
+                        "shard": "\(shard)", "ensured": "\(created.map(\.name))", "dropped": "\(dropped.map(\.name))",
+                    ])
             } catch {
-                logger.warning("day schema maintenance failed; retrying next hour", metadata: ["shard": "\(shard)", "error": "\(error)"])
+                logger.warning(
+                    "day schema maintenance failed; retrying next hour",
+                    metadata: ["shard": "\(shard)", "error": "\(error)"])
             }
         }
     }

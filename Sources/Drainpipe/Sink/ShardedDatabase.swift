@@ -1,7 +1,7 @@
-import Logging
-import Synchronization
 import DrainpipeCore
 import DrainpipePostgres
+import Logging
+import Synchronization
 
 /// The Postgres shards of the metrics store; shard = jump-consistent-hash(owner).
 ///
@@ -64,7 +64,8 @@ package final class ShardedDatabase: SummaryStore {
     /// staging, then one upsert per type.
     /// - Returns: the number of rows inserted or replaced (older versions are left alone).
     @discardableResult
-    package func write(_ summaries: [Summary], toShard shard: Int, session: Int = 0) async throws(PostgresError) -> Int {
+    package func write(_ summaries: [Summary], toShard shard: Int, session: Int = 0) async throws(PostgresError) -> Int
+    {
         let writer = writers[shard]
         return try await shards[shard].run(session: session) { connection throws(PostgresError) in
             try writer.write(summaries, on: connection)

@@ -1,15 +1,15 @@
-import Foundation
 import DrainpipeCore
 import DrainpipePostgres
+import Foundation
 
 /// Settings of the postgres-sink and retry-sink processes, read once at start-up.
 package struct SinkConfiguration: Sendable, CustomStringConvertible {
     package var pipeline: PipelineConfiguration
     /// Every shard in order: `DATABASE_SHARD_URLS` (comma-separated) when set, otherwise `DATABASE_URL` alone.
     package var shards: [DatabaseURL]
-    package var assignment: WorkerAssignment   // DYNO index of <workersVariable> (default 1)
-    package var batchSize: Int                 // SINK_BATCH_SIZE (1024)
-    package var retentionDays: Int             // RETENTION_DAYS (21)
+    package var assignment: WorkerAssignment  // DYNO index of <workersVariable> (default 1)
+    package var batchSize: Int  // SINK_BATCH_SIZE (1024)
+    package var retentionDays: Int  // RETENTION_DAYS (21)
 
     package init(environment: Environment, workersVariable: String) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []
@@ -28,7 +28,9 @@ package struct SinkConfiguration: Sendable, CustomStringConvertible {
     }
 
     /// Reads the shard list shared by the sinks and the read API.
-    package static func shards(environment: Environment, noting problems: inout [ConfigurationError.Problem]) -> [DatabaseURL]? {
+    package static func shards(
+        environment: Environment, noting problems: inout [ConfigurationError.Problem]
+    ) -> [DatabaseURL]? {
         if let list = environment["DATABASE_SHARD_URLS"] {
             let before = problems.count
             var urls: [DatabaseURL] = []
@@ -36,15 +38,21 @@ package struct SinkConfiguration: Sendable, CustomStringConvertible {
                 do {
                     urls.append(try DatabaseURL(environmentValue: text.trimmingCharacters(in: .whitespaces)))
                 } catch {
-                    problems.append(.malformed(variable: "DATABASE_SHARD_URLS (entry \(index + 1))", expected: error.expected))
+                    problems.append(
+                        .malformed(variable: "DATABASE_SHARD_URLS (entry \(index + 1))", expected: error.expected))
                 }
             }
             if urls.isEmpty, problems.count == before {
-                problems.append(.malformed(variable: "DATABASE_SHARD_URLS", expected: "a comma-separated list of postgres:// URLs"))
+                problems.append(
+                    .malformed(variable: "DATABASE_SHARD_URLS", expected: "a comma-separated list of postgres:// URLs"))
             }
             return problems.count == before ? urls : nil
         }
-        guard let url = environment.required("DATABASE_URL", as: DatabaseURL.self, hint: "a postgres:// URL of the metrics database", noting: &problems) else {
+        guard
+            let url = environment.required(
+                "DATABASE_URL", as: DatabaseURL.self, hint: "a postgres:// URL of the metrics database",
+                noting: &problems)
+        else {
             return nil
         }
         return [url]

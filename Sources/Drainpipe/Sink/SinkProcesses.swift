@@ -1,6 +1,6 @@
-import ServiceLifecycle
 import DrainpipeCore
 import DrainpipeKafka
+import ServiceLifecycle
 
 /// The postgres-sink process: a producer for the RETRY topics, the sink loop, and daily schema maintenance.
 package struct PostgresSinkProcess {
@@ -16,7 +16,11 @@ package struct PostgresSinkProcess {
         try await runSink(
             mode: .primary, configuration: configuration, observability: observability,
             extraServices: { database in
-                [SchemaMaintenanceService(database: database, retentionDays: configuration.retentionDays, clock: SystemWallClock(), logger: observability.logger)]
+                [
+                    SchemaMaintenanceService(
+                        database: database, retentionDays: configuration.retentionDays, clock: SystemWallClock(),
+                        logger: observability.logger)
+                ]
             })
     }
 }
@@ -32,7 +36,8 @@ package struct RetrySinkProcess {
     }
 
     package func run() async throws {
-        try await runSink(mode: .retry, configuration: configuration, observability: observability, extraServices: { _ in [] })
+        try await runSink(
+            mode: .retry, configuration: configuration, observability: observability, extraServices: { _ in [] })
     }
 }
 
@@ -41,8 +46,10 @@ private func runSink(
     extraServices: (ShardedDatabase) -> [any Service]
 ) async throws {
     let pipeline = configuration.pipeline
-    let producer = try KafkaProducer(connection: pipeline.kafka, clientID: "drainpipe-\(pipeline.dyno)", logger: observability.logger)
-    let database = ShardedDatabase(shards: configuration.shards, rowsPerCopy: configuration.batchSize, logger: observability.logger)
+    let producer = try KafkaProducer(
+        connection: pipeline.kafka, clientID: "drainpipe-\(pipeline.dyno)", logger: observability.logger)
+    let database = ShardedDatabase(
+        shards: configuration.shards, rowsPerCopy: configuration.batchSize, logger: observability.logger)
     let sink = SummarySinkService(
         settings: SummarySinkService.Settings(
             mode: mode, topics: pipeline.topics, kafka: pipeline.kafka, assignment: configuration.assignment,

@@ -1,11 +1,11 @@
+import DrainpipeCore
+import DrainpipeKafka
 import DrainpipePostgres
+import DrainpipeWire
 import Logging
 import Metrics
 import ServiceLifecycle
 import Synchronization
-import DrainpipeCore
-import DrainpipeKafka
-import DrainpipeWire
 
 /// Consumes summaries from Kafka and persists them to the Postgres shards.
 ///
@@ -35,7 +35,8 @@ package final class SummarySinkService: Service {
         package var backlogReportInterval: Duration
 
         package init(
-            mode: Mode, topics: TopicCatalog, kafka: KafkaConnection, assignment: WorkerAssignment, batchSize: Int = 1024,
+            mode: Mode, topics: TopicCatalog, kafka: KafkaConnection, assignment: WorkerAssignment,
+            batchSize: Int = 1024,
             types: [MeasurementType] = MeasurementType.allCases, groupID: String? = nil, clientID: String = "sink",
             retryDelay: Duration = .milliseconds(200), maximumRetryDelay: Duration = .seconds(30),
             backlogReportInterval: Duration = .seconds(10)
@@ -65,7 +66,10 @@ package final class SummarySinkService: Service {
     private let backlog: Gauge
     private let worker: BlockingWorker
 
-    package init(settings: Settings, database: ShardedDatabase, publisher: any RecordPublisher, metrics: any MetricsFactory, logger: Logger) {
+    package init(
+        settings: Settings, database: ShardedDatabase, publisher: any RecordPublisher, metrics: any MetricsFactory,
+        logger: Logger
+    ) {
         self.settings = settings
         self.database = database
         self.publisher = publisher
@@ -81,27 +85,16 @@ package final class SummarySinkService: Service {
 
     package func run() async throws {
         let consumer = try KafkaConsumer(
-            connection: settings.kafka, groupID: settings.kafka.groupID(settings.groupID), clientID: settings.clientID, logger: logger)
+            connection: settings.kafka, groupID: settings.kafka.groupID(settings.groupID), clientID: settings.clientID,
+            logger: logger)
         defer { consumer.close() }
         let role: TopicCatalog.Role = settings.mode == .primary ? .summary : .retry
-        let owned = settings.types.flatMap { type in
-            let topic = settings.topics.topic(role, for: type)
-            return settings.assignment.partitions(of: topic.partitions).map {
-                TopicPartition(topic: settings.kafka.topicName(topic.name), partition: $0)
-            }
-        }
+        let ownership = OwnedPartitions(
+            role: role, of: settings.types, in: settings.topics, kafka: settings.kafka, assignment: settings.assignment)
+        let owned = ownership.partitions
         let committed = try await worker.run { try consumer.committedOffsets(for: owned, timeout: .seconds(30)) }
-        var starts: [TopicPartition: StartOffset] = [:]
-        var positions: [TopicPartition: Int64] = [:]
-        for partition in owned {
-            if let commit = committed[partition], commit.offset >= 0 {
-                starts[partition] = .offset(commit.offset)
-                positions[partition] = commit.offset
-            } else {
-                starts[partition] = .beginning
-            }
-        }
-        let assignment = starts
+        var positions = committed.compactMapValues { OwnedPartitions.resumeOffset($0) }
+        let assignment = ownership.startOffsets(committed: committed)
         try await worker.run { try consumer.assign(assignment) }
         logger.info("sink assigned", metadata: ["mode": "\(settings.mode.rawValue)", "partitions": "\(owned.count)"])
 
@@ -150,11 +143,19 @@ package final class SummarySinkService: Service {
             do {
                 let summary = try Summary(wireBytes: message.value)
                 let owner = summary.key.owner
-                bySession[ShardSession(shard: database.shard(forOwner: owner), session: database.session(forOwner: owner)), default: []]
-                    .append(Entry(summary: summary, message: message))
+                bySession[
+                    ShardSession(shard: database.shard(forOwner: owner), session: database.session(forOwner: owner)),
+                    default: []
+                ]
+                .append(Entry(summary: summary, message: message))
             } catch {
                 unstorable.increment()
-                logger.error("skipping a summary that cannot be decoded", metadata: ["topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
+                logger.error(
+                    "skipping a summary that cannot be decoded",
+                    metadata: [
+                        "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
+                        "error": "\(error)",
+                    ])
             }
         }
         let failed: [Entry] = try await withThrowingTaskGroup(of: [Entry].self) { group in
@@ -235,7 +236,8 @@ package final class SummarySinkService: Service {
                         logger.error(
                             "skipping summaries that can never be stored",
                             metadata: [
-                                "shard": "\(target.shard)", "summaries": "\(batch.count - storable.count)", "error": "\(error)",
+                                "shard": "\(target.shard)", "summaries": "\(batch.count - storable.count)",
+                                "error": "\(error)",
                             ])
                         batch = storable
                         continue

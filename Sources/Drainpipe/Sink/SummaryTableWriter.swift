@@ -1,6 +1,6 @@
-import Synchronization
 import DrainpipeCore
 import DrainpipePostgres
+import Synchronization
 
 /// Writes summaries into the day-schema tables of one database.
 ///

@@ -293,7 +293,8 @@ package struct PartitionAggregator: Sendable {
         }
 
         func isFinal(windowStart: EventTime, watermark: EventTime) -> Bool {
-            Self.adding(Self.adding(windowStart.microsecondsSinceEpoch, window), late) <= watermark.microsecondsSinceEpoch
+            Self.adding(Self.adding(windowStart.microsecondsSinceEpoch, window), late)
+                <= watermark.microsecondsSinceEpoch
         }
     }
 

@@ -73,7 +73,8 @@ extension String: EnvironmentParsable {
 extension Duration: EnvironmentParsable {
     /// Accepts a positive number with a unit, at most seven days: `250ms`, `1s`, `5m`, `2h`.
     package init(environmentValue: String) throws(EnvironmentValueError) {
-        let expected = EnvironmentValueError(expected: "a positive duration of at most 7 days, such as 250ms, 1s, 5m or 2h")
+        let expected = EnvironmentValueError(
+            expected: "a positive duration of at most 7 days, such as 250ms, 1s, 5m or 2h")
         let digits = environmentValue.prefix(while: \.isNumber)
         guard digits.count <= 9, let amount = Int64(digits), amount > 0 else { throw expected }
         let milliseconds: Int64

@@ -27,8 +27,10 @@ struct FieldLayout: Sendable {
 
 /// The layouts of every measurement type, built once per aggregator.
 struct FieldLayouts: Sendable {
-    private let layouts: [FieldLayout] = [MeasurementType.routerRequests, .dynoLoad, .dynoMemory, .dynoErrors, .customMetrics]
-        .map(FieldLayout.init(type:))
+    private let layouts: [FieldLayout] = [
+        MeasurementType.routerRequests, .dynoLoad, .dynoMemory, .dynoErrors, .customMetrics,
+    ]
+    .map(FieldLayout.init(type:))
 
     subscript(type: MeasurementType) -> FieldLayout {
         switch type {

@@ -111,9 +111,11 @@ package struct QuantileSketch: Sendable, Hashable {
         var left = 0
         var right = 0
         while left < bucketIndices.count || right < other.bucketIndices.count {
-            let takeLeft = right == other.bucketIndices.count
+            let takeLeft =
+                right == other.bucketIndices.count
                 || (left < bucketIndices.count && bucketIndices[left] <= other.bucketIndices[right])
-            let takeRight = left == bucketIndices.count
+            let takeRight =
+                left == bucketIndices.count
                 || (right < other.bucketIndices.count && other.bucketIndices[right] <= bucketIndices[left])
             indices.append(takeLeft ? bucketIndices[left] : other.bucketIndices[right])
             counts.append((takeLeft ? bucketCounts[left] : 0) + (takeRight ? other.bucketCounts[right] : 0))

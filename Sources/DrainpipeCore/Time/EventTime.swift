@@ -11,12 +11,14 @@ package struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// Saturates at the representable range instead of overflowing.
     package init(secondsSinceEpoch: Int64) {
-        self.microsecondsSinceEpoch = Self.saturating(secondsSinceEpoch.multipliedReportingOverflow(by: 1_000_000), sign: secondsSinceEpoch)
+        self.microsecondsSinceEpoch = Self.saturating(
+            secondsSinceEpoch.multipliedReportingOverflow(by: 1_000_000), sign: secondsSinceEpoch)
     }
 
     /// Saturates at the representable range instead of overflowing.
     package init(millisecondsSinceEpoch: Int64) {
-        self.microsecondsSinceEpoch = Self.saturating(millisecondsSinceEpoch.multipliedReportingOverflow(by: 1_000), sign: millisecondsSinceEpoch)
+        self.microsecondsSinceEpoch = Self.saturating(
+            millisecondsSinceEpoch.multipliedReportingOverflow(by: 1_000), sign: millisecondsSinceEpoch)
     }
 
     /// The last microsecond of year 9999, the latest time any input may sensibly carry.
@@ -44,7 +46,9 @@ package struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertibl
         precondition(windowMicros > 0, "window length must be positive")
         var remainder = microsecondsSinceEpoch % windowMicros
         if remainder < 0 { remainder += windowMicros }
-        return EventTime(microsecondsSinceEpoch: Self.saturating(microsecondsSinceEpoch.subtractingReportingOverflow(remainder), sign: -1))
+        return EventTime(
+            microsecondsSinceEpoch: Self.saturating(
+                microsecondsSinceEpoch.subtractingReportingOverflow(remainder), sign: -1))
     }
 
     package static func < (lhs: EventTime, rhs: EventTime) -> Bool {
@@ -54,13 +58,17 @@ package struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// Saturates at the representable range instead of overflowing.
     package static func + (lhs: EventTime, rhs: Duration) -> EventTime {
         let micros = rhs.wholeMicroseconds
-        return EventTime(microsecondsSinceEpoch: saturating(lhs.microsecondsSinceEpoch.addingReportingOverflow(micros), sign: micros))
+        return EventTime(
+            microsecondsSinceEpoch: saturating(lhs.microsecondsSinceEpoch.addingReportingOverflow(micros), sign: micros)
+        )
     }
 
     /// Saturates at the representable range instead of overflowing.
     package static func - (lhs: EventTime, rhs: Duration) -> EventTime {
         let micros = rhs.wholeMicroseconds
-        return EventTime(microsecondsSinceEpoch: saturating(lhs.microsecondsSinceEpoch.subtractingReportingOverflow(micros), sign: -micros))
+        return EventTime(
+            microsecondsSinceEpoch: saturating(
+                lhs.microsecondsSinceEpoch.subtractingReportingOverflow(micros), sign: -micros))
     }
 
     package var description: String { "\(microsecondsSinceEpoch)µs" }

@@ -7,8 +7,12 @@ package struct WindowSettings: Sendable, Hashable {
     /// How far a measurement's time may lie after its Kafka timestamp (5 min in production).
     package var futureBound: Duration
 
-    package init(windowLength: Duration = .seconds(60), lateBound: Duration = .seconds(300), futureBound: Duration = .seconds(300)) {
-        precondition(windowLength > .zero && lateBound >= .zero && futureBound >= .zero, "window settings must be positive")
+    package init(
+        windowLength: Duration = .seconds(60), lateBound: Duration = .seconds(300),
+        futureBound: Duration = .seconds(300)
+    ) {
+        precondition(
+            windowLength > .zero && lateBound >= .zero && futureBound >= .zero, "window settings must be positive")
         self.windowLength = windowLength
         self.lateBound = lateBound
         self.futureBound = futureBound

@@ -1,6 +1,6 @@
 import Testing
-@testable import DrainpipeCore
 
+@testable import DrainpipeCore
 
 @Suite("PartitionAggregator de-duplication, restarts and memory")
 struct PartitionAggregatorDeduplicationTests {
@@ -13,7 +13,9 @@ struct PartitionAggregatorDeduplicationTests {
     ) -> Measurement {
         Measurement(
             type: .routerRequests, owner: owner, processType: "web", metric: metric, time: time, receivedAt: time,
-            fields: [MeasurementField(name: "connect_ms", value: 1), MeasurementField(name: "service_ms", value: serviceMs)],
+            fields: [
+                MeasurementField(name: "connect_ms", value: 1), MeasurementField(name: "service_ms", value: serviceMs),
+            ],
             events: ["status_2xx"], origin: DrainOrigin(drainID: "d.drain", frameID: frame, lineIndex: line))
     }
 
@@ -25,8 +27,12 @@ struct PartitionAggregatorDeduplicationTests {
         #expect(aggregator.apply(Self.request(serviceMs: 50, at: t, line: 1), offset: 1, messageTime: t) == .accepted)
         let first = aggregator.takeChangedSummaries()
         // The batch again, seconds later: same frame id, same indices.
-        #expect(aggregator.apply(Self.request(serviceMs: 40, at: t, line: 0), offset: 2, messageTime: t + .seconds(3)) == .duplicate)
-        #expect(aggregator.apply(Self.request(serviceMs: 50, at: t, line: 1), offset: 3, messageTime: t + .seconds(3)) == .duplicate)
+        #expect(
+            aggregator.apply(Self.request(serviceMs: 40, at: t, line: 0), offset: 2, messageTime: t + .seconds(3))
+                == .duplicate)
+        #expect(
+            aggregator.apply(Self.request(serviceMs: 50, at: t, line: 1), offset: 3, messageTime: t + .seconds(3))
+                == .duplicate)
         #expect(aggregator.takeChangedSummaries().isEmpty)
         let summary = try #require(first.first)
         #expect(summary.fields["service_ms"]?.count == 2)
@@ -58,9 +64,12 @@ struct PartitionAggregatorDeduplicationTests {
         let t = Self.start
         aggregator.apply(Self.request(serviceMs: 40, at: t), offset: 0, messageTime: t)
         _ = aggregator.takeChangedSummaries()
-        aggregator.apply(Self.request(serviceMs: 1, at: t + .seconds(7), frame: "other"), offset: 1, messageTime: t + .seconds(7))
+        aggregator.apply(
+            Self.request(serviceMs: 1, at: t + .seconds(7), frame: "other"), offset: 1, messageTime: t + .seconds(7))
         aggregator.finalizeWindows()
-        #expect(aggregator.apply(Self.request(serviceMs: 40, at: t), offset: 2, messageTime: t + .seconds(4)) == .windowAlreadyFinal)
+        #expect(
+            aggregator.apply(Self.request(serviceMs: 40, at: t), offset: 2, messageTime: t + .seconds(4))
+                == .windowAlreadyFinal)
     }
 
     @Test("final windows free their series, sketches and fingerprints")
@@ -108,7 +117,8 @@ struct PartitionAggregatorDeduplicationTests {
             }
             let time = messageTime - .milliseconds(Int64(generator.next() % 13_000)) + .seconds(6)
             var measurement = request(
-                serviceMs: Double(generator.next() % 3_000), at: time, frame: generator.next() % 8 == 0 ? "" : "F\(index / 10)",
+                serviceMs: Double(generator.next() % 3_000), at: time,
+                frame: generator.next() % 8 == 0 ? "" : "F\(index / 10)",
                 line: UInt32(index % 10), owner: "app-\(generator.next() % 3)")
             measurement.events = ["status_\(2 + generator.next() % 4)xx"]
             messages.append(Message(measurement: measurement, messageTime: messageTime))
@@ -137,11 +147,13 @@ struct PartitionAggregatorDeduplicationTests {
             if crashes.contains(offset), !crashed.contains(offset) {
                 crashed.insert(offset)
                 replayUntil = Int64(offset)
-                aggregator = PartitionAggregator(settings: settings, startingAt: committed.offset, resuming: committed.marker)
+                aggregator = PartitionAggregator(
+                    settings: settings, startingAt: committed.offset, resuming: committed.marker)
                 offset = Int(committed.offset)
                 continue
             }
-            aggregator.apply(messages[offset].measurement, offset: Int64(offset), messageTime: messages[offset].messageTime)
+            aggregator.apply(
+                messages[offset].measurement, offset: Int64(offset), messageTime: messages[offset].messageTime)
             offset += 1
             if offset % flushEvery == 0 { flush() }
         }
@@ -149,7 +161,9 @@ struct PartitionAggregatorDeduplicationTests {
         return published
     }
 
-    @Test("with retries, late and early lines, restarts from the commit point publish exactly what one run does", arguments: 0..<12)
+    @Test(
+        "with retries, late and early lines, restarts from the commit point publish exactly what one run does",
+        arguments: 0..<12)
     func restartsAreExact(seed: UInt64) {
         let messages = Self.workload(seed: seed, count: 2_000)
         let once = Self.run(messages, flushEvery: 37, crashes: [])

@@ -1,10 +1,11 @@
 import Testing
-@testable import DrainpipeCore
 
+@testable import DrainpipeCore
 
 @Suite("PartitionAggregator")
 struct PartitionAggregatorTests {
-    static let settings = WindowSettings(windowLength: .seconds(60), lateBound: .seconds(300), futureBound: .seconds(300))
+    static let settings = WindowSettings(
+        windowLength: .seconds(60), lateBound: .seconds(300), futureBound: .seconds(300))
     static let minute = EventTime(secondsSinceEpoch: 1_709_647_320)  // 2024-03-05T14:02:00Z, window-aligned
 
     static func load(
@@ -22,11 +23,13 @@ struct PartitionAggregatorTests {
         aggregator.apply(Self.load(1, at: t + .seconds(1)), offset: 0, messageTime: t + .seconds(2))
         aggregator.apply(Self.load(3, at: t + .seconds(30)), offset: 1, messageTime: t + .seconds(31))
         aggregator.apply(Self.load(5, at: t + .seconds(61)), offset: 2, messageTime: t + .seconds(62))
-        aggregator.apply(Self.load(7, at: t + .seconds(10), processType: "worker"), offset: 3, messageTime: t + .seconds(63))
+        aggregator.apply(
+            Self.load(7, at: t + .seconds(10), processType: "worker"), offset: 3, messageTime: t + .seconds(63))
         let summaries = aggregator.takeChangedSummaries()
         #expect(summaries.count == 3)
         let web = try #require(summaries.first { $0.key.processType == "web" && $0.key.windowStart == t })
-        #expect(web.fields["load_avg_1m"] == FieldStatistics(count: 2, sum: 4, sumOfSquares: 10, minimum: 1, maximum: 3))
+        #expect(
+            web.fields["load_avg_1m"] == FieldStatistics(count: 2, sum: 4, sumOfSquares: 10, minimum: 1, maximum: 3))
         #expect(web.version == 2)
         #expect(web.key.periodSeconds == 60)
         #expect(aggregator.takeChangedSummaries().isEmpty)
@@ -82,7 +85,9 @@ struct PartitionAggregatorTests {
         #expect(aggregator.finalBefore == t + .seconds(60))
         #expect(aggregator.footprint.openWindows == 1)
         // A message stamped earlier (another producer's clock) cannot reopen the final window.
-        #expect(aggregator.apply(Self.load(1, at: t + .seconds(10)), offset: 2, messageTime: t + .seconds(20)) == .windowAlreadyFinal)
+        #expect(
+            aggregator.apply(Self.load(1, at: t + .seconds(10)), offset: 2, messageTime: t + .seconds(20))
+                == .windowAlreadyFinal)
     }
 
     @Test("the commit point is the first offset of the oldest open window")
@@ -113,9 +118,13 @@ struct PartitionAggregatorTests {
             let lag = Int64(generator.next() % 400)  // some beyond the late bound
             let time = messageTime - .seconds(lag)
             let processType = generator.next() % 2 == 0 ? "web" : "worker"
-            messages.append((Self.load(Double(generator.next() % 100) / 8, at: time, processType: processType), messageTime))
+            messages.append(
+                (Self.load(Double(generator.next() % 100) / 8, at: time, processType: processType), messageTime))
         }
-        func run(_ aggregator: inout PartitionAggregator, _ range: Range<Int>, flushEvery: Int, into latest: inout [SeriesKey: Summary]) {
+        func run(
+            _ aggregator: inout PartitionAggregator, _ range: Range<Int>, flushEvery: Int,
+            into latest: inout [SeriesKey: Summary]
+        ) {
             for index in range {
                 aggregator.apply(messages[index].0, offset: Int64(index), messageTime: messages[index].1)
                 if index % flushEvery == 0 {
@@ -165,7 +174,11 @@ struct EventTimeTests {
     @Test("seconds and window starts round towards the past, also before 1970")
     func flooring() {
         #expect(EventTime(microsecondsSinceEpoch: -1).secondsSinceEpoch == -1)
-        #expect(EventTime(microsecondsSinceEpoch: -1).windowStart(length: .seconds(60)) == EventTime(secondsSinceEpoch: -60))
-        #expect(EventTime(microsecondsSinceEpoch: 59_999_999).windowStart(length: .seconds(60)) == EventTime(secondsSinceEpoch: 0))
+        #expect(
+            EventTime(microsecondsSinceEpoch: -1).windowStart(length: .seconds(60)) == EventTime(secondsSinceEpoch: -60)
+        )
+        #expect(
+            EventTime(microsecondsSinceEpoch: 59_999_999).windowStart(length: .seconds(60))
+                == EventTime(secondsSinceEpoch: 0))
     }
 }

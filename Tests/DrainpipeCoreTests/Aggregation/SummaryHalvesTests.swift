@@ -1,10 +1,11 @@
 import Testing
-@testable import DrainpipeCore
 
+@testable import DrainpipeCore
 
 @Suite("Summaries of two halves")
 struct SummaryHalvesTests {
-    static let settings = WindowSettings(windowLength: .seconds(60), lateBound: .seconds(300), futureBound: .seconds(300))
+    static let settings = WindowSettings(
+        windowLength: .seconds(60), lateBound: .seconds(300), futureBound: .seconds(300))
     static let start = EventTime(secondsSinceEpoch: 1_709_647_200)
 
     /// Router measurements of three series over three minutes; whole milliseconds, so every sum is exact.
@@ -54,8 +55,10 @@ struct SummaryHalvesTests {
             #expect(actual.counts == expected.counts)
             #expect(actual.sketches == expected.sketches)
             // The merged sketch answers within its stated error of the exact quantiles.
-            let values = all.filter { $0.processType == key.processType && $0.time.windowStart(length: .seconds(60)) == key.windowStart }
-                .compactMap { $0.fields.first { $0.name == "service_ms" }?.value }.sorted()
+            let values = all.filter {
+                $0.processType == key.processType && $0.time.windowStart(length: .seconds(60)) == key.windowStart
+            }
+            .compactMap { $0.fields.first { $0.name == "service_ms" }?.value }.sorted()
             let sketch = try #require(actual.sketches["service_ms"])
             for q in [0.5, 0.95, 0.99] {
                 let exact = values[Int((q * Double(values.count - 1)).rounded(.down))]

@@ -1,6 +1,6 @@
 import Testing
-@testable import DrainpipeCore
 
+@testable import DrainpipeCore
 
 @Suite("Summary merging")
 struct SummaryMergeTests {
@@ -20,7 +20,8 @@ struct SummaryMergeTests {
         let values = (0..<Int(generator.next() % 40)).map { _ in Double(generator.next() % 4000) / 4 }
         let cut = values.isEmpty ? 0 : Int(generator.next() % UInt64(values.count + 1))
         let whole = Self.summary(of: values, version: 9)
-        let merged = Self.summary(of: Array(values[..<cut]), version: 9).merging(Self.summary(of: Array(values[cut...]), version: 3))
+        let merged = Self.summary(of: Array(values[..<cut]), version: 9).merging(
+            Self.summary(of: Array(values[cut...]), version: 3))
         #expect(merged.fields["load_avg_1m"] ?? .empty == whole.fields["load_avg_1m"] ?? .empty)
         #expect(merged.version == 9)
     }
@@ -29,7 +30,9 @@ struct SummaryMergeTests {
     func algebra(seed: Int) {
         var generator = SplitMix64(seed: UInt64(seed) + 1000)
         func random() -> Summary {
-            Self.summary(of: (0..<Int(generator.next() % 10)).map { _ in Double(generator.next() % 100) / 2 }, version: Int64(generator.next() % 50))
+            Self.summary(
+                of: (0..<Int(generator.next() % 10)).map { _ in Double(generator.next() % 100) / 2 },
+                version: Int64(generator.next() % 50))
         }
         let (a, b, c) = (random(), random(), random())
         #expect(a.merging(b).merging(c) == a.merging(b.merging(c)))

@@ -1,6 +1,6 @@
 import Testing
-@testable import DrainpipeCore
 
+@testable import DrainpipeCore
 
 @Suite("QuantileSketch")
 struct QuantileSketchTests {
@@ -45,7 +45,9 @@ struct QuantileSketchTests {
         var generator = SplitMix64(seed: 7)
         for _ in 0..<20_000 {
             // Values spread over 1e-9 … 1e12, log-uniformly.
-            let value = Double(sign: .plus, exponent: Int(generator.next() % 70) - 30, significand: 1 + Double(generator.next() % 1_000_000) / 1_000_000)
+            let value = Double(
+                sign: .plus, exponent: Int(generator.next() % 70) - 30,
+                significand: 1 + Double(generator.next() % 1_000_000) / 1_000_000)
             let reported = QuantileSketch.representative(ofBucket: QuantileSketch.index(of: value))
             #expect(abs(reported - value) <= QuantileSketch.relativeAccuracy * value * (1 + 1e-9), "value \(value)")
         }

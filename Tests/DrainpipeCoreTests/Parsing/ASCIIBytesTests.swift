@@ -1,6 +1,6 @@
 import Testing
-@testable import DrainpipeCore
 
+@testable import DrainpipeCore
 
 @Suite("ASCIIBytes")
 struct ASCIIBytesTests {

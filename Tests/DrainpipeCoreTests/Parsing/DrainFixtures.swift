@@ -21,13 +21,17 @@ enum DrainFixtures {
 
     /// The router lines of formats.md §2 (request ids shortened there are filled in here).
     static let routerPostLine = routerLine(
-        #"at=info method=POST path="/session" host=www.example-shop.com request_id=0c5e9a41 fwd="203.0.113.9,172.70.40.11" dyno=web.1 connect=0ms service=212ms status=302 bytes=788 protocol=http1.1 tls=true tls_version=tls1.3"#)
+        #"at=info method=POST path="/session" host=www.example-shop.com request_id=0c5e9a41 fwd="203.0.113.9,172.70.40.11" dyno=web.1 connect=0ms service=212ms status=302 bytes=788 protocol=http1.1 tls=true tls_version=tls1.3"#
+    )
     static let routerH12Line = routerLine(
-        #"at=error code=H12 desc="Request timeout" method=POST path="/api/v1/checkout" host=shop-api.herokuapp.com request_id=a0f3d7c2-5e61-4b9e-8c70-3f2a1b9d4e55 fwd="203.0.113.7" dyno=web.1 connect=0ms service=30000ms status=503 bytes=0 protocol=https"#)
+        #"at=error code=H12 desc="Request timeout" method=POST path="/api/v1/checkout" host=shop-api.herokuapp.com request_id=a0f3d7c2-5e61-4b9e-8c70-3f2a1b9d4e55 fwd="203.0.113.7" dyno=web.1 connect=0ms service=30000ms status=503 bytes=0 protocol=https"#
+    )
     static let routerH10Line = routerLine(
-        #"at=error code=H10 desc="App crashed" method=GET path="/" host=shop-api.herokuapp.com request_id=9d41 fwd="198.51.100.60" dyno= connect= service= status=503 bytes= protocol=https"#)
+        #"at=error code=H10 desc="App crashed" method=GET path="/" host=shop-api.herokuapp.com request_id=9d41 fwd="198.51.100.60" dyno= connect= service= status=503 bytes= protocol=https"#
+    )
     static let routerH27Line = routerLine(
-        #"sock=client at=warning code=H27 desc="Client Request Interrupted" method=GET path="/feed" host=shop-api.herokuapp.com request_id=5141 fwd="192.0.2.44" dyno=web.3 connect=1ms service=1840ms status=499 bytes=0 protocol=https"#)
+        #"sock=client at=warning code=H27 desc="Client Request Interrupted" method=GET path="/feed" host=shop-api.herokuapp.com request_id=5141 fwd="192.0.2.44" dyno=web.3 connect=1ms service=1840ms status=499 bytes=0 protocol=https"#
+    )
     static let runtimeErrorLine = runtimeLine("Error R14 (Memory quota exceeded)", procID: "worker.1")
 
     /// The three frames exactly as formats.md prints them, lengths included.

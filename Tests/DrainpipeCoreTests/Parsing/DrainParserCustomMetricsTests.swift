@@ -1,5 +1,5 @@
-import Testing
 import DrainpipeCore
+import Testing
 
 @Suite("DrainParser on l2met app lines")
 struct DrainParserCustomMetricsTests {
@@ -27,7 +27,10 @@ struct DrainParserCustomMetricsTests {
     @Test(
         "reads l2met values, units and empty counts as formats.md §5 describes",
         arguments: [
-            ("measure#db.query=12.4ms count#cache.hit source=checkout", ["db.query=value:12.4", "cache.hit=value:1.0"]),
+            (
+                "measure#db.query=12.4ms count#cache.hit source=checkout",
+                ["db.query=value:12.4", "cache.hit=value:1.0"]
+            ),
             ("- count#x=", ["x=value:1.0"]),
             ("count#x=0 sample#pool_size=40.9MB", ["x=value:0.0", "pool_size=value:40.9"]),
             ("note=hello measure#a:b/c-d_e.f=1 other=x", ["a:b/c-d_e.f=value:1.0"]),
@@ -42,8 +45,9 @@ struct DrainParserCustomMetricsTests {
 
     @Test("skips and counts unique# keys; a line with nothing else is ignored as custom metrics")
     func uniqueKeys() {
-        let result = DrainParserTests.parse(lines: 
-            Fixtures.appLine("unique#user.active=u-4821 unique#cart=c-1"),
+        let result = DrainParserTests.parse(
+            lines:
+                Fixtures.appLine("unique#user.active=u-4821 unique#cart=c-1"),
             Fixtures.appLine("unique#user.active=u-1 count#login"))
         #expect(Self.metrics(result) == ["login=value:1.0"])
         #expect(result.skippedUniqueKeyCount == 3)
@@ -95,7 +99,8 @@ struct DrainParserCustomMetricsTests {
     @Test("accepts a metric name of 128 bytes")
     func longestName() {
         let name = String(repeating: "n", count: 128)
-        #expect(Self.metrics(DrainParserTests.parse(lines: Fixtures.appLine("count#\(name)=2"))) == ["\(name)=value:2.0"])
+        #expect(
+            Self.metrics(DrainParserTests.parse(lines: Fixtures.appLine("count#\(name)=2"))) == ["\(name)=value:2.0"])
     }
 
     @Test("rejects an l2met line with invalid UTF-8 but leaves plain app output alone")

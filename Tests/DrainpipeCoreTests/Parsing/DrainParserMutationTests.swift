@@ -1,6 +1,6 @@
-import Testing
 import DrainpipeCore
 import DrainpipeWorkloads
+import Testing
 
 /// A seeded fuzz test of the drain parser: realistic bodies, mutated line by line (absurd values, invalid UTF-8,
 /// huge lines, repeated keys, truncation) and then byte by byte (flips, insertions, deletions, rewritten length
@@ -133,7 +133,8 @@ struct DrainParserMutationTests {
     ].map { Array($0.utf8) }
 
     /// Invalid UTF-8: an overlong form, a surrogate, a lone continuation, a truncated sequence, bytes above U+10FFFF.
-    static let invalidUTF8 = [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0x80], [0xE2, 0x82], [0xF5, 0x80, 0x80, 0x80], [0xFF]]
+    static let invalidUTF8 =
+        [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0x80], [0xE2, 0x82], [0xF5, 0x80, 0x80, 0x80], [0xFF]]
         as [[UInt8]]
 
     /// One edit of a message that keeps its frame intact.

@@ -1,5 +1,5 @@
-import Testing
 import DrainpipeCore
+import Testing
 
 @Suite("DrainParser on router lines")
 struct DrainParserRouterTests {
@@ -60,8 +60,9 @@ struct DrainParserRouterTests {
                         type: .routerRequests, processType: "web",
                         fields: ["connect_ms": 0, "service_ms": 30000, "bytes": 0],
                         events: ["status_5xx", "method_POST", "protocol_https", "H12"]),
-                    Reading(type: .dynoErrors, processType: "web", fields: [:],
-                    events: ["H12"]),
+                    Reading(
+                        type: .dynoErrors, processType: "web", fields: [:],
+                        events: ["H12"]),
                 ]
             ),
             (
@@ -70,8 +71,9 @@ struct DrainParserRouterTests {
                     Reading(
                         type: .routerRequests, processType: "web", fields: [:],
                         events: ["status_5xx", "method_GET", "protocol_https", "H10"]),
-                    Reading(type: .dynoErrors, processType: "web", fields: [:],
-                    events: ["H10"]),
+                    Reading(
+                        type: .dynoErrors, processType: "web", fields: [:],
+                        events: ["H10"]),
                 ]
             ),
             (
@@ -81,8 +83,9 @@ struct DrainParserRouterTests {
                         type: .routerRequests, processType: "web",
                         fields: ["connect_ms": 1, "service_ms": 1840, "bytes": 0],
                         events: ["status_4xx", "method_GET", "protocol_https", "H27"]),
-                    Reading(type: .dynoErrors, processType: "web", fields: [:],
-                    events: ["H27"]),
+                    Reading(
+                        type: .dynoErrors, processType: "web", fields: [:],
+                        events: ["H27"]),
                 ]
             ),
         ])
@@ -106,13 +109,18 @@ struct DrainParserRouterTests {
             ("status=200 method=get", [:], ["status_2xx", "method_OTHER"], "web"),
             ("status=200 dyno=api.3 protocol=http3", [:], ["status_2xx", "protocol_http3"], "api"),
             ("status=200 dyno=web", [:], ["status_2xx"], "web"),
-            ("status=599 service=604800000ms bytes=1099511627776", ["service_ms": 604_800_000, "bytes": 1_099_511_627_776], ["status_5xx"], "web"),
+            (
+                "status=599 service=604800000ms bytes=1099511627776",
+                ["service_ms": 604_800_000, "bytes": 1_099_511_627_776], ["status_5xx"], "web"
+            ),
             ("status=200 unknown=1 queue=-5 service=7ms", ["service_ms": 7], ["status_2xx"], "web"),
             // A NUL byte makes a key unknown rather than an alias of `service`.
             ("status=200 service\u{0}=-5 service=7ms", ["service_ms": 7], ["status_2xx"], "web"),
         ])
-    func values(_ message: String, fields: [String: Double],
-                    events: [String], processType: String) {
+    func values(
+        _ message: String, fields: [String: Double],
+        events: [String], processType: String
+    ) {
         let result = DrainParserTests.parse(lines: Fixtures.routerLine(message))
         #expect(
             Self.summary(result)

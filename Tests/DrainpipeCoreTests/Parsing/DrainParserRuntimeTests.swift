@@ -1,5 +1,5 @@
-import Testing
 import DrainpipeCore
+import Testing
 
 @Suite("DrainParser on runtime memory and dyno error lines")
 struct DrainParserRuntimeTests {
@@ -33,15 +33,23 @@ struct DrainParserRuntimeTests {
     @Test(
         "reads memory lines with fields missing, bare numbers, unknown memory keys and any key order",
         arguments: [
-            ("source=web.2 sample#memory_total=301.57MB sample#memory_rss=287.12MB", ["memory_total": 301.57, "memory_rss": 287.12], "web"),
+            (
+                "source=web.2 sample#memory_total=301.57MB sample#memory_rss=287.12MB",
+                ["memory_total": 301.57, "memory_rss": 287.12], "web"
+            ),
             ("sample#memory_rss=2MB sample#memory_total=3", ["memory_total": 3, "memory_rss": 2], "worker"),
             ("sample#memory_total=3MB sample#memory_foo=9GB", ["memory_total": 3], "worker"),
-            ("source=run.2660 sample#memory_total=0.00MB sample#memory_quota=1048576MB", ["memory_total": 0, "memory_quota": 1_048_576], "run"),
+            (
+                "source=run.2660 sample#memory_total=0.00MB sample#memory_quota=1048576MB",
+                ["memory_total": 0, "memory_quota": 1_048_576], "run"
+            ),
         ])
     func memoryVariants(_ message: String, fields: [String: Double], processType: String) {
         let result = Self.memory(message, procID: "worker.4")
         #expect(result.measurements.map(\.processType) == [processType])
-        let readings = result.measurements.map { Dictionary(uniqueKeysWithValues: $0.fields.map { ($0.name, $0.value) }) }
+        let readings = result.measurements.map {
+            Dictionary(uniqueKeysWithValues: $0.fields.map { ($0.name, $0.value) })
+        }
         #expect(readings == [fields])
     }
 
@@ -72,7 +80,10 @@ struct DrainParserRuntimeTests {
         arguments: [
             ("Error R14 (Memory quota exceeded)", "worker.1", "R14", "worker"),
             ("Error R15 (Memory quota vastly exceeded)", "web.12", "R15", "web"),
-            ("Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 60 seconds of launch", "web.1", "R10", "web"),
+            (
+                "Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 60 seconds of launch", "web.1",
+                "R10", "web"
+            ),
             ("Error R99", "run.8411", "R99", "run"),
         ])
     func runtimeErrors(_ message: String, procID: String, code: String, processType: String) {
@@ -97,8 +108,9 @@ struct DrainParserRuntimeTests {
     @Test("ignores L-codes and add-on lines, counting them by kind")
     func ignoredNotices() {
         let header = "<172>1 2024-03-05T14:02:13+00:00 host"
-        let result = DrainParserTests.parse(lines: 
-            "\(header) heroku logplex - Error L10 (output buffer overflow): 7 messages dropped since 2024-03-05T14:00:00+00:00.",
+        let result = DrainParserTests.parse(
+            lines:
+                "\(header) heroku logplex - Error L10 (output buffer overflow): 7 messages dropped since 2024-03-05T14:00:00+00:00.",
             "\(header) app log-shuttle - Error L12: 222 messages dropped since 2024-03-05T14:00:00+00:00.",
             "\(header) app heroku-postgres - source=DATABASE sample#load-avg-1m=0.015 sample#db_size=18102335bytes",
             "\(header) app heroku-redis - source=REDIS sample#memory_total=301MB")

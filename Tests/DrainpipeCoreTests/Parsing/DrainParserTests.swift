@@ -1,6 +1,6 @@
-import Testing
 import DrainpipeCore
 import DrainpipeWorkloads
+import Testing
 
 @Suite("DrainParser")
 struct DrainParserTests {

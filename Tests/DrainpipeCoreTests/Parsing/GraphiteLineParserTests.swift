@@ -1,12 +1,14 @@
-import Testing
 import DrainpipeCore
+import Testing
 
 @Suite("GraphiteLineParser")
 struct GraphiteLineParserTests {
     static let now = EventTime(secondsSinceEpoch: 1_709_647_440)
     static let parser = GraphiteLineParser(pastWindow: .seconds(300), futureWindow: .seconds(120))
 
-    static func parse(_ line: String, parser: GraphiteLineParser = parser) -> Result<GraphiteParseResult.Point?, GraphiteLineRejectionReason> {
+    static func parse(
+        _ line: String, parser: GraphiteLineParser = parser
+    ) -> Result<GraphiteParseResult.Point?, GraphiteLineRejectionReason> {
         let bytes = Array(line.utf8)
         return parser.parseLine(bytes, in: bytes.indices, receivedAt: now)
     }
@@ -79,8 +81,13 @@ struct GraphiteLineParserTests {
     func namingConvention() throws {
         var strict = Self.parser
         strict.requiresNamingConvention = true
-        #expect(try Self.parse("prod.us-east.checkout.sys.ip-10-0-3-17.cpu.load_1m 1 1709647400", parser: strict).get() != nil)
-        for path in ["prod.us-east.checkout.sys.ip-10-0-3-17.cpu", "Prod.us-east.checkout.sys.h.cpu.load", "prod.us-east.checkout.biz.h.cpu.load", "prod.us:east.checkout.app.h.cpu.load"] {
+        #expect(
+            try Self.parse("prod.us-east.checkout.sys.ip-10-0-3-17.cpu.load_1m 1 1709647400", parser: strict).get()
+                != nil)
+        for path in [
+            "prod.us-east.checkout.sys.ip-10-0-3-17.cpu", "Prod.us-east.checkout.sys.h.cpu.load",
+            "prod.us-east.checkout.biz.h.cpu.load", "prod.us:east.checkout.app.h.cpu.load",
+        ] {
             #expect(Self.parse("\(path) 1 1709647400", parser: strict) == .failure(.namingConvention), "\(path)")
             #expect(try Self.parse("\(path) 1 1709647400").get() != nil, "\(path)")
         }

@@ -1,5 +1,5 @@
-import Testing
 import DrainpipeCore
+import Testing
 
 /// A seeded random-mutation fuzz test of the Graphite parser, bounded in time (2 s) so CI runs it in a few seconds.
 @Suite("GraphiteLineParser under seeded random mutation")
@@ -53,7 +53,9 @@ struct GraphiteParserMutationTests {
             for point in result.points {
                 #expect(point.value.isFinite && point.value.magnitude <= 1e18)
                 #expect(point.time >= Self.now - .seconds(300) && point.time <= Self.now + .seconds(300))
-                #expect(!point.path.isEmpty && point.path.utf8.allSatisfy { $0 < 0x80 && $0 > 0x20 && $0 != UInt8(ascii: ";") })
+                #expect(
+                    !point.path.isEmpty
+                        && point.path.utf8.allSatisfy { $0 < 0x80 && $0 > 0x20 && $0 != UInt8(ascii: ";") })
                 #expect(!point.path.hasPrefix(".") && !point.path.hasSuffix(".") && !point.path.contains(".."))
             }
             points += result.points.count

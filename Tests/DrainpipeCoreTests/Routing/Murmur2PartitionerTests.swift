@@ -1,5 +1,5 @@
-import Testing
 import DrainpipeCore
+import Testing
 
 @Suite("Murmur2Partitioner")
 struct Murmur2PartitionerTests {

@@ -1,15 +1,15 @@
+import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
 import MetricsTestKit
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
-import DrainpipeTestSupport
 @testable import DrainpipeWire
 @testable import DrainpipeWorkloads
-
 
 @Suite("DrainIngestor")
 struct DrainIngestorTests {
@@ -17,7 +17,8 @@ struct DrainIngestorTests {
     static let now = EventTime(secondsSinceEpoch: 1_709_647_440)
 
     static func makeIngestor(
-        publisher: any RecordPublisher, drainTokens: [String] = [], metrics: any MetricsFactory = NOOPMetricsHandler.instance
+        publisher: any RecordPublisher, drainTokens: [String] = [],
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance
     ) throws -> DrainIngestor {
         let tenants = try TenantDirectory(owners: [
             .init(id: owner, drainCredentials: ["shop:secret"], drainTokens: drainTokens, apiTokens: ["t"])
@@ -25,8 +26,10 @@ struct DrainIngestorTests {
         let clock = ManualWallClock(now)
         let context = IngressContext(
             tenants: LiveTenantDirectory(tenants), topics: try TopicCatalogTests.repositoryCatalog(),
-            kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"), admission: IngressAdmission(clock: clock, metrics: metrics),
-            delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")), clock: clock)
+            kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"),
+            admission: IngressAdmission(clock: clock, metrics: metrics),
+            delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")),
+            clock: clock)
         return DrainIngestor(context: context, metrics: metrics, logger: Logger(label: "test"))
     }
 
@@ -37,16 +40,20 @@ struct DrainIngestorTests {
 
     static func loadFrame(_ processID: String, value: Double) -> [UInt8] {
         var writer = LogplexFrameWriter()
-        writer.appendLoadSample(time: now - .seconds(30), processID: processID, oneMinute: value, fiveMinutes: value, fifteenMinutes: value)
+        writer.appendLoadSample(
+            time: now - .seconds(30), processID: processID, oneMinute: value, fiveMinutes: value, fifteenMinutes: value)
         return writer.body
     }
 
-    @Test("valid load lines are produced to DYNO_LOAD.1, partitioned by owner and process type, stamped with the receive time")
+    @Test(
+        "valid load lines are produced to DYNO_LOAD.1, partitioned by owner and process type, stamped with the receive time"
+    )
     func producesMeasurements() async throws {
         let publisher = InMemoryPublisher()
         let ingestor = try Self.makeIngestor(publisher: publisher)
         let receipt = try await ingestor.ingest(
-            .init(body: Self.loadFrame("web.1", value: 0.5) + Self.loadFrame("worker.2", value: 1.5), frameID: "ABC"), owner: Self.shop(ingestor))
+            .init(body: Self.loadFrame("web.1", value: 0.5) + Self.loadFrame("worker.2", value: 1.5), frameID: "ABC"),
+            owner: Self.shop(ingestor))
         #expect(receipt == .init(frames: 2, measurements: 2, ignoredLines: 0))
         let records = publisher.records
         #expect(records.map(\.topic) == ["DYNO_LOAD.1", "DYNO_LOAD.1"])
@@ -54,19 +61,27 @@ struct DrainIngestorTests {
         #expect(first.owner == Self.owner && first.processType == "web")
         #expect(first.origin == DrainOrigin(drainID: "\(Self.owner)/", frameID: "ABC", lineIndex: 0))
         #expect(records[0].timestamp == Self.now)
-        #expect(records[0].partition == Murmur2Partitioner.partition(forKey: Array("\(Self.owner)\u{1F}web".utf8), partitionCount: 32))
+        #expect(
+            records[0].partition
+                == Murmur2Partitioner.partition(forKey: Array("\(Self.owner)\u{1F}web".utf8), partitionCount: 32))
     }
 
-    @Test("bad frames are skipped and counted, the next frames are found and produced, and the receipt says what was rejected")
+    @Test(
+        "bad frames are skipped and counted, the next frames are found and produced, and the receipt says what was rejected"
+    )
     func badFrameKeepsValidOnes() async throws {
         let publisher = InMemoryPublisher()
         let metrics = TestMetrics()
         let ingestor = try Self.makeIngestor(publisher: publisher, metrics: metrics)
         let truncated = Array("500 <45>1 2024-03-05T14:02:10+00:00 host heroku web.1 - sample#load_avg_1m=0.1\n".utf8)
-        let body = Self.loadFrame("web.1", value: 0.25) + Array("garbage\n".utf8) + Self.loadFrame("web.2", value: 0.75) + truncated
+        let body =
+            Self.loadFrame("web.1", value: 0.25) + Array("garbage\n".utf8) + Self.loadFrame("web.2", value: 0.75)
+            + truncated
         let receipt = try await ingestor.ingest(.init(body: body, declaredMessageCount: 4), owner: Self.shop(ingestor))
         #expect(receipt.frames == 2 && receipt.measurements == 2 && receipt.rejectedFrames == 2 && !receipt.isClean)
-        #expect(receipt.rejectionSummary.contains("1 truncated frame") && receipt.rejectionSummary.contains("1 bad length prefix"))
+        #expect(
+            receipt.rejectionSummary.contains("1 truncated frame")
+                && receipt.rejectionSummary.contains("1 bad length prefix"))
         #expect(publisher.records.count == 2)
         #expect(try metrics.expectCounter("drainpipe_ingress_frames_rejected_total").totalValue == 2)
         #expect(try metrics.expectCounter("drainpipe_ingress_msg_count_mismatches_total").totalValue == 1)
@@ -85,23 +100,41 @@ struct DrainIngestorTests {
         for oneMinute in ["-1", "1e3"] {  // a sign and an exponent: two bad numbers
             writer.append(
                 priority: 45, time: time, appName: "heroku", processID: "web.1",
-                message: "source=web.1 \(dyno) sample#load_avg_1m=\(oneMinute) sample#load_avg_5m=1 sample#load_avg_15m=1")
+                message:
+                    "source=web.1 \(dyno) sample#load_avg_1m=\(oneMinute) sample#load_avg_5m=1 sample#load_avg_15m=1")
         }
-        writer.append(time: time, appName: "heroku", processID: "web.1", message: "source=web.1 \(dyno) sample#load_avg_1m=1 sample#load_avg_1m=2 sample#load_avg_5m=1 sample#load_avg_15m=1")
+        writer.append(
+            time: time, appName: "heroku", processID: "web.1",
+            message:
+                "source=web.1 \(dyno) sample#load_avg_1m=1 sample#load_avg_1m=2 sample#load_avg_5m=1 sample#load_avg_15m=1"
+        )
         writer.append(time: time, appName: "app", processID: "web.1", message: "GET /health 200")
         writer.append(time: time, appName: "app", processID: "web.1", message: "Started GET /")
-        writer.append(time: time, appName: "app", processID: "heroku-postgres", message: "source=DATABASE sample#db_size=1bytes")
+        writer.append(
+            time: time, appName: "app", processID: "heroku-postgres", message: "source=DATABASE sample#db_size=1bytes")
         let receipt = try await ingestor.ingest(.init(body: writer.body), owner: Self.shop(ingestor))
-        #expect(receipt.frames == 7 && receipt.measurements == 1 && receipt.rejectedLines == 3 && receipt.ignoredLines == 3)
+        #expect(
+            receipt.frames == 7 && receipt.measurements == 1 && receipt.rejectedLines == 3 && receipt.ignoredLines == 3)
         _ = try await ingestor.ingest(.init(body: writer.body), owner: Self.shop(ingestor))
 
-        let rejected = metrics.counters.filter { $0.label == "drainpipe_ingress_lines_rejected_total" && $0.totalValue > 0 }
-        let rejectedByReason = Dictionary(uniqueKeysWithValues: rejected.map { ($0.dimensions.map { "\($0.0)=\($0.1)" }, $0.totalValue) })
-        #expect(rejectedByReason == [["reason=bad_number"]: 4, ["reason=duplicate_field"]: 2], "\(receipt.rejectionSummary)")
-        #expect(try metrics.expectCounter("drainpipe_ingress_lines_ignored_total", [("kind", "app_output")]).totalValue == 4)
-        #expect(try metrics.expectCounter("drainpipe_ingress_lines_ignored_total", [("kind", "add_on")]).totalValue == 2)
-        #expect(try metrics.expectCounter("drainpipe_ingress_lines_ignored_total", [("kind", "router")]).totalValue == 0)
-        #expect(try metrics.expectCounter("drainpipe_ingress_lines_rejected_total", [("reason", "line_too_long")]).totalValue == 0)
+        let rejected = metrics.counters.filter {
+            $0.label == "drainpipe_ingress_lines_rejected_total" && $0.totalValue > 0
+        }
+        let rejectedByReason = Dictionary(
+            uniqueKeysWithValues: rejected.map { ($0.dimensions.map { "\($0.0)=\($0.1)" }, $0.totalValue) })
+        #expect(
+            rejectedByReason == [["reason=bad_number"]: 4, ["reason=duplicate_field"]: 2], "\(receipt.rejectionSummary)"
+        )
+        #expect(
+            try metrics.expectCounter("drainpipe_ingress_lines_ignored_total", [("kind", "app_output")]).totalValue == 4
+        )
+        #expect(
+            try metrics.expectCounter("drainpipe_ingress_lines_ignored_total", [("kind", "add_on")]).totalValue == 2)
+        #expect(
+            try metrics.expectCounter("drainpipe_ingress_lines_ignored_total", [("kind", "router")]).totalValue == 0)
+        #expect(
+            try metrics.expectCounter("drainpipe_ingress_lines_rejected_total", [("reason", "line_too_long")])
+                .totalValue == 0)
     }
 
     @Test("unknown credentials get 401 and a foreign drain token 403, counted; nothing is produced")
@@ -110,7 +143,9 @@ struct DrainIngestorTests {
         let metrics = TestMetrics()
         let ingestor = try Self.makeIngestor(publisher: publisher, drainTokens: ["d.right"], metrics: metrics)
         let body = Self.loadFrame("web.1", value: 1)
-        for (credential, token, status) in [("shop:wrong", "d.right", 401), (nil, "d.right", 401), ("shop:secret", "d.wrong", 403)] as [(String?, String, Int)] {
+        for (credential, token, status) in [
+            ("shop:wrong", "d.right", 401), (nil, "d.right", 401), ("shop:secret", "d.wrong", 403),
+        ] as [(String?, String, Int)] {
             #expect {
                 _ = try ingestor.authenticate(basicCredential: credential, drainToken: token)
             } throws: { ($0 as? IngressError)?.statusCode == status }

@@ -1,3 +1,4 @@
+import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
@@ -5,12 +6,11 @@ import MetricsTestKit
 import NIOCore
 import NIOPosix
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
-import DrainpipeTestSupport
 @testable import DrainpipeWire
-
 
 /// The Graphite TCP listener on a real loopback socket (port 0), producing to an in-memory publisher.
 @Suite("GraphiteTCPServer")
@@ -22,17 +22,25 @@ struct GraphiteTCPServerTests {
         sources: [String] = [], metrics: TestMetrics = TestMetrics(), tenants: LiveTenantDirectory? = nil,
         _ body: @Sendable (_ port: Int, _ publisher: InMemoryPublisher) async throws -> Void
     ) async throws {
-        let tenants = try tenants ?? LiveTenantDirectory(TenantDirectory(owners: [
-            .init(id: "team-a", drainCredentials: [], apiTokens: [], graphiteTokens: ["gr-a"], graphiteSources: sources)
-        ]))
+        let tenants =
+            try tenants
+            ?? LiveTenantDirectory(
+                TenantDirectory(owners: [
+                    .init(
+                        id: "team-a", drainCredentials: [], apiTokens: [], graphiteTokens: ["gr-a"],
+                        graphiteSources: sources)
+                ]))
         let clock = ManualWallClock(now)
         let publisher = InMemoryPublisher()
         let context = IngressContext(
             tenants: tenants, topics: try TopicCatalogTests.repositoryCatalog(),
-            kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"), admission: IngressAdmission(clock: clock, metrics: metrics),
-            delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")), clock: clock)
+            kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"),
+            admission: IngressAdmission(clock: clock, metrics: metrics),
+            delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")),
+            clock: clock)
         let ingestor = GraphiteIngestor(
-            context: context, pastWindow: .seconds(300), futureWindow: .seconds(300), metrics: metrics, logger: Logger(label: "test"))
+            context: context, pastWindow: .seconds(300), futureWindow: .seconds(300), metrics: metrics,
+            logger: Logger(label: "test"))
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let server = GraphiteTCPServer(
             host: "127.0.0.1", port: 0, ingestor: ingestor, maximumLineBytes: 1024, logger: Logger(label: "test"),
@@ -71,11 +79,14 @@ struct GraphiteTCPServerTests {
         while publisher.records.count < count { try await Task.sleep(for: .milliseconds(5)) }
     }
 
-    @Test("AUTH preamble, lines split anywhere across writes, bad lines dropped and counted, the connection kept", .timeLimit(.minutes(1)))
+    @Test(
+        "AUTH preamble, lines split anywhere across writes, bad lines dropped and counted, the connection kept",
+        .timeLimit(.minutes(1)))
     func preambleAndSplits() async throws {
         let metrics = TestMetrics()
         try await Self.withServer(metrics: metrics) { port, publisher in
-            let text = "AUTH gr-a\r\nprod.eu.svc.app.h.x.count 1 1709647400\nbad line\na.b NaN 1709647400\nprod.eu.svc.app.h.y 2 1709647401\nlast.one 3 1709647402"
+            let text =
+                "AUTH gr-a\r\nprod.eu.svc.app.h.x.count 1 1709647400\nbad line\na.b NaN 1709647400\nprod.eu.svc.app.h.y 2 1709647401\nlast.one 3 1709647402"
             var generator = SplitMix64(seed: 2003)
             var chunks: [[UInt8]] = []
             var bytes = Array(text.utf8)[...]
@@ -93,7 +104,9 @@ struct GraphiteTCPServerTests {
         #expect(metrics.counterTotal(label: "drainpipe_graphite_lines_rejected_total") == 2)
     }
 
-    @Test("without a preamble an unmapped peer gets ERR and is closed; a mapped address needs none", .timeLimit(.minutes(1)))
+    @Test(
+        "without a preamble an unmapped peer gets ERR and is closed; a mapped address needs none",
+        .timeLimit(.minutes(1)))
     func tenantFromAddress() async throws {
         try await Self.withServer { port, publisher in
             let refused = try await Self.exchange(port: port, [Array("a.b 1 1709647400\n".utf8)])
@@ -108,20 +121,28 @@ struct GraphiteTCPServerTests {
         }
     }
 
-    @Test("a line over the limit closes the connection after the lines before it were produced, and is counted", .timeLimit(.minutes(1)))
+    @Test(
+        "a line over the limit closes the connection after the lines before it were produced, and is counted",
+        .timeLimit(.minutes(1)))
     func lineTooLong() async throws {
         let metrics = TestMetrics()
         try await Self.withServer(metrics: metrics) { port, publisher in
             let long = Array(repeating: UInt8(ascii: "a"), count: 3000)
             // The server may close while the client still writes; the write error does not matter here.
-            _ = try? await Self.exchange(port: port, [Array("AUTH gr-a\na.b 1 1709647400\n".utf8), long, Array(" 1 1709647400\nc.d 1 1709647400\n".utf8)])
+            _ = try? await Self.exchange(
+                port: port,
+                [Array("AUTH gr-a\na.b 1 1709647400\n".utf8), long, Array(" 1 1709647400\nc.d 1 1709647400\n".utf8)])
             try await Self.waitForRecords(publisher, count: 1)
             #expect(try publisher.records.map { try Measurement(wireBytes: $0.value).metric } == ["a.b"])
         }
-        #expect(try metrics.expectCounter("drainpipe_graphite_lines_rejected_total", [("reason", "line_too_long")]).totalValue == 1)
+        #expect(
+            try metrics.expectCounter("drainpipe_graphite_lines_rejected_total", [("reason", "line_too_long")])
+                .totalValue == 1)
     }
 
-    @Test("a token revoked by a reload closes the open connection before its next batch, which is not produced", .timeLimit(.minutes(1)))
+    @Test(
+        "a token revoked by a reload closes the open connection before its next batch, which is not produced",
+        .timeLimit(.minutes(1)))
     func revokedTokenClosesConnection() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tenants-\(UUID().uuidString).yaml")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -137,7 +158,8 @@ struct GraphiteTCPServerTests {
             try await channel.executeThenClose { inbound, outbound in
                 try await outbound.write(ByteBuffer(string: "AUTH gr-a\nprod.a.b 1 \(Self.now.secondsSinceEpoch)\n"))
                 try await Self.waitForRecords(publisher, count: 1)
-                try "owners:\n  - id: team-a\n    graphite_tokens: [gr-rotated]\n".write(to: file, atomically: true, encoding: .utf8)
+                try "owners:\n  - id: team-a\n    graphite_tokens: [gr-rotated]\n".write(
+                    to: file, atomically: true, encoding: .utf8)
                 try tenants.reload()
                 try await outbound.write(ByteBuffer(string: "prod.a.c 2 \(Self.now.secondsSinceEpoch)\n"))
                 for try await _ in inbound {}  // ends when the server closes the connection

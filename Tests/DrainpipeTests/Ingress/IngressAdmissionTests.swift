@@ -1,10 +1,10 @@
+import DrainpipeTestSupport
 import Metrics
 import MetricsTestKit
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
-import DrainpipeTestSupport
-
 
 @Suite("IngressAdmission")
 struct IngressAdmissionTests {
@@ -12,7 +12,8 @@ struct IngressAdmissionTests {
 
     static func measurement(_ metric: String, owner: String = "a", processType: String = "web") -> Measurement {
         Measurement(
-            type: .customMetrics, owner: owner, processType: processType, metric: metric, time: start, receivedAt: start,
+            type: .customMetrics, owner: owner, processType: processType, metric: metric, time: start,
+            receivedAt: start,
             fields: [MeasurementField(name: "value", value: 1)])
     }
 
@@ -30,12 +31,15 @@ struct IngressAdmissionTests {
         #expect(try metrics.expectCounter("drainpipe_ingress_measurements_denied_total").totalValue == 2)
     }
 
-    @Test("over the updates cap a request is refused whole with Retry-After until the minute turns; other tenants go on")
+    @Test(
+        "over the updates cap a request is refused whole with Retry-After until the minute turns; other tenants go on")
     func updatesCap() throws {
         let clock = ManualWallClock(Self.start + .seconds(15))
         let admission = IngressAdmission(clock: clock, metrics: NOOPMetricsHandler.instance)
-        let capped = TenantDirectory.Owner(id: "a", drainCredentials: [], apiTokens: [], limits: .init(updatesPerMinute: 5))
-        let other = TenantDirectory.Owner(id: "b", drainCredentials: [], apiTokens: [], limits: .init(updatesPerMinute: 5))
+        let capped = TenantDirectory.Owner(
+            id: "a", drainCredentials: [], apiTokens: [], limits: .init(updatesPerMinute: 5))
+        let other = TenantDirectory.Owner(
+            id: "b", drainCredentials: [], apiTokens: [], limits: .init(updatesPerMinute: 5))
         let three = (0..<3).map { Self.measurement("m\($0)") }
         _ = try admission.admit(three, owner: capped)
         #expect(throws: IngressError.overQuota(cap: "updates_per_minute", retryAfterSeconds: 45)) {
@@ -51,19 +55,24 @@ struct IngressAdmissionTests {
     func seriesCap() throws {
         let clock = ManualWallClock(Self.start)
         let admission = IngressAdmission(clock: clock, metrics: NOOPMetricsHandler.instance)
-        let owner = TenantDirectory.Owner(id: "a", drainCredentials: [], apiTokens: [], limits: .init(distinctSeriesPerMinute: 2))
+        let owner = TenantDirectory.Owner(
+            id: "a", drainCredentials: [], apiTokens: [], limits: .init(distinctSeriesPerMinute: 2))
         _ = try admission.admit([Self.measurement("x"), Self.measurement("x"), Self.measurement("y")], owner: owner)
         _ = try admission.admit([Self.measurement("y"), Self.measurement("x")], owner: owner)
-        #expect(throws: IngressError.self) { try admission.admit([Self.measurement("x", processType: "worker")], owner: owner) }
+        #expect(throws: IngressError.self) {
+            try admission.admit([Self.measurement("x", processType: "worker")], owner: owner)
+        }
         clock.advance(by: .seconds(60))
         #expect(try admission.admit([Self.measurement("z")], owner: owner).measurements.count == 1)
     }
 
-    @Test("a request larger than a whole minute's cap is refused as too large, without Retry-After, and charges nothing")
+    @Test(
+        "a request larger than a whole minute's cap is refused as too large, without Retry-After, and charges nothing")
     func largerThanCap() throws {
         let admission = IngressAdmission(clock: ManualWallClock(Self.start), metrics: NOOPMetricsHandler.instance)
         let owner = TenantDirectory.Owner(
-            id: "a", drainCredentials: [], apiTokens: [], limits: .init(updatesPerMinute: 5, distinctSeriesPerMinute: 2))
+            id: "a", drainCredentials: [], apiTokens: [], limits: .init(updatesPerMinute: 5, distinctSeriesPerMinute: 2)
+        )
         let six = (0..<6).map { _ in Self.measurement("x") }
         let error = #expect(throws: IngressError.largerThanCap(cap: "updates_per_minute", requested: 6, limit: 5)) {
             try admission.admit(six, owner: owner)
@@ -79,12 +88,14 @@ struct IngressAdmissionTests {
     func refund() throws {
         let admission = IngressAdmission(clock: ManualWallClock(Self.start), metrics: NOOPMetricsHandler.instance)
         let owner = TenantDirectory.Owner(
-            id: "a", drainCredentials: [], apiTokens: [], limits: .init(updatesPerMinute: 4, distinctSeriesPerMinute: 2))
+            id: "a", drainCredentials: [], apiTokens: [], limits: .init(updatesPerMinute: 4, distinctSeriesPerMinute: 2)
+        )
         _ = try admission.admit([Self.measurement("x")], owner: owner)
         let undelivered = try admission.admit([Self.measurement("x"), Self.measurement("y")], owner: owner)
         admission.refund(undelivered)
         // Without the refund the retry would pass the updates cap (1 + 2 + 2 > 4)…
-        #expect(try admission.admit([Self.measurement("x"), Self.measurement("y")], owner: owner).measurements.count == 2)
+        #expect(
+            try admission.admit([Self.measurement("x"), Self.measurement("y")], owner: owner).measurements.count == 2)
         // …and "x", charged by the first request, still counts: a third series is over the cap.
         #expect(throws: IngressError.overQuota(cap: "distinct_series_per_minute", retryAfterSeconds: 60)) {
             try admission.admit([Self.measurement("z")], owner: owner)

@@ -1,15 +1,15 @@
+import DrainpipeTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Metrics
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
-import DrainpipeTestSupport
 @testable import DrainpipeWire
-
 
 /// Ingress against an in-process embedded broker that turns slow, then goes down, and comes back each time.
 @Suite("Ingress during a broker outage")
@@ -29,15 +29,18 @@ struct IngressBrokerOutageTests {
         let kafka = cluster.connection()
         let producer = try KafkaProducer(
             connection: kafka, clientID: "outage-ingress",
-            options: .init(messageTimeout: .seconds(20), queueMaxMessages: 10_000, enqueueTimeout: .seconds(1)), logger: logger)
+            options: .init(messageTimeout: .seconds(20), queueMaxMessages: 10_000, enqueueTimeout: .seconds(1)),
+            logger: logger)
         let clock = ManualWallClock(Self.now)
-        let tenants = LiveTenantDirectory(try TenantDirectory(owners: [
-            .init(id: "team-a", drainCredentials: [], apiTokens: [], graphiteTokens: ["gr-a"])
-        ]))
+        let tenants = LiveTenantDirectory(
+            try TenantDirectory(owners: [
+                .init(id: "team-a", drainCredentials: [], apiTokens: [], graphiteTokens: ["gr-a"])
+            ]))
         let metrics = NOOPMetricsHandler.instance
         let context = IngressContext(
             tenants: tenants, topics: topics, kafka: kafka, admission: IngressAdmission(clock: clock, metrics: metrics),
-            delivery: IngressDelivery(publisher: producer, timeout: .seconds(1), retryAfterSeconds: 3, logger: logger), clock: clock)
+            delivery: IngressDelivery(publisher: producer, timeout: .seconds(1), retryAfterSeconds: 3, logger: logger),
+            clock: clock)
         let ingestor = GraphiteIngestor(
             context: context, pastWindow: .seconds(300), futureWindow: .seconds(300), metrics: metrics, logger: logger)
         let router = Router()
@@ -48,7 +51,8 @@ struct IngressBrokerOutageTests {
         try await Application(router: router).test(.router) { client in
             func post(_ path: String) async throws -> (HTTPResponse.Status, String?) {
                 try await client.execute(
-                    uri: "/graphite", method: .post, headers: headers, body: ByteBuffer(string: "\(path) 1 1709647400\n")
+                    uri: "/graphite", method: .post, headers: headers,
+                    body: ByteBuffer(string: "\(path) 1 1709647400\n")
                 ) { ($0.status, $0.headers[.retryAfter]) }
             }
             /// Posts until one is answered 204, as a sender retrying after `Retry-After` would.
@@ -91,11 +95,14 @@ struct IngressBrokerOutageTests {
         }
         await producer.close(flushTimeout: .seconds(5))
 
-        let consumer = try KafkaConsumer(connection: kafka, groupID: "outage-check", clientID: "outage-check", logger: logger)
+        let consumer = try KafkaConsumer(
+            connection: kafka, groupID: "outage-check", clientID: "outage-check", logger: logger)
         defer { consumer.close() }
-        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Int32(raw.partitions)).map {
-            (TopicPartition(topic: kafka.topicName(raw.name), partition: $0), StartOffset.beginning)
-        }))
+        try consumer.assign(
+            Dictionary(
+                uniqueKeysWithValues: (0..<Int32(raw.partitions)).map {
+                    (TopicPartition(topic: kafka.topicName(raw.name), partition: $0), StartOffset.beginning)
+                }))
         // Records of the 503 answers may arrive too (at least once), so read until the partitions stay quiet.
         let messages = try await KafkaTesting.pollMessages(from: consumer, count: 1_000, idleLimit: 15)
         let stored = Set(try messages.map { try Measurement(wireBytes: $0.value).metric })

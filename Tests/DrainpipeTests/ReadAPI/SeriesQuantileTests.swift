@@ -1,11 +1,11 @@
+import DrainpipeTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
-import DrainpipeTestSupport
-
 
 @Suite("Series API quantiles")
 struct SeriesQuantileTests {
@@ -24,14 +24,19 @@ struct SeriesQuantileTests {
                 sketch.add(value)
             }
             return Summary(
-                key: SeriesKey(type: .routerRequests, owner: HTTPRoutesTests.owner, processType: "web", metric: "router", windowStart: minute + .seconds(60 * Int64(index)), periodSeconds: 60),
-                version: 1, fields: ["service_ms": statistics, "bytes": FieldStatistics(value: 10)], sketches: ["service_ms": sketch])
+                key: SeriesKey(
+                    type: .routerRequests, owner: HTTPRoutesTests.owner, processType: "web", metric: "router",
+                    windowStart: minute + .seconds(60 * Int64(index)), periodSeconds: 60),
+                version: 1, fields: ["service_ms": statistics, "bytes": FieldStatistics(value: 10)],
+                sketches: ["service_ms": sketch])
         }
         let store = HTTPRoutesTests.FixedStore(summaries: summaries)
         let sorted = all.sorted()
-        let uri = "/api/v1/series/router-requests?owner=\(HTTPRoutesTests.owner)&from=\(minute.secondsSinceEpoch)&to=\(minute.secondsSinceEpoch + 120)&resolution=120"
+        let uri =
+            "/api/v1/series/router-requests?owner=\(HTTPRoutesTests.owner)&from=\(minute.secondsSinceEpoch)&to=\(minute.secondsSinceEpoch + 120)&resolution=120"
         try await HTTPRoutesTests.application(publisher: InMemoryPublisher(), store: store).test(.router) { client in
-            try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer token-shop"]) { response in
+            try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer token-shop"]) {
+                response in
                 #expect(response.status == .ok)
                 let body = try JSONDecoder().decode(SeriesResponse.self, from: Data(response.body.readableBytesView))
                 let point = try #require(body.points.first)

@@ -1,7 +1,7 @@
+import Drainpipe
+import DrainpipeCore
 import Foundation
 import Testing
-import DrainpipeCore
-import Drainpipe
 
 @Suite("TenantDirectory")
 struct TenantDirectoryTests {
@@ -32,7 +32,8 @@ struct TenantDirectoryTests {
         let team = try #require(directory.owner(graphiteToken: "gr-team"))
         #expect(team.requiresGraphiteNamingConvention && team.admitsEverything && team.limits.isUnlimited)
         #expect(directory.owner(graphiteSource: "10.0.3.17")?.id == "metrics-team")
-        #expect(directory.owner(graphiteToken: "gr-nobody") == nil && directory.owner(graphiteSource: "10.0.3.18") == nil)
+        #expect(
+            directory.owner(graphiteToken: "gr-nobody") == nil && directory.owner(graphiteSource: "10.0.3.18") == nil)
     }
 
     @Test(
@@ -65,14 +66,17 @@ struct TenantDirectoryTests {
 
     @Test("a reload puts a valid new file in force and keeps the old one when the new file is invalid")
     func reload() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tenants-\(UUID().uuidString).yaml").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tenants-\(UUID().uuidString).yaml")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Self.yaml.write(toFile: path, atomically: true, encoding: .utf8)
         let live = LiveTenantDirectory(try TenantDirectory(contentsOf: path), path: path)
-        try Self.yaml.replacingOccurrences(of: "gr-team", with: "gr-new").write(toFile: path, atomically: true, encoding: .utf8)
+        try Self.yaml.replacingOccurrences(of: "gr-team", with: "gr-new").write(
+            toFile: path, atomically: true, encoding: .utf8)
         #expect(try live.reload() == 2)
         #expect(live.current.owner(graphiteToken: "gr-new")?.id == "metrics-team")
-        try "owners: [{id: a, graphite_tokens: [x]}, {id: b, graphite_tokens: [x]}]".write(toFile: path, atomically: true, encoding: .utf8)
+        try "owners: [{id: a, graphite_tokens: [x]}, {id: b, graphite_tokens: [x]}]".write(
+            toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: ConfigurationError.self) { try live.reload() }
         #expect(live.current.owner(graphiteToken: "gr-new")?.id == "metrics-team")
         try "owners: [".write(toFile: path, atomically: true, encoding: .utf8)

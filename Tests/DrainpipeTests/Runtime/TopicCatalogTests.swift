@@ -1,13 +1,14 @@
 import Foundation
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
-
 
 @Suite("TopicCatalog")
 struct TopicCatalogTests {
     static func repositoryCatalog() throws -> TopicCatalog {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
         return try TopicCatalog(contentsOf: root.appendingPathComponent("topics.yaml").path)
     }
 
@@ -22,7 +23,8 @@ struct TopicCatalogTests {
             #expect(raw.name == "\(type.rawValue).1")
             #expect(summary.name == "\(type.rawValue)_SUMMARY.1")
             #expect(retry.name == "RETRY.\(type.rawValue)_SUMMARY.1")
-            #expect(raw.cleanupPolicy == "delete" && summary.cleanupPolicy == "compact" && retry.cleanupPolicy == "delete")
+            #expect(
+                raw.cleanupPolicy == "delete" && summary.cleanupPolicy == "compact" && retry.cleanupPolicy == "delete")
             for topic in [raw, summary, retry] {
                 #expect(topic.partitions == 32)
                 #expect(topic.replicationFactor == 3)
@@ -52,7 +54,10 @@ struct TopicCatalogTests {
         let owner = "6c1d5b7e-0f43-4a52-9b1e-2f6a8d3c4e71"
         let expected = Murmur2Partitioner.partition(forKey: Array("\(owner)\u{1F}web".utf8), partitionCount: 32)
         #expect(topic.partition(owner: owner, processType: "web") == expected)
-        let spread = Set(["web", "worker", "clock", "run", "scheduler", "release"].map { topic.partition(owner: owner, processType: $0) })
+        let spread = Set(
+            ["web", "worker", "clock", "run", "scheduler", "release"].map {
+                topic.partition(owner: owner, processType: $0)
+            })
         #expect(spread.count > 1, "process types of one owner should spread over partitions")
     }
 }

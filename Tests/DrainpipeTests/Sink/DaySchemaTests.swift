@@ -1,6 +1,6 @@
-import Testing
 import Drainpipe
 import DrainpipeCore
+import Testing
 
 @Suite("DaySchema")
 struct DaySchemaTests {

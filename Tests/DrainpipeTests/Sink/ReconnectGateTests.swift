@@ -1,6 +1,6 @@
-import Testing
 import Drainpipe
 import DrainpipePostgres
+import Testing
 
 @Suite("ReconnectGate")
 struct ReconnectGateTests {
@@ -43,7 +43,8 @@ struct ReconnectGateTests {
         #expect(ReconnectGate.closes(on: .connectFailed(host: "h:5432", reason: "refused")))
         #expect(ReconnectGate.closes(on: .connectionLost(reason: "eof")))
         #expect(ReconnectGate.closes(on: .queryFailed(sqlState: .queryCanceled, message: "statement timeout")))
-        #expect(ReconnectGate.closes(on: .copyRejected(table: "t", sqlState: .queryCanceled, detail: "statement timeout")))
+        #expect(
+            ReconnectGate.closes(on: .copyRejected(table: "t", sqlState: .queryCanceled, detail: "statement timeout")))
         #expect(!ReconnectGate.closes(on: .queryFailed(sqlState: .uniqueViolation, message: "m")))
         #expect(!ReconnectGate.closes(on: .invalidValue(table: "t", reason: "r")))
     }

@@ -1,7 +1,7 @@
-import Testing
 import Drainpipe
 import DrainpipeCore
 import DrainpipePostgres
+import Testing
 
 @Suite("SummaryTableWriter.columnValues")
 struct SummaryColumnValuesTests {

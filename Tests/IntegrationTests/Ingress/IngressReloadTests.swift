@@ -4,14 +4,13 @@ import NIOPosix
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
-import DrainpipeTestSupport
-import DrainpipeKafka
+    import Glibc
+    import DrainpipeTestSupport
+    import DrainpipeKafka
 #endif
-
 
 /// The `ingress` executable as a child process: SIGHUP reloads the tenants file, and a broken file changes nothing.
 @Suite("Ingress tenants reload")
@@ -46,7 +45,9 @@ struct IngressReloadTests {
         return (response as? HTTPURLResponse)?.statusCode ?? 0
     }
 
-    @Test("SIGHUP puts a new tenants file in force for drains and the read API; an invalid one is logged and the old one kept", .timeLimit(.minutes(1)))
+    @Test(
+        "SIGHUP puts a new tenants file in force for drains and the read API; an invalid one is logged and the old one kept",
+        .timeLimit(.minutes(1)))
     func sighup() async throws {
         let kafka = try await TestServers.kafka(prefixedWith: "reload")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString)")
@@ -55,13 +56,18 @@ struct IngressReloadTests {
         let tenantsFile = directory.appendingPathComponent("tenants.yaml").path
         try Self.tenants(graphiteToken: "old-token").write(toFile: tenantsFile, atomically: true, encoding: .utf8)
         let repository = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let port = try await Self.freePort()
-        let ingress = try ServiceProcess("ingress", environment: [
-            "PORT": String(port), "GRAPHITE_PORT": "off", "KAFKA_URL": kafka.bootstrapServers, "KAFKA_PREFIX": kafka.prefix,
-            "DRAINPIPE_TOPICS": repository.appendingPathComponent("topics.yaml").path, "DRAINPIPE_TENANTS": tenantsFile,
-            "DATABASE_URL": ProcessInfo.processInfo.environment["TEST_DATABASE_URL"] ?? "",
-        ])
+        let ingress = try ServiceProcess(
+            "ingress",
+            environment: [
+                "PORT": String(port), "GRAPHITE_PORT": "off", "KAFKA_URL": kafka.bootstrapServers,
+                "KAFKA_PREFIX": kafka.prefix,
+                "DRAINPIPE_TOPICS": repository.appendingPathComponent("topics.yaml").path,
+                "DRAINPIPE_TENANTS": tenantsFile,
+                "DATABASE_URL": ProcessInfo.processInfo.environment["TEST_DATABASE_URL"] ?? "",
+            ])
         defer { _ = ingress.terminate() }
         var status = 0
         while status == 0 {
@@ -77,7 +83,9 @@ struct IngressReloadTests {
         try Self.tenants(graphiteToken: "new-token", apiToken: "new-api-token")
             .write(toFile: tenantsFile, atomically: true, encoding: .utf8)
         ingress.send(signal: SIGHUP)
-        while try await Self.post(port: port, token: "new-token") != 204 { try await Task.sleep(for: .milliseconds(50)) }
+        while try await Self.post(port: port, token: "new-token") != 204 {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(try await Self.post(port: port, token: "old-token") == 401)
         #expect(try await Self.read(port: port, token: "new-api-token") == 200)
         #expect(try await Self.read(port: port, token: "old-api-token") == 401)

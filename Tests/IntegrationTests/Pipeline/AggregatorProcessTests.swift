@@ -1,11 +1,11 @@
+import DrainpipeTestSupport
 import Foundation
 import Logging
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
-import DrainpipeTestSupport
-
 
 /// The real `aggregator` executable against the test broker: killed again and again, terminated politely, and
 /// started twice with the same worker index.
@@ -24,11 +24,16 @@ struct AggregatorProcessTests {
     }
 
     /// A fresh topic set on the test broker, the repository's topics, a quiet logger and a producer.
-    static func broker(_ label: String) async throws -> (kafka: KafkaConnection, topics: TopicCatalog, logger: Logger, producer: KafkaProducer) {
+    static func broker(
+        _ label: String
+    ) async throws -> (kafka: KafkaConnection, topics: TopicCatalog, logger: Logger, producer: KafkaProducer) {
         var logger = Logger(label: label)
         logger.logLevel = .critical
         let kafka = try await TestServers.kafka(prefixedWith: label)
-        return (kafka, try TestServers.topicCatalog(), logger, try KafkaProducer(connection: kafka, clientID: "\(label)-test", logger: logger))
+        return (
+            kafka, try TestServers.topicCatalog(), logger,
+            try KafkaProducer(connection: kafka, clientID: "\(label)-test", logger: logger)
+        )
     }
 
     /// Waits until `condition` holds, for at most `timeout`; returns whether it did.
@@ -57,7 +62,9 @@ struct AggregatorProcessTests {
             try await producer.send(workload.records(chunk * 1_000..<(chunk + 1) * 1_000, topics: topics, kafka: kafka))
             let aggregator = try ServiceProcess("aggregator", environment: environment)
             // Killed while it works: after it restored its state and claimed its partitions, at a random moment.
-            let assigned = try await Self.eventually(within: .seconds(30)) { aggregator.output.contains("aggregator assigned") }
+            let assigned = try await Self.eventually(within: .seconds(30)) {
+                aggregator.output.contains("aggregator assigned")
+            }
             #expect(assigned, "run \(chunk): \(aggregator.output.suffix(1_000))")
             try await Task.sleep(for: .milliseconds(Int64(generator.next() % 1_000)))
             aggregator.kill()
@@ -75,7 +82,10 @@ struct AggregatorProcessTests {
             kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .routerRequests).name), logger: logger)
         let matched = try await latest.waitUntilEqual(to: truth, timeout: .seconds(60))
         let (missing, extra, different) = latest.differences(from: truth)
-        #expect(matched, "missing \(missing), extra \(extra), different \(different) of \(truth.count) keys; log: \(aggregator.output.suffix(2_000))")
+        #expect(
+            matched,
+            "missing \(missing), extra \(extra), different \(different) of \(truth.count) keys; log: \(aggregator.output.suffix(2_000))"
+        )
         #expect(truth.count > 500)
         // Retries and late lines were really in the workload and left out.
         let counted = truth.values.reduce(0) { $0 + Int($1.fields["service_ms"]?.count ?? 0) }
@@ -120,14 +130,19 @@ struct AggregatorProcessTests {
 
         // A restart resumes from the committed offsets: it republishes the open windows' summaries unchanged.
         let restarted = try ServiceProcess("aggregator", environment: environment)
-        #expect(try await Self.eventually(within: .seconds(60)) { restarted.output.contains("applied through the end of every partition") })
+        #expect(
+            try await Self.eventually(within: .seconds(60)) {
+                restarted.output.contains("applied through the end of every partition")
+            })
         #expect(restarted.terminate() == 0)
         try await Task.sleep(for: .milliseconds(500))
         try latest.refresh()
         #expect(latest.summaries == truth)
     }
 
-    @Test("a second process with the same worker index stops the first, which exits non-zero saying why", .timeLimit(.minutes(2)))
+    @Test(
+        "a second process with the same worker index stops the first, which exits non-zero saying why",
+        .timeLimit(.minutes(2)))
     func duplicateIndexIsReported() async throws {
         let kafka = try await TestServers.kafka(prefixedWith: "twin")
         let environment = Self.environment(kafka: kafka)
@@ -139,7 +154,9 @@ struct AggregatorProcessTests {
         #expect(try await Self.eventually(within: .seconds(20)) { !first.isRunning }, "the first process stops")
         let status = first.terminate()
         #expect(status != nil && status != 0)
-        #expect(first.output.contains("Another aggregator process runs as worker 0 of 1"), "log: \(first.output.suffix(2_000))")
+        #expect(
+            first.output.contains("Another aggregator process runs as worker 0 of 1"),
+            "log: \(first.output.suffix(2_000))")
         #expect(second.isRunning, "the newer process keeps the partitions")
         #expect(second.terminate() == 0)
     }

@@ -1,12 +1,12 @@
+import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
-import DrainpipeTestSupport
-
 
 /// The aggregator over real Kafka: stopped mid-stream and started again, it resumes from its committed offset
 /// and marker, and the latest summary of every key equals the ground truth computed offline.
@@ -34,7 +34,8 @@ struct AggregatorRestartTests {
             let processType = ["web", "worker"][Int(generator.next() % 2)]
             let value = Double(generator.next() % 1000) / 8
             let measurement = Measurement(
-                type: .dynoLoad, owner: owner, processType: processType, metric: "load_avg", time: time, receivedAt: messageTime,
+                type: .dynoLoad, owner: owner, processType: processType, metric: "load_avg", time: time,
+                receivedAt: messageTime,
                 fields: [MeasurementField(name: "load_avg_1m", value: value)])
             records.append(topics.rawRecord(for: measurement, timestamp: messageTime, in: kafka))
             if settings.accepts(time: time, messageTime: messageTime) == .accepted {
@@ -48,7 +49,8 @@ struct AggregatorRestartTests {
         func runAggregator(until condition: @escaping @Sendable () async throws -> Bool) async throws {
             let aggregator = AggregatorService(
                 settings: .init(
-                    topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1), windows: settings,
+                    topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
+                    windows: settings,
                     flushInterval: .milliseconds(50), types: [.dynoLoad]),
                 clock: ContinuousClock(), publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -58,7 +60,8 @@ struct AggregatorRestartTests {
             }
         }
 
-        let latest = try LatestSummaryTopic(kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .dynoLoad).name), logger: logger)
+        let latest = try LatestSummaryTopic(
+            kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .dynoLoad).name), logger: logger)
         // First run: half the data, stopped as soon as some summaries are out (mid-stream).
         try await producer.send(Array(records[..<1500]))
         try await runAggregator {
@@ -94,10 +97,12 @@ struct AggregatorFlushTests {
         let clock = ManualClock()
         let aggregator = AggregatorService(
             settings: .init(
-                topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1), windows: .production,
+                topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
+                windows: .production,
                 flushInterval: .seconds(1), types: [.dynoLoad]),
             clock: clock, publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
-        let latest = try LatestSummaryTopic(kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .dynoLoad).name), logger: logger)
+        let latest = try LatestSummaryTopic(
+            kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .dynoLoad).name), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await aggregator.run() }
             // Plenty of polls go by with the clock standing still: nothing may be published.

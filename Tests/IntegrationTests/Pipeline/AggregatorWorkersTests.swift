@@ -1,12 +1,12 @@
+import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
-import DrainpipeTestSupport
-
 
 /// Proof (c) of issue 4: splitting the partitions between workers changes nothing in the summaries.
 @Suite("Aggregator workers", .serialized)
@@ -41,16 +41,28 @@ struct AggregatorWorkersTests {
         let topics = try TestServers.topicCatalog()
         let workload = AggregatorWorkload(seed: 77, count: 6_000, owners: 8)
         let rawTopic = topics.topic(.raw, for: .routerRequests)
-        let partitions = Set(workload.messages.map { rawTopic.partition(owner: $0.measurement.owner, processType: $0.measurement.processType) })
-        #expect(partitions.contains { $0 % 2 == 0 } && partitions.contains { $0 % 2 == 1 }, "both workers have partitions to aggregate")
+        let partitions = Set(
+            workload.messages.map {
+                rawTopic.partition(owner: $0.measurement.owner, processType: $0.measurement.processType)
+            })
+        #expect(
+            partitions.contains { $0 % 2 == 0 } && partitions.contains { $0 % 2 == 1 },
+            "both workers have partitions to aggregate")
 
         var results: [[SeriesKey: Summary]] = []
-        for assignments in [[try WorkerAssignment(workerIndex: 0, workerCount: 1)], [try WorkerAssignment(workerIndex: 0, workerCount: 2), try WorkerAssignment(workerIndex: 1, workerCount: 2)]] {
+        for assignments in [
+            [try WorkerAssignment(workerIndex: 0, workerCount: 1)],
+            [
+                try WorkerAssignment(workerIndex: 0, workerCount: 2),
+                try WorkerAssignment(workerIndex: 1, workerCount: 2),
+            ],
+        ] {
             let kafka = try await TestServers.kafka(prefixedWith: "workers\(assignments.count)")
             let producer = try KafkaProducer(connection: kafka, clientID: "workers-test", logger: logger)
             try await producer.send(workload.records(0..<workload.messages.count, topics: topics, kafka: kafka))
             let truth = try AggregatorWorkload.groundTruth(
-                of: AggregatorWorkload.readAll(topic: kafka.topicName(rawTopic.name), partitions: 32, kafka: kafka, logger: logger))
+                of: AggregatorWorkload.readAll(
+                    topic: kafka.topicName(rawTopic.name), partitions: 32, kafka: kafka, logger: logger))
             let latest = try LatestSummaryTopic(
                 kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .routerRequests).name), logger: logger)
             let deadline = ContinuousClock.now + .seconds(60)
@@ -59,7 +71,9 @@ struct AggregatorWorkersTests {
                 return latest.summaries == truth || ContinuousClock.now > deadline
             }
             let (missing, extra, different) = latest.differences(from: truth)
-            #expect(latest.summaries == truth, "\(assignments.count) worker(s): missing \(missing), extra \(extra), different \(different)")
+            #expect(
+                latest.summaries == truth,
+                "\(assignments.count) worker(s): missing \(missing), extra \(extra), different \(different)")
             results.append(latest.summaries)
             await producer.close()
         }

@@ -1,11 +1,11 @@
+import DrainpipeTestSupport
 import Foundation
 import Logging
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
-import DrainpipeTestSupport
 @testable import DrainpipeWire
-
 
 /// A seeded router workload for the aggregator proofs (window 1 s, late bound 5 s), and the ground truth computed
 /// from what the raw topic holds, independently of the aggregator's code.
@@ -46,12 +46,14 @@ struct AggregatorWorkload {
             let lead = generator.next() % 20 == 0
             let shift = Duration.milliseconds(Int64(generator.next() % 7_000))
             let time = lead ? timestamp + shift : timestamp - shift
-            let frame = generator.next() % 10 == 0 ? "" : String(format: "%032X", seed &* 1_000_003 &+ UInt64(index / 25))
+            let frame =
+                generator.next() % 10 == 0 ? "" : String(format: "%032X", seed &* 1_000_003 &+ UInt64(index / 25))
             let service = generator.next() % 50 == 0 ? 30_000 : Double(generator.next() % 900)
             let status = [200, 200, 200, 302, 404, 503][Int(generator.next() % 6)]
             let measurement = DrainpipeCore.Measurement(
                 type: .routerRequests, owner: ownerIDs[Int(generator.next() % UInt64(owners))],
-                processType: generator.next() % 3 == 0 ? "api" : "web", metric: "router", time: time, receivedAt: timestamp,
+                processType: generator.next() % 3 == 0 ? "api" : "web", metric: "router", time: time,
+                receivedAt: timestamp,
                 fields: [
                     MeasurementField(name: "connect_ms", value: Double(generator.next() % 3)),
                     MeasurementField(name: "service_ms", value: service),
@@ -94,7 +96,8 @@ struct AggregatorWorkload {
                 let windowStart = time - ((time % window) + window) % window
                 guard windowStart + window + late > largestTimestamp else { continue }
                 if let origin = measurement.origin, !origin.frameID.isEmpty {
-                    let identity = "\(origin.drainID)|\(origin.frameID)|\(origin.lineIndex)|\(measurement.type)|\(measurement.metric)"
+                    let identity =
+                        "\(origin.drainID)|\(origin.frameID)|\(origin.lineIndex)|\(measurement.type)|\(measurement.metric)"
                     guard counted.insert(identity).inserted else { continue }
                 }
                 let key = SeriesKey(
@@ -117,8 +120,10 @@ struct AggregatorWorkload {
     }
 
     /// Every message of a topic's partitions, read from the beginning up to the ends they have now.
-    static func readAll(topic: String, partitions: Int, kafka: KafkaConnection, logger: Logger) throws -> [KafkaMessage] {
-        let consumer = try KafkaConsumer(connection: kafka, groupID: "raw-reader-\(UUID())", clientID: "raw-reader", logger: logger)
+    static func readAll(topic: String, partitions: Int, kafka: KafkaConnection, logger: Logger) throws -> [KafkaMessage]
+    {
+        let consumer = try KafkaConsumer(
+            connection: kafka, groupID: "raw-reader-\(UUID())", clientID: "raw-reader", logger: logger)
         defer { consumer.close() }
         let all = (0..<partitions).map { TopicPartition(topic: topic, partition: Int32($0)) }
         var remaining: [TopicPartition: Int64] = [:]
@@ -149,7 +154,10 @@ final class LatestSummaryTopic: Sendable {
     init(kafka: KafkaConnection, topic: String, partitions: Int = 32, logger: Logger) throws {
         consumer = try KafkaConsumer(connection: kafka, groupID: "latest-\(UUID())", clientID: "latest", logger: logger)
         try consumer.assign(
-            Dictionary(uniqueKeysWithValues: (0..<partitions).map { (TopicPartition(topic: topic, partition: Int32($0)), StartOffset.beginning) }))
+            Dictionary(
+                uniqueKeysWithValues: (0..<partitions).map {
+                    (TopicPartition(topic: topic, partition: Int32($0)), StartOffset.beginning)
+                }))
     }
 
     var summaries: [SeriesKey: Summary] { state.value }

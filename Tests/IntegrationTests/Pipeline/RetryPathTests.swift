@@ -1,27 +1,30 @@
+import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
 @testable import DrainpipePostgres
-import DrainpipeTestSupport
 @testable import DrainpipeWire
-
 
 /// The sinks on real parts: a batch for a shard that cannot be reached goes to the RETRY topic, the other
 /// shard keeps receiving, and the retry-sink writes the batch once the shard is reachable.
 @Suite("Sinks and the RETRY path", .serialized)
 struct RetryPathTests {
-    @Test("summaries for an unreachable shard go to RETRY and the retry-sink persists them once it is back", .timeLimit(.minutes(2)))
+    @Test(
+        "summaries for an unreachable shard go to RETRY and the retry-sink persists them once it is back",
+        .timeLimit(.minutes(2)))
     func retryPath() async throws {
         let kafka = try await TestServers.kafka(prefixedWith: "retry")
         let topics = try TestServers.topicCatalog()
         let shards = try TestServers.databaseShards()
         try #require(shards.count >= 2, "TEST_DATABASE_SHARD_URLS must name two shard databases")
         let realShards = Array(shards.prefix(2))
-        let unreachable = try DatabaseURL(environmentValue: "postgres://postgres@127.0.0.1:1/unreachable?sslmode=disable")
+        let unreachable = try DatabaseURL(
+            environmentValue: "postgres://postgres@127.0.0.1:1/unreachable?sslmode=disable")
         var logger = Logger(label: "retry-test")
         logger.logLevel = .critical
         let metrics = NOOPMetricsHandler.instance
@@ -36,8 +39,15 @@ struct RetryPathTests {
         let window = Self.window
         let summaries = owners.values.joined().enumerated().map { index, owner in
             Summary(
-                key: SeriesKey(type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", windowStart: window, periodSeconds: 60),
-                version: 7, fields: ["load_avg_1m": FieldStatistics(count: 2, sum: Double(index), sumOfSquares: Double(index * index), minimum: 0, maximum: Double(index))])
+                key: SeriesKey(
+                    type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", windowStart: window,
+                    periodSeconds: 60),
+                version: 7,
+                fields: [
+                    "load_avg_1m": FieldStatistics(
+                        count: 2, sum: Double(index), sumOfSquares: Double(index * index), minimum: 0,
+                        maximum: Double(index))
+                ])
         }
         let producer = try KafkaProducer(connection: kafka, clientID: "retry-test", logger: logger)
         try await producer.send(summaries.map { topics.summaryRecord(for: $0, in: kafka) })
@@ -46,18 +56,22 @@ struct RetryPathTests {
         let database = ShardedDatabase(shards: realShards, logger: logger)
         let primary = SummarySinkService(
             settings: .init(mode: .primary, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad]),
-            database: ShardedDatabase(shards: [realShards[0], unreachable], connectTimeout: .seconds(1), logger: logger),
+            database: ShardedDatabase(
+                shards: [realShards[0], unreachable], connectTimeout: .seconds(1), logger: logger),
             publisher: producer, metrics: metrics, logger: logger)
         let retry = SummarySinkService(
-            settings: .init(mode: .retry, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad], retryDelay: .milliseconds(20)),
+            settings: .init(
+                mode: .retry, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad],
+                retryDelay: .milliseconds(20)),
             database: database, publisher: producer, metrics: metrics, logger: logger)
-
 
         // The primary sink writes shard 0 and hands shard 1's batch to RETRY; shard 1 stays empty meanwhile.
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await primary.run() }
             for owner in owners[0]! {
-                while try await Self.stored(in: database, owner: owner) == nil { try await Task.sleep(for: .milliseconds(50)) }
+                while try await Self.stored(in: database, owner: owner) == nil {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
             }
             group.cancelAll()
         }
@@ -69,7 +83,9 @@ struct RetryPathTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await retry.run() }
             for owner in owners[1]! {
-                while try await Self.stored(in: database, owner: owner) == nil { try await Task.sleep(for: .milliseconds(50)) }
+                while try await Self.stored(in: database, owner: owner) == nil {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
             }
             group.cancelAll()
         }
@@ -79,7 +95,8 @@ struct RetryPathTests {
         await producer.close()
     }
 
-    @Test("a summary no table can hold is set aside and the rest of its batch is still written", .timeLimit(.minutes(1)))
+    @Test(
+        "a summary no table can hold is set aside and the rest of its batch is still written", .timeLimit(.minutes(1)))
     func unstorableSummary() async throws {
         let kafka = try await TestServers.kafka(prefixedWith: "unstorable")
         let topics = try TestServers.topicCatalog()
@@ -90,23 +107,32 @@ struct RetryPathTests {
         let owners = (0..<3).map { _ in UUID().uuidString.lowercased() }
         let summaries = owners.enumerated().map { index, owner in
             Summary(
-                key: SeriesKey(type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", windowStart: window, periodSeconds: 60),
+                key: SeriesKey(
+                    type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", windowStart: window,
+                    periodSeconds: 60),
                 version: 3, fields: [index == 1 ? "no_such_column" : "load_avg_1m": FieldStatistics(value: 1)])
         }
         let producer = try KafkaProducer(connection: kafka, clientID: "unstorable-test", logger: logger)
         let topic = topics.topic(.summary, for: .dynoLoad)
         // One partition, so the three share a batch.
-        try await producer.send(summaries.map {
-            KafkaRecord(topic: kafka.topicName(topic.name), partition: 0, key: Array($0.key.messageKey.utf8), value: $0.wireBytes)
-        })
+        try await producer.send(
+            summaries.map {
+                KafkaRecord(
+                    topic: kafka.topicName(topic.name), partition: 0, key: Array($0.key.messageKey.utf8),
+                    value: $0.wireBytes)
+            })
         let database = ShardedDatabase(shards: shards, logger: logger)
         let sink = SummarySinkService(
-            settings: .init(mode: .primary, topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1), types: [.dynoLoad]),
+            settings: .init(
+                mode: .primary, topics: topics, kafka: kafka,
+                assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1), types: [.dynoLoad]),
             database: database, publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sink.run() }
             for owner in [owners[0], owners[2]] {
-                while try await Self.stored(in: database, owner: owner) == nil { try await Task.sleep(for: .milliseconds(50)) }
+                while try await Self.stored(in: database, owner: owner) == nil {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
             }
             group.cancelAll()
         }
@@ -122,7 +148,8 @@ struct RetryPathTests {
     /// The stored one-minute load summary of `owner`'s web dynos in the test's window, if any.
     static func stored(in database: ShardedDatabase, owner: String) async throws -> Summary? {
         try await database.summaries(
-            type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", from: window, to: window + .seconds(60)
+            type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", from: window,
+            to: window + .seconds(60)
         ).first
     }
 }

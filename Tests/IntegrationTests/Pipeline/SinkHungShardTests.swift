@@ -1,13 +1,13 @@
+import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
-import DrainpipeTestSupport
 @testable import DrainpipePostgres
-
 
 /// A shard that accepts sessions but never finishes a statement (here: its table is locked by another session)
 /// must cost the sink one statement timeout, not its progress on the other shard.
@@ -31,7 +31,9 @@ struct SinkHungShardTests {
         let window = SinkOutageTests.window
         func keys(_ shard: Int) -> [SeriesKey] {
             owners[shard].map {
-                SeriesKey(type: .dynoLoad, owner: $0, processType: "web", metric: "load_avg", windowStart: window, periodSeconds: 60)
+                SeriesKey(
+                    type: .dynoLoad, owner: $0, processType: "web", metric: "load_avg", windowStart: window,
+                    periodSeconds: 60)
             }
         }
 
@@ -44,7 +46,8 @@ struct SinkHungShardTests {
         let producer = try KafkaProducer(connection: kafka, clientID: "hung-test", logger: logger)
         let primary = SummarySinkService(
             settings: .init(
-                mode: .primary, topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
+                mode: .primary, topics: topics, kafka: kafka,
+                assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
                 types: [.dynoLoad]),
             database: ShardedDatabase(
                 shards: shardURLs, statementTimeout: .seconds(1), reconnectInterval: .seconds(1),
@@ -58,13 +61,16 @@ struct SinkHungShardTests {
             // timeout.
             for version in Int64(1)...5 {
                 try await producer.send(
-                    (keys(0) + keys(1)).map { topics.summaryRecord(for: SinkOutageTests.summary(of: $0, version: version), in: kafka) })
+                    (keys(0) + keys(1)).map {
+                        topics.summaryRecord(for: SinkOutageTests.summary(of: $0, version: version), in: kafka)
+                    })
                 try await SinkOutageTests.waitUntil(within: .seconds(15), "wave \(version) reaches the healthy shard") {
                     try await SinkOutageTests.storedVersions(keys(0), in: observer).allSatisfy { $0 == version }
                 }
             }
             try await SinkOutageTests.waitUntil(within: .seconds(15), "the hung shard's batches reach RETRY") {
-                try await SinkOutageTests.retryBacklog(kafka: kafka, topics: topics, logger: logger).produced >= Int64(keys(1).count)
+                try await SinkOutageTests.retryBacklog(kafka: kafka, topics: topics, logger: logger).produced
+                    >= Int64(keys(1).count)
             }
             group.cancelAll()
         }

@@ -1,12 +1,12 @@
+import DrainpipeTestSupport
 import Foundation
 import Logging
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
 @testable import DrainpipePostgres
-import DrainpipeTestSupport
-
 
 /// The real `postgres-sink` executable, killed with SIGKILL at moments chosen at random while versions of the same
 /// summaries (some older ones sent after newer ones, some names hostile) keep arriving.
@@ -30,11 +30,15 @@ struct SinkKillTests {
         let keys = (0..<300).flatMap { index in
             let owner = UUID().uuidString.lowercased()
             let load = ["web", "worker", "clock"].map {
-                SeriesKey(type: .dynoLoad, owner: owner, processType: $0, metric: "load_avg", windowStart: window, periodSeconds: 60)
+                SeriesKey(
+                    type: .dynoLoad, owner: owner, processType: $0, metric: "load_avg", windowStart: window,
+                    periodSeconds: 60)
             }
             let custom = [Self.hostileProcessTypes[index % 4], "web"].flatMap { processType in
                 Self.graphitePaths(index).map {
-                    SeriesKey(type: .customMetrics, owner: owner, processType: processType, metric: $0, windowStart: window, periodSeconds: 60)
+                    SeriesKey(
+                        type: .customMetrics, owner: owner, processType: processType, metric: $0, windowStart: window,
+                        periodSeconds: 60)
                 }
             }
             return load + custom
@@ -70,7 +74,8 @@ struct SinkKillTests {
         var partialKills = 0
         for round in rounds {
             let sink = try ServiceProcess("postgres-sink", environment: environment)
-            try await producer.send(round.map { topics.summaryRecord(for: Self.summary(of: $0.0, version: $0.1), in: kafka) })
+            try await producer.send(
+                round.map { topics.summaryRecord(for: Self.summary(of: $0.0, version: $0.1), in: kafka) })
             let newest = round.map(\.1).max() ?? 0
             let total = round.filter { $0.1 == newest }.count
             let target = max(1, total * Int(5 + generator.next() % 86) / 100)
@@ -98,7 +103,8 @@ struct SinkKillTests {
         #expect(sink.terminate() == 0, "the sink did not stop cleanly: \(sink.output)")
         #expect(stored.count == keys.count)
         let wrong = keys.filter { stored[$0] != Self.summary(of: $0, version: latest[$0] ?? 0) }
-        #expect(wrong.count == 0, "series that do not hold their newest version, e.g. \(wrong.first.map { "\($0)" } ?? "")")
+        #expect(
+            wrong.count == 0, "series that do not hold their newest version, e.g. \(wrong.first.map { "\($0)" } ?? "")")
 
         // No duplicates and nothing else: each table holds exactly its shard's series.
         let router = ShardRouter(shardCount: 2)
@@ -131,7 +137,8 @@ struct SinkKillTests {
     /// Version `version` of `key`'s summary; its values follow from key and version, so a stale row shows.
     static func summary(of key: SeriesKey, version: Int64) -> Summary {
         let value = Double(version) + Double(key.metric.utf8.count % 7) / 8
-        let statistics = FieldStatistics(count: UInt64(version), sum: value, sumOfSquares: value * value, minimum: -value, maximum: value)
+        let statistics = FieldStatistics(
+            count: UInt64(version), sum: value, sumOfSquares: value * value, minimum: -value, maximum: value)
         let fields =
             key.type == .dynoLoad
             ? ["load_avg_1m": statistics, "load_avg_5m": statistics, "load_avg_15m": statistics] : ["value": statistics]
@@ -151,7 +158,7 @@ struct SinkKillTests {
                             "SELECT count(*) FROM \(day.qualifiedTableName(for: type)) WHERE version >= $1",
                             parameters: [String(version)])
                         rows += Int(result.rows.first?.first.flatMap { $0 } ?? "0") ?? 0
-                    } catch where error.sqlState == .undefinedTable || error.sqlState == .invalidSchemaName {
+                    } catch  where error.sqlState == .undefinedTable || error.sqlState == .invalidSchemaName {
                         continue  // the sink has not created the day yet
                     }
                 }

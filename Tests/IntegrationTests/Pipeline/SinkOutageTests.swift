@@ -1,14 +1,14 @@
+import DrainpipeTestSupport
 import Foundation
 import Logging
 import Metrics
 import Synchronization
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipeKafka
 @testable import DrainpipePostgres
-import DrainpipeTestSupport
-
 
 /// Both sinks over real Kafka and two shard databases of the test's own, while one shard refuses every
 /// connection in the middle of a steady workload of new summary versions.
@@ -38,7 +38,9 @@ struct SinkOutageTests {
         let keys = owners(count: 12, onEachOf: 2).map { shardOwners in
             shardOwners.flatMap { owner in
                 ["web", "worker"].map {
-                    SeriesKey(type: .dynoLoad, owner: owner, processType: $0, metric: "load_avg", windowStart: window, periodSeconds: 60)
+                    SeriesKey(
+                        type: .dynoLoad, owner: owner, processType: $0, metric: "load_avg", windowStart: window,
+                        periodSeconds: 60)
                 }
             }
         }
@@ -50,16 +52,21 @@ struct SinkOutageTests {
             SummarySinkService(
                 settings: .init(
                     mode: mode, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad],
-                    retryDelay: .milliseconds(100), maximumRetryDelay: .seconds(2), backlogReportInterval: .milliseconds(200)),
-                database: ShardedDatabase(shards: shardURLs, connectTimeout: .seconds(2), reconnectInterval: .seconds(1), maximumReconnectInterval: .seconds(4), logger: logger),
-                publisher: producer, metrics: mode == .retry ? retryBacklogGauge : NOOPMetricsHandler.instance, logger: logger)
+                    retryDelay: .milliseconds(100), maximumRetryDelay: .seconds(2),
+                    backlogReportInterval: .milliseconds(200)),
+                database: ShardedDatabase(
+                    shards: shardURLs, connectTimeout: .seconds(2), reconnectInterval: .seconds(1),
+                    maximumReconnectInterval: .seconds(4), logger: logger),
+                publisher: producer, metrics: mode == .retry ? retryBacklogGauge : NOOPMetricsHandler.instance,
+                logger: logger)
         }
         let observer = ShardedDatabase(shards: shardURLs, logger: logger)
         var version: Int64 = 0
         func produceNextVersion() async throws {
             version += 1
             let next = version
-            try await producer.send(keys.joined().map { topics.summaryRecord(for: summary(of: $0, version: next), in: kafka) })
+            try await producer.send(
+                keys.joined().map { topics.summaryRecord(for: summary(of: $0, version: next), in: kafka) })
         }
         let clock = ContinuousClock()
 
@@ -90,8 +97,11 @@ struct SinkOutageTests {
             try await waitUntil(within: .seconds(10), "the healthy shard keeps receiving during the outage") {
                 try await storedVersions(keys[0], in: observer).allSatisfy { $0 >= halfway }
             }
-            #expect(try await retryBacklog(kafka: kafka, topics: topics, logger: logger).produced > 0, "the failing shard's batches went to RETRY")
-            #expect((retryBacklogGauge.values.last ?? 0) > 0, "the retry-sink reports its backlog while the shard is down")
+            #expect(
+                try await retryBacklog(kafka: kafka, topics: topics, logger: logger).produced > 0,
+                "the failing shard's batches went to RETRY")
+            #expect(
+                (retryBacklogGauge.values.last ?? 0) > 0, "the retry-sink reports its backlog while the shard is down")
 
             try failing.allowConnections()
             for _ in 0..<8 {
@@ -148,7 +158,11 @@ struct SinkOutageTests {
         let value = Double(version) / 4
         return Summary(
             key: key, version: version,
-            fields: ["load_avg_1m": FieldStatistics(count: UInt64(version), sum: value * Double(version), sumOfSquares: value * value * Double(version), minimum: value, maximum: value)])
+            fields: [
+                "load_avg_1m": FieldStatistics(
+                    count: UInt64(version), sum: value * Double(version), sumOfSquares: value * value * Double(version),
+                    minimum: value, maximum: value)
+            ])
     }
 
     static func stored(_ key: SeriesKey, in database: ShardedDatabase) async throws -> Summary? {
@@ -166,12 +180,17 @@ struct SinkOutageTests {
     }
 
     /// Messages on the RETRY topic of dyno-load summaries, and how many of them the retry-sink has not committed.
-    static func retryBacklog(kafka: KafkaConnection, topics: TopicCatalog, logger: Logger) async throws -> (produced: Int64, pending: Int64) {
+    static func retryBacklog(
+        kafka: KafkaConnection, topics: TopicCatalog, logger: Logger
+    ) async throws -> (produced: Int64, pending: Int64) {
         let consumer = try KafkaConsumer(
-            connection: kafka, groupID: kafka.groupID("drainpipe-retry-sink"), clientID: "outage-observer", logger: logger)
+            connection: kafka, groupID: kafka.groupID("drainpipe-retry-sink"), clientID: "outage-observer",
+            logger: logger)
         defer { consumer.close() }
         let topic = topics.topic(.retry, for: .dynoLoad)
-        let partitions = (0..<Int32(topic.partitions)).map { TopicPartition(topic: kafka.topicName(topic.name), partition: $0) }
+        let partitions = (0..<Int32(topic.partitions)).map {
+            TopicPartition(topic: kafka.topicName(topic.name), partition: $0)
+        }
         let committed = try consumer.committedOffsets(for: partitions, timeout: .seconds(10))
         var produced: Int64 = 0
         var pending: Int64 = 0
@@ -214,7 +233,9 @@ private final class BacklogGaugeRecorder: MetricsFactory, RecorderHandler, Senda
         label == "drainpipe_sink_backlog_messages" ? self : NOOPMetricsHandler.instance
     }
 
-    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler { NOOPMetricsHandler.instance }
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        NOOPMetricsHandler.instance
+    }
     func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler { NOOPMetricsHandler.instance }
     func destroyCounter(_ handler: any CounterHandler) {}
     func destroyRecorder(_ handler: any RecorderHandler) {}

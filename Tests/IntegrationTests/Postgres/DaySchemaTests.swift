@@ -1,7 +1,7 @@
-import Testing
 import Drainpipe
 import DrainpipeCore
 import DrainpipePostgres
+import Testing
 
 @Suite("DaySchema against Postgres", .timeLimit(.minutes(1)))
 struct DaySchemaIntegrationTests {

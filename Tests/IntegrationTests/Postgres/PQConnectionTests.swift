@@ -1,6 +1,6 @@
+import DrainpipePostgres
 import Logging
 import Testing
-import DrainpipePostgres
 
 @Suite("PQConnection against Postgres", .timeLimit(.minutes(1)))
 struct PQConnectionTests {

@@ -1,7 +1,7 @@
+import DrainpipeCore
+import DrainpipePostgres
 import Foundation
 import Logging
-import DrainpipePostgres
-import DrainpipeCore
 
 /// The Postgres server the integration tests use, named by `TEST_DATABASE_URL`.
 ///

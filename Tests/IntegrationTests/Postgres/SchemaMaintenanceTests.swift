@@ -1,9 +1,9 @@
-import Logging
-import Testing
 import Drainpipe
 import DrainpipeCore
 import DrainpipePostgres
 import DrainpipeTestSupport
+import Logging
+import Testing
 
 /// Retention as the postgres-sink runs it, with an injected wall clock, in a database of the test's own.
 @Suite("SchemaMaintenanceService against Postgres", .timeLimit(.minutes(1)))

@@ -1,6 +1,6 @@
+import DrainpipePostgres
 import Foundation
 import Logging
-import DrainpipePostgres
 
 /// A database of one test's own on the test server (`TEST_DATABASE_URL`), for tests that take a shard down or
 /// drop day schemas, which must never disturb the databases other tests share.

@@ -1,13 +1,13 @@
+import DrainpipeTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+
 @testable import Drainpipe
 @testable import DrainpipeCore
 @testable import DrainpipePostgres
-import DrainpipeTestSupport
-
 
 /// Quantiles through real Postgres: sketches written by `SummaryTableWriter` come back through `SummaryReader` and
 /// the series API, minute by minute and merged into a rollup.
@@ -47,21 +47,29 @@ struct SeriesSketchTests {
     static func application(database: ShardedDatabase, owner: String) throws -> some ApplicationProtocol {
         let tenants = try TenantDirectory(owners: [.init(id: owner, drainCredentials: [], apiTokens: ["token-sketch"])])
         let router = Router()
-        SeriesRoutes(tenants: LiveTenantDirectory(tenants), store: database, clock: ManualWallClock(base + .seconds(3_600)))
-            .register(on: router)
+        SeriesRoutes(
+            tenants: LiveTenantDirectory(tenants), store: database, clock: ManualWallClock(base + .seconds(3_600))
+        )
+        .register(on: router)
         return Application(router: router)
     }
 
-    static func points(_ client: some TestClientProtocol, owner: String, resolution: Int? = nil) async throws -> [SeriesResponse.Point] {
-        var uri = "/api/v1/series/router-requests?owner=\(owner)&from=\(base.secondsSinceEpoch)&to=\(base.secondsSinceEpoch + 600)"
+    static func points(
+        _ client: some TestClientProtocol, owner: String, resolution: Int? = nil
+    ) async throws -> [SeriesResponse.Point] {
+        var uri =
+            "/api/v1/series/router-requests?owner=\(owner)&from=\(base.secondsSinceEpoch)&to=\(base.secondsSinceEpoch + 600)"
         if let resolution { uri += "&resolution=\(resolution)" }
-        return try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer token-sketch"]) { response in
+        return try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer token-sketch"]) {
+            response in
             try #require(response.status == .ok, "\(String(buffer: response.body))")
             return try JSONDecoder().decode(SeriesResponse.self, from: Data(response.body.readableBytesView)).points
         }
     }
 
-    @Test("every write path stores sketches the API reads back exactly, and a 10-minute rollup merges them", arguments: WritePath.allCases)
+    @Test(
+        "every write path stores sketches the API reads back exactly, and a 10-minute rollup merges them",
+        arguments: WritePath.allCases)
     func quantilesThroughPostgres(path: WritePath) async throws {
         let owner = PostgresTestDatabase.uniqueOwner("sketch")
         let (summaries, values) = Self.routerMinutes(owner: owner)
@@ -74,7 +82,10 @@ struct SeriesSketchTests {
                 for field in Self.fields {
                     let sketch = try #require(summary.sketches[field])
                     let read = try #require(point.fields[field])
-                    #expect([read.p50, read.p95, read.p99] == [sketch.quantile(0.5), sketch.quantile(0.95), sketch.quantile(0.99)], "\(field)")
+                    #expect(
+                        [read.p50, read.p95, read.p99] == [
+                            sketch.quantile(0.5), sketch.quantile(0.95), sketch.quantile(0.99),
+                        ], "\(field)")
                     #expect(read.p50 != nil)
                 }
                 #expect(point.fields["bytes"]?.p50 == nil, "an unsketched field has no quantiles")
@@ -110,7 +121,8 @@ struct SeriesSketchTests {
         #expect(try read().first?.sketches == summary.sketches)
 
         for corrupt in ["\\x02", "\\x0101", "\\x01010a736572766963655f6d73"] {  // another format, truncated, cut short
-            _ = try connection.query("UPDATE \(table) SET sketch = $1::bytea WHERE owner = $2", parameters: [corrupt, owner])
+            _ = try connection.query(
+                "UPDATE \(table) SET sketch = $1::bytea WHERE owner = $2", parameters: [corrupt, owner])
             #expect {
                 try read()
             } throws: { error in

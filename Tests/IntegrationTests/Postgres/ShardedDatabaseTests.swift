@@ -1,14 +1,16 @@
-import Logging
-import Synchronization
-import Testing
 import Drainpipe
 import DrainpipeCore
 import DrainpipePostgres
+import Logging
+import Synchronization
+import Testing
 
 /// Timeouts and the reconnect gate against a real server.
 @Suite("ShardedDatabase and statement timeouts against Postgres", .timeLimit(.minutes(1)))
 struct ShardedDatabaseTests {
-    @Test("a statement running past the statement timeout is cancelled with a retryable error, and the timeout survives a reset")
+    @Test(
+        "a statement running past the statement timeout is cancelled with a retryable error, and the timeout survives a reset"
+    )
     func statementTimeout() throws {
         let connection = try PQConnection(
             url: PostgresTestDatabase.url(), connectTimeout: .seconds(5), statementTimeout: .milliseconds(300),

@@ -1,7 +1,7 @@
-import Testing
 import Drainpipe
 import DrainpipeCore
 import DrainpipePostgres
+import Testing
 
 /// The three write paths, which must store the same thing.
 enum WritePath: String, CaseIterable, CustomTestStringConvertible {
@@ -151,7 +151,9 @@ struct SummaryTableWriterTests {
         #expect(after == stamps)
     }
 
-    @Test("writes groups larger than one COPY, across days and types, in one call", arguments: [WritePath.copyBinary, .copyText])
+    @Test(
+        "writes groups larger than one COPY, across days and types, in one call",
+        arguments: [WritePath.copyBinary, .copyText])
     func largeBatches(path: WritePath) throws {
         let connection = try PostgresTestDatabase.connect()
         let owner = PostgresTestDatabase.uniqueOwner("large")
@@ -224,7 +226,8 @@ struct SummaryTableWriterTests {
         } throws: { error in
             (error as? PostgresError)?.sqlState == SQLState(rawValue: "23514")  // check_violation
         }
-        #expect(try Self.read(.dynoLoad, owner: owner, from: earlier.start, to: earlier.end, on: connection) == [stored])
+        #expect(
+            try Self.read(.dynoLoad, owner: owner, from: earlier.start, to: earlier.end, on: connection) == [stored])
         #expect(try Self.read(.customMetrics, owner: owner, from: later.start, to: later.end, on: connection).isEmpty)
         #expect(try Self.read(.dynoLoad, owner: refused, from: later.start, to: later.end, on: connection).isEmpty)
         #expect(connection.isHealthy)

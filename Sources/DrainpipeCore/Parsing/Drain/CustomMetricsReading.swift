@@ -86,9 +86,10 @@ struct CustomMetricsReading {
     private static func validateName(_ bytes: [UInt8], _ name: Range<Int>) throws(LineRejectionReason) {
         guard !name.isEmpty, name.count <= maximumNameLength else { throw .badMetricName }
         for byte in bytes[name] {
-            guard ASCIIBytes.isLetter(byte) || ASCIIBytes.isDigit(byte) || byte == ASCIIBytes.dot
-                || byte == ASCIIBytes.underscore || byte == ASCIIBytes.minus || byte == ASCIIBytes.colon
-                || byte == UInt8(ascii: "/")
+            guard
+                ASCIIBytes.isLetter(byte) || ASCIIBytes.isDigit(byte) || byte == ASCIIBytes.dot
+                    || byte == ASCIIBytes.underscore || byte == ASCIIBytes.minus || byte == ASCIIBytes.colon
+                    || byte == UInt8(ascii: "/")
             else { throw .badMetricName }
         }
     }

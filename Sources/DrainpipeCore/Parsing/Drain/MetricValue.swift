@@ -72,7 +72,9 @@ extension MetricValue {
     /// - Returns: the number and the unit's range (empty when there is none).
     /// - Throws: `.badNumber` for an empty value, a fraction, a sign, an exponent, anything after the unit, or more
     ///   than `maximumIntegerDigits` significant digits.
-    package static func integer(parsing bytes: [UInt8], in range: Range<Int>) throws(LineRejectionReason)
+    package static func integer(
+        parsing bytes: [UInt8], in range: Range<Int>
+    ) throws(LineRejectionReason)
         -> (number: Int64, unit: Range<Int>)
     {
         let end = range.upperBound

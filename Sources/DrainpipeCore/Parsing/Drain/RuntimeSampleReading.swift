@@ -44,7 +44,9 @@ struct RuntimeSampleReading {
         self.processType = try ProcessType.named(bytes, in: source ?? line.processID)
     }
 
-    private static func value(_ bytes: [UInt8], _ pair: LogfmtPair, field: RuntimeSampleSchema.Field)
+    private static func value(
+        _ bytes: [UInt8], _ pair: LogfmtPair, field: RuntimeSampleSchema.Field
+    )
         throws(LineRejectionReason) -> Double
     {
         guard let valueRange = pair.value else { throw .missingField }

@@ -63,7 +63,9 @@ package struct SyslogLine: Sendable, Hashable {
     }
 
     /// Reads one header field and the space after it (or the end of the frame).
-    private static func field(_ bytes: [UInt8], from index: inout Int, end: Int) throws(LineRejectionReason)
+    private static func field(
+        _ bytes: [UInt8], from index: inout Int, end: Int
+    ) throws(LineRejectionReason)
         -> Range<Int>
     {
         let start = index

@@ -131,8 +131,9 @@ package struct GraphiteLineParser: Sendable {
             return .namingConvention
         }
         let category = segments[3]
-        guard ASCIIBytes.bytes(bytes, in: category, equal: Self.system)
-            || ASCIIBytes.bytes(bytes, in: category, equal: Self.application)
+        guard
+            ASCIIBytes.bytes(bytes, in: category, equal: Self.system)
+                || ASCIIBytes.bytes(bytes, in: category, equal: Self.application)
         else { return .namingConvention }
         return nil
     }
