@@ -15,14 +15,39 @@ package enum PostgresError: Error, Sendable, CustomStringConvertible {
     /// A value cannot be represented in its table, so the server was never asked.
     case invalidValue(table: String, reason: String)
 
-    /// Whether the same work may succeed if tried again later, unchanged.
-    package var isRetryable: Bool {
+    /// What a caller does about a failure: the one classification that the sinks, the shard gates and
+    /// ``isRetryable`` follow.
+    package enum Recovery: Sendable, Hashable {
+        /// The server is down, unreachable or hung (no session, a lost session, a statement it timed out): stop
+        /// calling it for a while, then retry the work.
+        case waitForServer
+        /// A transient failure of the statement (serialization failure, deadlock, shutdown, lack of resources,
+        /// a connection exception the server reported): retry the work later, unchanged.
+        case retryLater
+        /// The server refused the work and will refuse it again until its schema or data change (a constraint,
+        /// a missing table): keep the work for a later retry, which succeeds only after that fix.
+        case retryAfterFix
+        /// A value no table can hold, found before the server was asked: no attempt can ever store it.
+        case unstorable
+    }
+
+    package var recovery: Recovery {
         switch self {
-        case .connectFailed, .connectionLost: true
-        case .queryFailed(let state, _), .copyRejected(_, let state, _): state?.isTransient ?? false
-        case .invalidValue: false
+        case .connectFailed, .connectionLost: .waitForServer
+        case .queryFailed(let state, _), .copyRejected(_, let state, _):
+            if state == .queryCanceled {
+                .waitForServer
+            } else if state?.isTransient ?? false {
+                .retryLater
+            } else {
+                .retryAfterFix
+            }
+        case .invalidValue: .unstorable
         }
     }
+
+    /// Whether the same work may succeed if tried again later, unchanged.
+    package var isRetryable: Bool { recovery == .waitForServer || recovery == .retryLater }
 
     /// The SQLSTATE the server reported, if any.
     package var sqlState: SQLState? {

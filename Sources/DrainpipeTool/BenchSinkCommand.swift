@@ -168,15 +168,16 @@ struct BenchSinkCommand: ParsableCommand {
             + "\(perTransaction(after.upsert - before.upsert)) ms, commit \(perTransaction(after.commit - before.commit)) ms"
     }
 
-    /// Encodes `summaries` as the writer would, without sending them.
+    /// Encodes `summaries` (dyno-load summaries) as the writer would, without sending them.
     static func encode(_ summaries: [Summary], format: SummaryTableWriter.CopyFormat) throws {
+        let layout = SummaryTableLayout(.dynoLoad)
         switch format {
         case .binary:
             var encoder = CopyBinaryEncoder()
-            for summary in summaries { try SummaryTableWriter.appendBinaryRow(of: summary, to: &encoder) }
+            for summary in summaries { try layout.appendBinaryRow(of: summary, to: &encoder) }
         case .text:
             var encoder = CopyTextEncoder()
-            for summary in summaries { encoder.appendRow(try SummaryTableWriter.columnValues(of: summary)) }
+            for summary in summaries { encoder.appendRow(try layout.textValues(of: summary)) }
         }
     }
 

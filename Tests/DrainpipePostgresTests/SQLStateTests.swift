@@ -31,6 +31,26 @@ struct SQLStateTests {
         #expect(!PostgresError.queryFailed(sqlState: nil, message: "m").isRetryable)
     }
 
+    @Test("lost or refused connections and statement timeouts wait for the server, not bad data or constraint errors")
+    func waitsForTheServer() {
+        func waits(_ error: PostgresError) -> Bool { error.recovery == .waitForServer }
+        #expect(waits(.connectFailed(host: "h:5432", reason: "refused")))
+        #expect(waits(.connectionLost(reason: "eof")))
+        #expect(waits(.queryFailed(sqlState: .queryCanceled, message: "statement timeout")))
+        #expect(waits(.copyRejected(table: "t", sqlState: .queryCanceled, detail: "statement timeout")))
+        #expect(!waits(.queryFailed(sqlState: .uniqueViolation, message: "m")))
+        #expect(!waits(.invalidValue(table: "t", reason: "r")))
+    }
+
+    @Test("other failures are retried later, after a fix, or never")
+    func otherRecoveries() {
+        #expect(PostgresError.queryFailed(sqlState: .deadlockDetected, message: "m").recovery == .retryLater)
+        #expect(PostgresError.copyRejected(table: "t", sqlState: .adminShutdown, detail: "d").recovery == .retryLater)
+        #expect(PostgresError.queryFailed(sqlState: .uniqueViolation, message: "m").recovery == .retryAfterFix)
+        #expect(PostgresError.queryFailed(sqlState: nil, message: "m").recovery == .retryAfterFix)
+        #expect(PostgresError.invalidValue(table: "t", reason: "r").recovery == .unstorable)
+    }
+
     @Test("descriptions withhold server messages that may quote row data")
     func withholdsData() {
         let secret = "owner-4b1e"

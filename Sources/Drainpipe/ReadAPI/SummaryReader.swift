@@ -50,12 +50,7 @@ package struct SummaryReader: Sendable {
         DaySchema(year: 1, month: 1, day: 1)!.start..<DaySchema(year: 9999, month: 12, day: 31)!.end
 
     private static func selectStatement(type: MeasurementType, days: [DaySchema]) -> String {
-        let columns =
-            [
-                "owner", "process_type", "metric", "period_seconds",
-                "(extract(epoch FROM window_start) * 1000000)::bigint AS window_start_us", "version",
-            ] + type.summaryFieldNames.flatMap(DaySchema.statisticsColumns(forField:))
-            + ["counts::text AS counts", "encode(sketch, 'base64') AS sketch"]
+        let columns = SummaryTableLayout(type).writtenParts.flatMap(selectedColumns(of:))
         let branches = days.map { day in
             """
             SELECT \(columns.joined(separator: ", ")) FROM \(day.qualifiedTableName(for: type))
@@ -67,45 +62,69 @@ package struct SummaryReader: Sendable {
             + "\nORDER BY window_start_us, process_type, metric, period_seconds"
     }
 
+    /// What the query selects for `part`, in text the reader parses: the window start as microseconds since the
+    /// epoch, the counts as JSON text, the sketch as base64; every other column as it is.
+    private static func selectedColumns(of part: SummaryTableLayout.Part) -> [String] {
+        switch part {
+        case .windowStart: ["(extract(epoch FROM window_start) * 1000000)::bigint AS window_start_us"]
+        case .counts: ["counts::text AS counts"]
+        case .sketch: ["encode(sketch, 'base64') AS sketch"]
+        default: part.columns.map(\.name)
+        }
+    }
+
     // MARK: - Rows
 
+    /// The summary in `row`, whose columns are those ``selectedColumns(of:)`` lists for the layout's written parts.
     private static func summary(type: MeasurementType, row: [String?]) throws(PostgresError) -> Summary {
         var reader = RowReader(table: type.tableName, row: row)
-        let key = SeriesKey(
-            type: type, owner: try reader.text("owner"), processType: try reader.text("process_type"),
-            metric: try reader.text("metric"), windowStart: EventTime(microsecondsSinceEpoch: 0),
-            periodSeconds: try reader.number("period_seconds", as: Int32.self))
-        var summary = Summary(key: key, version: 0)
-        summary.key.windowStart = EventTime(microsecondsSinceEpoch: try reader.number("window_start", as: Int64.self))
-        summary.version = try reader.number("version", as: Int64.self)
-        for name in type.summaryFieldNames {
-            let count = try reader.number("\(name)_count", as: UInt64.self)
-            let sum = try reader.double("\(name)_sum")
-            let sumOfSquares = try reader.double("\(name)_sum_squares")
-            let minimum = try reader.optionalDouble("\(name)_min")
-            let maximum = try reader.optionalDouble("\(name)_max")
-            guard count > 0 else { continue }
-            guard let minimum, let maximum else {
-                throw .invalidValue(table: type.tableName, reason: "\(name)_min or _max is NULL although values exist")
+        var summary = Summary(
+            key: SeriesKey(
+                type: type, owner: "", processType: "", metric: "", windowStart: EventTime(microsecondsSinceEpoch: 0),
+                periodSeconds: 0),
+            version: 0)
+        for part in SummaryTableLayout(type).writtenParts {
+            switch part {
+            case .owner: summary.key.owner = try reader.text("owner")
+            case .processType: summary.key.processType = try reader.text("process_type")
+            case .metric: summary.key.metric = try reader.text("metric")
+            case .periodSeconds: summary.key.periodSeconds = try reader.number("period_seconds", as: Int32.self)
+            case .windowStart:
+                summary.key.windowStart = EventTime(
+                    microsecondsSinceEpoch: try reader.number("window_start", as: Int64.self))
+            case .version: summary.version = try reader.number("version", as: Int64.self)
+            case .updatedAt: break  // not read
+            case .statistics(let name):
+                let count = try reader.number("\(name)_count", as: UInt64.self)
+                let sum = try reader.double("\(name)_sum")
+                let sumOfSquares = try reader.double("\(name)_sum_squares")
+                let minimum = try reader.optionalDouble("\(name)_min")
+                let maximum = try reader.optionalDouble("\(name)_max")
+                guard count > 0 else { continue }
+                guard let minimum, let maximum else {
+                    throw .invalidValue(
+                        table: type.tableName, reason: "\(name)_min or _max is NULL although values exist")
+                }
+                summary.fields[name] = FieldStatistics(
+                    count: count, sum: sum, sumOfSquares: sumOfSquares, minimum: minimum, maximum: maximum)
+            case .counts:
+                let counts = try reader.text("counts")
+                do {
+                    summary.counts = try JSONDecoder().decode([String: UInt64].self, from: Data(counts.utf8))
+                } catch {
+                    throw .invalidValue(table: type.tableName, reason: "counts is not an object of whole numbers")
+                }
+            case .sketch:
+                guard let base64 = try reader.optionalText("sketch") else { continue }
+                // Postgres breaks base64 into lines of 76 characters.
+                guard let bytes = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
+                    let sketches = QuantileSketch.decode(Array(bytes))
+                else {
+                    throw .invalidValue(
+                        table: type.tableName, reason: "sketch is not a quantile sketch this build can read")
+                }
+                summary.sketches = sketches
             }
-            summary.fields[name] = FieldStatistics(
-                count: count, sum: sum, sumOfSquares: sumOfSquares, minimum: minimum, maximum: maximum)
-        }
-        let counts = try reader.text("counts")
-        do {
-            summary.counts = try JSONDecoder().decode([String: UInt64].self, from: Data(counts.utf8))
-        } catch {
-            throw .invalidValue(table: type.tableName, reason: "counts is not an object of whole numbers")
-        }
-        if let base64 = try reader.optionalText("sketch") {
-            // Postgres breaks base64 into lines of 76 characters.
-            guard let bytes = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
-                let sketches = QuantileSketch.decode(Array(bytes))
-            else {
-                throw .invalidValue(
-                    table: type.tableName, reason: "sketch is not a quantile sketch this build can read")
-            }
-            summary.sketches = sketches
         }
         return summary
     }

@@ -93,45 +93,17 @@ package struct DaySchema: Sendable, Hashable, Comparable, CustomStringConvertibl
             + padded(Int(micros % 1_000_000), 6) + "+00"
     }
 
-    // MARK: - Columns
+    // MARK: - Tables
 
-    /// The primary key of every summary table, in column order.
-    package static let keyColumns = ["owner", "process_type", "metric", "period_seconds", "window_start"]
-
-    /// The five columns that store one numeric field's statistics, in column order.
-    package static func statisticsColumns(forField field: String) -> [String] {
-        ["\(field)_count", "\(field)_sum", "\(field)_sum_squares", "\(field)_min", "\(field)_max"]
-    }
-
-    /// The columns a writer fills, in column order: the key, `version`, every field's statistics, `counts`,
-    /// `sketch`.
-    ///
-    /// `updated_at` takes its default.
+    /// The columns a writer fills in `type`'s tables, in column order (`SummaryTableLayout.writtenColumnNames`).
     package static func writtenColumns(for type: MeasurementType) -> [String] {
-        keyColumns + ["version"] + type.summaryFieldNames.flatMap(statisticsColumns(forField:)) + ["counts", "sketch"]
+        SummaryTableLayout(type).writtenColumnNames
     }
 
-    /// `CREATE TABLE IF NOT EXISTS` for one type's table in this schema.
+    /// `CREATE TABLE IF NOT EXISTS` for one type's table in this schema, with the columns of its
+    /// ``SummaryTableLayout``.
     package func createTableStatement(for type: MeasurementType) -> String {
-        let fieldColumns = type.summaryFieldNames.flatMap { field in
-            [
-                "\(field)_count bigint NOT NULL DEFAULT 0",
-                "\(field)_sum double precision NOT NULL DEFAULT 0",
-                "\(field)_sum_squares double precision NOT NULL DEFAULT 0",
-                "\(field)_min double precision",
-                "\(field)_max double precision",
-            ]
-        }
-        let columns =
-            [
-                "owner text NOT NULL", "process_type text NOT NULL", "metric text NOT NULL",
-                "period_seconds integer NOT NULL", "window_start timestamptz NOT NULL", "version bigint NOT NULL",
-                "updated_at timestamptz NOT NULL DEFAULT now()",
-            ] + fieldColumns + [
-                "counts jsonb NOT NULL DEFAULT '{}'", "sketch bytea",
-                "PRIMARY KEY (\(Self.keyColumns.joined(separator: ", ")))",
-            ]
-        return "CREATE TABLE IF NOT EXISTS \(qualifiedTableName(for: type)) (\(columns.joined(separator: ", ")))"
+        SummaryTableLayout(type).createTableStatement(named: qualifiedTableName(for: type))
     }
 
     // MARK: - Maintenance

@@ -142,7 +142,7 @@ private final class LazySession: Sendable {
             gate.withLock { $0.recordSuccess() }
             return value
         } catch {
-            if ReconnectGate.closes(on: error) {
+            if error.recovery == .waitForServer {
                 let closed = gate.withLock { $0.recordFailure(at: clock.now) }
                 if closed {
                     logger.warning("shard unavailable; failing its calls fast", metadata: ["error": "\(error)"])
@@ -153,7 +153,8 @@ private final class LazySession: Sendable {
     }
 }
 
-/// Decides whether a shard may be tried: after a failure that says the server is down or hung, the shard stays
+/// Decides whether a shard may be tried: after a failure that says the server is down or hung
+/// (`PostgresError.Recovery.waitForServer`), the shard stays
 /// closed for `interval`, then one call may try again; every further failure in a row doubles the wait, up to
 /// `maximumInterval`, so a shard whose connection attempts hang costs its callers at most one connect timeout per
 /// `maximumInterval`.
@@ -167,15 +168,6 @@ package struct ReconnectGate: Sendable {
         self.interval = interval
         self.maximumInterval = max(interval, maximumInterval)
         currentInterval = interval
-    }
-
-    /// The failures that close the gate: no session, a lost session, or a statement the server timed out.
-    package static func closes(on error: PostgresError) -> Bool {
-        switch error {
-        case .connectFailed, .connectionLost: true
-        case .queryFailed, .copyRejected: error.sqlState == .queryCanceled
-        case .invalidValue: false
-        }
     }
 
     /// When the gate is closed at `now`, the instant it opens again; nil when a call may go ahead.

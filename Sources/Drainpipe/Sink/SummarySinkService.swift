@@ -1,13 +1,12 @@
 import DrainpipeCore
 import DrainpipeKafka
-import DrainpipePostgres
-import DrainpipeWire
 import Logging
 import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// Consumes summaries from Kafka and persists them to the Postgres shards.
+/// Consumes summaries from Kafka and persists them to the Postgres shards: the Kafka consumer, its partitions and
+/// the backlog gauge around ``SummarySink``, which decides what each poll leads to.
 ///
 /// Two modes share the loop. `.primary` (postgres-sink) reads the summary topics, writes COPY batches per shard,
 /// and hands a batch that cannot be written to the RETRY topic. `.retry` (retry-sink) reads the RETRY topics and
@@ -56,30 +55,22 @@ package final class SummarySinkService: Service {
     }
 
     private let settings: Settings
-    private let database: ShardedDatabase
-    private let publisher: any RecordPublisher
+    private let sink: SummarySink<ContinuousClock>
     private let logger: Logger
-    private let written: Counter
-    private let sentToRetry: Counter
-    private let unstorable: Counter
-    private let writeFailures: Counter
     private let backlog: Gauge
     private let worker: BlockingWorker
 
     package init(
-        settings: Settings, database: ShardedDatabase, publisher: any RecordPublisher, metrics: any MetricsFactory,
-        logger: Logger
+        settings: Settings, database: any SummaryShardWriter, publisher: any RecordPublisher,
+        metrics: any MetricsFactory, logger: Logger
     ) {
         self.settings = settings
-        self.database = database
-        self.publisher = publisher
         self.logger = logger
-        let mode = [("mode", settings.mode.rawValue)]
-        written = Counter(label: "drainpipe_sink_summaries_written_total", dimensions: mode, factory: metrics)
-        sentToRetry = Counter(label: "drainpipe_sink_summaries_sent_to_retry_total", dimensions: mode, factory: metrics)
-        unstorable = Counter(label: "drainpipe_sink_unstorable_summaries_total", dimensions: mode, factory: metrics)
-        writeFailures = Counter(label: "drainpipe_sink_write_failures_total", dimensions: mode, factory: metrics)
-        backlog = Gauge(label: "drainpipe_sink_backlog_messages", dimensions: mode, factory: metrics)
+        sink = SummarySink(
+            settings: settings, database: database, publisher: publisher, clock: ContinuousClock(),
+            random: SplitMix64(seed: .random(in: .min ... .max)), metrics: metrics, logger: logger)
+        backlog = Gauge(
+            label: "drainpipe_sink_backlog_messages", dimensions: [("mode", settings.mode.rawValue)], factory: metrics)
         worker = BlockingWorker(label: "drainpipe.sink.\(settings.mode.rawValue).consumer")
     }
 
@@ -104,22 +95,8 @@ package final class SummarySinkService: Service {
             group.addTask { await self.reportBacklog(of: consumer, owned: owned, committed: committedPositions) }
             do {
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                    let batchSize = settings.batchSize
-                    let messages = try await worker.run {
-                        try consumer.poll(maxMessages: batchSize * 4, timeout: .milliseconds(200))
-                    }
-                    guard !messages.isEmpty else { continue }
-                    guard try await persist(messages) else { break }  // shutting down mid-retry: do not commit
-                    var commits: [TopicPartition: CommittedOffset] = [:]
-                    for message in messages {
-                        let next = message.offset + 1
-                        if next > (positions[message.topicPartition] ?? -1) {
-                            positions[message.topicPartition] = next
-                            commits[message.topicPartition] = CommittedOffset(offset: next)
-                        }
-                    }
-                    let toCommit = commits
-                    try await worker.run { try consumer.commit(toCommit) }
+                    // False: shutting down mid-retry, nothing committed.
+                    guard try await sink.pollOnce(from: consumer, on: worker, positions: &positions) else { break }
                     committedPositions.update(positions)
                 }
             } catch {
@@ -129,131 +106,6 @@ package final class SummarySinkService: Service {
             group.cancelAll()
         }
         logger.info("sink stopped", metadata: ["mode": "\(settings.mode.rawValue)"])
-    }
-
-    /// Writes every decodable summary of the poll. Returns false only when the retry-sink was asked to stop
-    /// before everything was written.
-    ///
-    /// Shards, and the sessions of a shard (owners spread over them), are written concurrently; on each session,
-    /// the poll's summaries of one UTC day are written in one transaction (COPY chunks of the writer's size, one
-    /// upsert per type, one commit).
-    private func persist(_ messages: [KafkaMessage]) async throws -> Bool {
-        var bySession: [ShardSession: [Entry]] = [:]
-        for message in messages {
-            do {
-                let summary = try Summary(wireBytes: message.value)
-                let owner = summary.key.owner
-                bySession[
-                    ShardSession(shard: database.shard(forOwner: owner), session: database.session(forOwner: owner)),
-                    default: []
-                ]
-                .append(Entry(summary: summary, message: message))
-            } catch {
-                unstorable.increment()
-                logger.error(
-                    "skipping a summary that cannot be decoded",
-                    metadata: [
-                        "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
-                        "error": "\(error)",
-                    ])
-            }
-        }
-        let failed: [Entry] = try await withThrowingTaskGroup(of: [Entry].self) { group in
-            for (target, entries) in bySession {
-                group.addTask { try await self.write(entries, to: target) }
-            }
-            var failed: [Entry] = []
-            for try await shardFailures in group { failed.append(contentsOf: shardFailures) }
-            return failed
-        }
-        if settings.mode == .retry { return failed.isEmpty }
-        let records = failed.map { entry in
-            settings.topics.topic(.retry, for: entry.summary.key.type).record(
-                owner: entry.summary.key.owner, processType: entry.summary.key.processType, key: entry.message.key,
-                value: entry.message.value, in: settings.kafka)
-        }
-        if !records.isEmpty {
-            try await publisher.send(records)
-            sentToRetry.increment(by: records.count)
-        }
-        return true
-    }
-
-    /// One session of one shard.
-    private struct ShardSession: Hashable, Sendable {
-        var shard: Int
-        var session: Int
-    }
-
-    /// A decoded summary and the message it came in.
-    private struct Entry: Sendable {
-        var summary: Summary
-        var message: KafkaMessage
-    }
-
-    /// Writes one shard session's summaries, one transaction per UTC day; returns the summaries that could not be
-    /// written.
-    ///
-    /// A failed transaction wrote none of its summaries, so the primary sink hands all of them to RETRY after one
-    /// attempt; the retry-sink tries again with back-off until it succeeds or the process is asked to stop, and then
-    /// returns everything.
-    private func write(_ entries: [Entry], to target: ShardSession) async throws -> [Entry] {
-        var byDay: [DaySchema: [Entry]] = [:]
-        for entry in entries {
-            byDay[DaySchema(containing: entry.summary.key.windowStart), default: []].append(entry)
-        }
-        var failed: [Entry] = []
-        for (_, dayEntries) in byDay.sorted(by: { $0.key < $1.key }) {
-            guard try await writeBatch(dayEntries, to: target) else {
-                if settings.mode == .retry {
-                    // Stopping: everything stays uncommitted and is read again after the restart.
-                    return entries
-                }
-                failed += dayEntries
-                continue
-            }
-        }
-        return failed
-    }
-
-    /// Writes one shard's summaries of one day in one transaction; false when it was not written (primary: after one attempt; retry: only when
-    /// stopping).
-    private func writeBatch(_ entries: [Entry], to target: ShardSession) async throws -> Bool {
-        var batch = entries
-        var delay = settings.retryDelay
-        while !batch.isEmpty {
-            do {
-                try await database.write(batch.map(\.summary), toShard: target.shard, session: target.session)
-                written.increment(by: batch.count)
-                return true
-            } catch {
-                if case .invalidValue = error {
-                    // A summary no table can hold fails its whole batch on every attempt: set it aside (logged
-                    // and counted) and write the rest, rather than block the partition forever.
-                    let storable = batch.filter { (try? SummaryTableWriter.validate($0.summary)) != nil }
-                    if storable.count < batch.count {
-                        unstorable.increment(by: batch.count - storable.count)
-                        logger.error(
-                            "skipping summaries that can never be stored",
-                            metadata: [
-                                "shard": "\(target.shard)", "summaries": "\(batch.count - storable.count)",
-                                "error": "\(error)",
-                            ])
-                        batch = storable
-                        continue
-                    }
-                }
-                writeFailures.increment()
-                logger.warning(
-                    "writing a batch failed",
-                    metadata: ["shard": "\(target.shard)", "summaries": "\(batch.count)", "error": "\(error)"])
-                guard settings.mode == .retry, !Task.isShuttingDownGracefully, !Task.isCancelled else { return false }
-                let jittered = Duration.milliseconds(Int64.random(in: 0...max(1, delay.wholeMicroseconds / 1000)))
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: jittered) }
-                delay = min(delay * 2, settings.maximumRetryDelay)
-            }
-        }
-        return true
     }
 
     /// Every `backlogReportInterval` until cancelled, reports how many messages wait behind the committed positions,

@@ -55,25 +55,26 @@ package final class SummaryTableWriter: Sendable {
     ///   days committed before a failure stay committed, the failed day's transaction writes nothing.
     @discardableResult
     package func write(_ summaries: [Summary], on connection: PQConnection) throws(PostgresError) -> Int {
-        let encoded = try Self.grouped(summaries).map { (group, members) throws(PostgresError) in
-            (group: group, copies: try copyChunks(of: members))
+        let days = SummaryBatch.split(summaries, summary: { $0 }, route: { _ in Self.oneTarget }).values.joined()
+        let encoded = try days.map { batch throws(PostgresError) in
+            (
+                day: batch.day,
+                groups: try Self.byType(batch.items).map { (layout, members) throws(PostgresError) in
+                    (layout: layout, copies: try copyChunks(of: members, layout: layout))
+                }
+            )
         }
         var changed = 0
-        var start = encoded.startIndex
-        while start < encoded.endIndex {
-            let day = encoded[start].group.day
-            let end = encoded[start...].firstIndex { $0.group.day != day } ?? encoded.endIndex
-            let groups = Array(encoded[start..<end])
+        for (day, groups) in encoded {
             changed += try writingToExistingSchema(day, on: connection) { () throws(PostgresError) in
-                try writeTransaction(of: groups, on: connection)
+                try writeTransaction(of: groups, day: day, on: connection)
             }
-            start = end
         }
         return changed
     }
 
-    /// The `COPY` data of `members`, ``rowsPerCopy`` rows per chunk.
-    private func copyChunks(of members: [Summary]) throws(PostgresError) -> [[UInt8]] {
+    /// The `COPY` data of `members`, summaries of `layout`'s type, ``rowsPerCopy`` rows per chunk.
+    private func copyChunks(of members: [Summary], layout: SummaryTableLayout) throws(PostgresError) -> [[UInt8]] {
         var copies: [[UInt8]] = []
         var start = members.startIndex
         while start < members.endIndex {
@@ -82,13 +83,13 @@ package final class SummaryTableWriter: Sendable {
             case .binary:
                 var encoder = CopyBinaryEncoder()
                 for summary in members[start..<end] {
-                    try Self.appendBinaryRow(of: summary, to: &encoder)
+                    try layout.appendBinaryRow(of: summary, to: &encoder)
                 }
                 copies.append(encoder.finished)
             case .text:
                 var encoder = CopyTextEncoder()
                 for summary in members[start..<end] {
-                    encoder.appendRow(try Self.columnValues(of: summary))
+                    encoder.appendRow(try layout.textValues(of: summary))
                 }
                 copies.append(encoder.bytes)
             }
@@ -99,38 +100,39 @@ package final class SummaryTableWriter: Sendable {
 
     /// One transaction: every group's chunks into its staging table, then one upsert per group, then one commit.
     private func writeTransaction(
-        of groups: [(group: Group, copies: [[UInt8]])], on connection: PQConnection
+        of groups: [(layout: SummaryTableLayout, copies: [[UInt8]])], day: DaySchema, on connection: PQConnection
     ) throws(PostgresError) -> Int {
         let clock = ContinuousClock()
         let began = clock.now
         var copied = began
         var upserted = began
         let changed = try connection.transaction { () throws(PostgresError) in
-            for (group, copies) in groups {
+            for (layout, copies) in groups {
+                let table = day.qualifiedTableName(for: layout.type)
                 // One staging table per type and session, emptied by every commit: creating and dropping a
                 // table per transaction would churn the catalog on every batch.
                 try connection.execute(
-                    "CREATE TEMP TABLE IF NOT EXISTS staging_\(group.type.tableName) (LIKE \(group.table) "
+                    "CREATE TEMP TABLE IF NOT EXISTS staging_\(layout.type.tableName) (LIKE \(table) "
                         + "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-                let columns = DaySchema.writtenColumns(for: group.type).joined(separator: ", ")
+                let columns = layout.writtenColumnNames.joined(separator: ", ")
                 for data in copies {
                     try connection.copyIn(
-                        "COPY pg_temp.staging_\(group.type.tableName) (\(columns)) FROM STDIN"
+                        "COPY pg_temp.staging_\(layout.type.tableName) (\(columns)) FROM STDIN"
                             + (copyFormat == .binary ? " (FORMAT binary)" : ""),
-                        table: group.table, data: data)
+                        table: table, data: data)
                 }
             }
             copied = clock.now
             var changed = 0
-            for (group, _) in groups {
-                let columns = DaySchema.writtenColumns(for: group.type).joined(separator: ", ")
-                let key = DaySchema.keyColumns.joined(separator: ", ")
+            for (layout, _) in groups {
+                let columns = layout.writtenColumnNames.joined(separator: ", ")
+                let key = SummaryTableLayout.keyColumnNames.joined(separator: ", ")
                 let rows = try connection.query(
                     """
-                    INSERT INTO \(group.table) AS target (\(columns))
-                    SELECT DISTINCT ON (\(key)) \(columns) FROM pg_temp.staging_\(group.type.tableName)
+                    INSERT INTO \(day.qualifiedTableName(for: layout.type)) AS target (\(columns))
+                    SELECT DISTINCT ON (\(key)) \(columns) FROM pg_temp.staging_\(layout.type.tableName)
                     ORDER BY \(key), version DESC
-                    \(Self.conflictClause(for: group.type))
+                    \(Self.conflictClause(for: layout))
                     """)
                 changed += rows.affectedRowCount ?? 0
             }
@@ -152,20 +154,25 @@ package final class SummaryTableWriter: Sendable {
     /// Same result as ``write(_:on:)``, one round trip per summary; the baseline that benchmarks compare against.
     @discardableResult
     package func insertOneByOne(_ summaries: [Summary], on connection: PQConnection) throws(PostgresError) -> Int {
-        let groups = Self.grouped(summaries)
-        let rows = try groups.map { (group, members) throws(PostgresError) in
-            (group, try members.map { summary throws(PostgresError) in try Self.columnValues(of: summary) })
+        let days = SummaryBatch.split(summaries, summary: { $0 }, route: { _ in Self.oneTarget }).values.joined()
+        var rows: [(day: DaySchema, layout: SummaryTableLayout, values: [[String?]])] = []
+        for batch in days {
+            for (layout, members) in Self.byType(batch.items) {
+                let values = try members.map { summary throws(PostgresError) in try layout.textValues(of: summary) }
+                rows.append((batch.day, layout, values))
+            }
         }
         var changed = 0
-        for (group, values) in rows {
-            let columns = DaySchema.writtenColumns(for: group.type)
+        for (day, layout, values) in rows {
+            let columns = layout.writtenColumnNames
             let placeholders = columns.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
             let sql = """
-                INSERT INTO \(group.table) AS target (\(columns.joined(separator: ", "))) VALUES (\(placeholders))
-                \(Self.conflictClause(for: group.type))
+                INSERT INTO \(day.qualifiedTableName(for: layout.type)) AS target (\(columns.joined(separator: ", ")))
+                VALUES (\(placeholders))
+                \(Self.conflictClause(for: layout))
                 """
             for parameters in values {
-                changed += try writingToExistingSchema(group.day, on: connection) { () throws(PostgresError) in
+                changed += try writingToExistingSchema(day, on: connection) { () throws(PostgresError) in
                     try connection.query(sql, parameters: parameters).affectedRowCount ?? 0
                 }
             }
@@ -197,165 +204,25 @@ package final class SummaryTableWriter: Sendable {
 
     // MARK: - Rows
 
-    /// Summaries of one type whose windows start on one UTC day share a table.
-    private struct Group: Hashable, Comparable {
-        var day: DaySchema
-        var type: MeasurementType
+    /// The one target of a writer: it writes to the one database of its connection.
+    private static let oneTarget = ShardSession(shard: 0, session: 0)
 
-        var table: String { day.qualifiedTableName(for: type) }
-
-        static func < (lhs: Group, rhs: Group) -> Bool {
-            (lhs.day, lhs.type.rawValue) < (rhs.day, rhs.type.rawValue)
+    /// Groups one day's summaries by type, in type order, keeping each group's input order.
+    private static func byType(_ summaries: [Summary]) -> [(SummaryTableLayout, [Summary])] {
+        Dictionary(grouping: summaries, by: \.key.type).sorted { $0.key.rawValue < $1.key.rawValue }.map {
+            (SummaryTableLayout($0.key), $0.value)
         }
-    }
-
-    /// Groups by table, oldest day first, keeping each group's input order.
-    private static func grouped(_ summaries: [Summary]) -> [(Group, [Summary])] {
-        var groups: [Group: [Summary]] = [:]
-        for summary in summaries {
-            let group = Group(day: DaySchema(containing: summary.key.windowStart), type: summary.key.type)
-            groups[group, default: []].append(summary)
-        }
-        return groups.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
     /// The `ON CONFLICT` clause that lets only a newer version replace a stored summary.
-    private static func conflictClause(for type: MeasurementType) -> String {
-        let replaced = DaySchema.writtenColumns(for: type).filter { !DaySchema.keyColumns.contains($0) }
+    private static func conflictClause(for layout: SummaryTableLayout) -> String {
+        let key = SummaryTableLayout.keyColumnNames
+        let replaced = layout.writtenColumnNames.filter { !key.contains($0) }
         let assignments = (replaced.map { "\($0) = EXCLUDED.\($0)" } + ["updated_at = now()"])
             .joined(separator: ", ")
         return """
-            ON CONFLICT (\(DaySchema.keyColumns.joined(separator: ", "))) DO UPDATE SET \(assignments)
+            ON CONFLICT (\(key.joined(separator: ", "))) DO UPDATE SET \(assignments)
             WHERE target.version < EXCLUDED.version
             """
-    }
-
-    /// The text of every column a writer fills (`DaySchema.writtenColumns(for:)`), NULL as nil: what the text COPY
-    /// and the one-by-one INSERT send.
-    ///
-    /// Doubles use Swift's shortest round-trip digits; min and max are NULL for a field without values; counts are a
-    /// JSON object with sorted keys; the sketches are `QuantileSketch.encode`'s bytes in bytea hex form, NULL when
-    /// the summary has none.
-    /// - Throws: `.invalidValue` as ``validate(_:)``.
-    package static func columnValues(of summary: Summary) throws(PostgresError) -> [String?] {
-        let fieldNames = try validate(summary)
-        let key = summary.key
-        var values: [String?] = [
-            key.owner, key.processType, key.metric, String(key.periodSeconds),
-            DaySchema.timestampText(key.windowStart), String(summary.version),
-        ]
-        for name in fieldNames {
-            let statistics = summary.fields[name] ?? .empty
-            let hasValues = statistics.count > 0
-            values += [
-                String(statistics.count), text(statistics.sum), text(statistics.sumOfSquares),
-                hasValues ? text(statistics.minimum) : nil, hasValues ? text(statistics.maximum) : nil,
-            ]
-        }
-        values.append(countsJSON(summary.counts))
-        let sketch = QuantileSketch.encode(summary.sketches)
-        let hexDigits = sketch.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        values.append(sketch.isEmpty ? nil : "\\x" + hexDigits)  // bytea's hex input form
-        return values
-    }
-
-    /// Appends the row of every column a writer fills, as ``columnValues(of:)`` but in COPY's binary format.
-    /// - Throws: `.invalidValue` as ``validate(_:)``; nothing is appended then.
-    package static func appendBinaryRow(
-        of summary: Summary, to encoder: inout CopyBinaryEncoder
-    ) throws(PostgresError) {
-        let fieldNames = try validate(summary)
-        let key = summary.key
-        encoder.beginRow(fieldCount: DaySchema.keyColumns.count + 1 + 5 * fieldNames.count + 2)
-        encoder.appendText(key.owner)
-        encoder.appendText(key.processType)
-        encoder.appendText(key.metric)
-        encoder.appendInt32(key.periodSeconds)
-        encoder.appendTimestamp(microsecondsSinceUnixEpoch: key.windowStart.microsecondsSinceEpoch)
-        encoder.appendInt64(summary.version)
-        for name in fieldNames {
-            let statistics = summary.fields[name] ?? .empty
-            encoder.appendInt64(Int64(statistics.count))
-            encoder.appendDouble(statistics.sum)
-            encoder.appendDouble(statistics.sumOfSquares)
-            if statistics.count > 0 {
-                encoder.appendDouble(statistics.minimum)
-                encoder.appendDouble(statistics.maximum)
-            } else {
-                encoder.appendNull()
-                encoder.appendNull()
-            }
-        }
-        encoder.appendJSONB(countsJSON(summary.counts))
-        let sketch = QuantileSketch.encode(summary.sketches)
-        if sketch.isEmpty { encoder.appendNull() } else { encoder.appendBytes(sketch) }
-    }
-
-    /// Checks that the tables can hold `summary` and returns its type's field names, in column order.
-    /// - Throws: `.invalidValue` for a field the table has no columns for, a count beyond `bigint`, a NUL character
-    ///   (which Postgres text cannot hold) or a window outside `DaySchema.supportedYears`. Messages never quote
-    ///   values.
-    @discardableResult
-    package static func validate(_ summary: Summary) throws(PostgresError) -> [String] {
-        let key = summary.key
-        let table = key.type.tableName
-        guard DaySchema(containing: key.windowStart).isSupported else {
-            throw .invalidValue(
-                table: table,
-                reason: "a window starts outside the years \(DaySchema.supportedYears) that day schemas cover")
-        }
-        let fieldNames = key.type.summaryFieldNames
-        if let unknown = summary.fields.keys.first(where: { !fieldNames.contains($0) }) {
-            throw .invalidValue(
-                table: table,
-                reason: "a summary has a field (\(unknown.utf8.count) bytes long) that is not one of the table's "
-                    + "fields [\(fieldNames.joined(separator: ", "))]")
-        }
-        let texts = [key.owner, key.processType, key.metric] + Array(summary.counts.keys)
-        guard !texts.contains(where: { $0.utf8.contains(0) }) else {
-            throw .invalidValue(
-                table: table, reason: "a name contains a NUL character, which Postgres text cannot hold")
-        }
-        if let name = fieldNames.first(where: { (summary.fields[$0]?.count ?? 0) > UInt64(Int64.max) }) {
-            throw .invalidValue(table: table, reason: "the count of field \(name) exceeds a bigint")
-        }
-        return fieldNames
-    }
-
-    /// A double as Postgres `double precision` input: Swift's shortest round-trip digits, or `Infinity`,
-    /// `-Infinity`, `NaN` (which sums that overflowed can hold).
-    private static func text(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
-        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
-        return value.description
-    }
-
-    /// Counts as a JSON object with sorted keys: `{"H12":3,"R14":1}`.
-    private static func countsJSON(_ counts: [String: UInt64]) -> String {
-        var json = "{"
-        for (index, (name, count)) in counts.sorted(by: { $0.key < $1.key }).enumerated() {
-            if index > 0 { json += "," }
-            json += jsonString(name) + ":" + String(count)
-        }
-        return json + "}"
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped, everything else verbatim.
-    private static func jsonString(_ text: String) -> String {
-        var literal = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": literal += "\\\""
-            case "\\": literal += "\\\\"
-            case "\n": literal += "\\n"
-            case "\r": literal += "\\r"
-            case "\t": literal += "\\t"
-            case "\u{00}"..."\u{1F}":
-                let hex = String(scalar.value, radix: 16)
-                literal += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: literal.unicodeScalars.append(scalar)
-            }
-        }
-        return literal + "\""
     }
 }

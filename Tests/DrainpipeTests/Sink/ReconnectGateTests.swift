@@ -1,5 +1,4 @@
 import Drainpipe
-import DrainpipePostgres
 import Testing
 
 @Suite("ReconnectGate")
@@ -36,16 +35,5 @@ struct ReconnectGateTests {
         let afterSuccess = gate.recordFailure(at: now)
         #expect(afterSuccess)
         #expect(gate.closedUntil(now: now) == now + .seconds(1))
-    }
-
-    @Test("closes on lost or refused connections and statement timeouts, not on bad data or constraint errors")
-    func whichFailuresClose() {
-        #expect(ReconnectGate.closes(on: .connectFailed(host: "h:5432", reason: "refused")))
-        #expect(ReconnectGate.closes(on: .connectionLost(reason: "eof")))
-        #expect(ReconnectGate.closes(on: .queryFailed(sqlState: .queryCanceled, message: "statement timeout")))
-        #expect(
-            ReconnectGate.closes(on: .copyRejected(table: "t", sqlState: .queryCanceled, detail: "statement timeout")))
-        #expect(!ReconnectGate.closes(on: .queryFailed(sqlState: .uniqueViolation, message: "m")))
-        #expect(!ReconnectGate.closes(on: .invalidValue(table: "t", reason: "r")))
     }
 }

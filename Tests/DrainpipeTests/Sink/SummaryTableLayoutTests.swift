@@ -3,8 +3,8 @@ import DrainpipeCore
 import DrainpipePostgres
 import Testing
 
-@Suite("SummaryTableWriter.columnValues")
-struct SummaryColumnValuesTests {
+@Suite("SummaryTableLayout")
+struct SummaryTableLayoutTests {
     private let windowStart = EventTime(secondsSinceEpoch: 1_706_745_600)  // 2024-02-01 00:00:00 UTC
 
     private func summary(
@@ -20,7 +20,7 @@ struct SummaryColumnValuesTests {
 
     @Test("lists the key, version, every field's statistics, the counts and the sketch, in column order")
     func layout() throws {
-        let values = try SummaryTableWriter.columnValues(
+        let values = try SummaryTableLayout(.routerRequests).textValues(
             of: summary(
                 fields: [
                     "service_ms": FieldStatistics(
@@ -40,7 +40,7 @@ struct SummaryColumnValuesTests {
 
     @Test("spells non-finite doubles the way Postgres reads them")
     func nonFinite() throws {
-        let values = try SummaryTableWriter.columnValues(
+        let values = try SummaryTableLayout(.customMetrics).textValues(
             of: summary(
                 type: .customMetrics,
                 fields: [
@@ -53,7 +53,7 @@ struct SummaryColumnValuesTests {
 
     @Test("renders counts as JSON with sorted, escaped keys")
     func countsJSON() throws {
-        let values = try SummaryTableWriter.columnValues(
+        let values = try SummaryTableLayout(.dynoErrors).textValues(
             of: summary(
                 type: .dynoErrors, counts: ["b\"q": 1, "a\\b": 2, "c\n\u{1}": 3, "é📈": UInt64.max], metric: "errors"))
         #expect(values.dropLast().last == #"{"a\\b":2,"b\"q":1,"c\n\u0001":3,"é📈":18446744073709551615}"#)
@@ -67,11 +67,40 @@ struct SummaryColumnValuesTests {
         ancient.key.windowStart = EventTime(secondsSinceEpoch: -62_135_596_801)
         for bad in [unknown, nul, ancient] {
             #expect {
-                try SummaryTableWriter.columnValues(of: bad)
+                try SummaryTableLayout(.routerRequests).textValues(of: bad)
             } throws: { error in
                 guard case .invalidValue = error as? PostgresError else { return false }
                 return !"\(error)".contains("secret_field") && !(error as? PostgresError)!.isRetryable
             }
         }
+    }
+
+    @Test("declares every column in table order, with the key as primary key")
+    func createTable() {
+        #expect(
+            SummaryTableLayout(.customMetrics).createTableStatement(named: "metrics_20240131.custom_metrics")
+                == "CREATE TABLE IF NOT EXISTS metrics_20240131.custom_metrics (owner text NOT NULL, "
+                + "process_type text NOT NULL, metric text NOT NULL, period_seconds integer NOT NULL, "
+                + "window_start timestamptz NOT NULL, version bigint NOT NULL, "
+                + "updated_at timestamptz NOT NULL DEFAULT now(), value_count bigint NOT NULL DEFAULT 0, "
+                + "value_sum double precision NOT NULL DEFAULT 0, "
+                + "value_sum_squares double precision NOT NULL DEFAULT 0, value_min double precision, "
+                + "value_max double precision, counts jsonb NOT NULL DEFAULT '{}', sketch bytea, "
+                + "PRIMARY KEY (owner, process_type, metric, period_seconds, window_start))")
+    }
+
+    @Test("encodes a binary row with one field per written column", arguments: MeasurementType.allCases)
+    func binaryRow(type: MeasurementType) throws {
+        let layout = SummaryTableLayout(type)
+        var row = summary(type: type, counts: ["x": 1])
+        row.fields = Dictionary(uniqueKeysWithValues: type.summaryFieldNames.map { ($0, FieldStatistics(value: 2)) })
+        var encoder = CopyBinaryEncoder()
+        try layout.appendBinaryRow(of: row, to: &encoder)
+        let header = 19
+        let fieldCount = Int(encoder.bytes[header]) << 8 | Int(encoder.bytes[header + 1])
+        #expect(fieldCount == layout.writtenColumnNames.count)
+        #expect(layout.writtenColumnCount == layout.writtenColumnNames.count)
+        #expect(try layout.textValues(of: row).count == layout.writtenColumnNames.count)
+        #expect(layout.parts.filter { $0 != .updatedAt } == layout.writtenParts)
     }
 }
