@@ -13,7 +13,8 @@ package struct LogplexFrameWriter: Sendable {
     package mutating func append(
         priority: Int = 190, time: EventTime, appName: String, processID: String, message: String
     ) {
-        let line = "<\(priority)>1 \(Self.rfc3339(time)) host \(appName) \(processID) - \(message)\n"
+        let timestamp = UTCDateTime(time).formatted(.rfc3339Microseconds)
+        let line = "<\(priority)>1 \(timestamp) host \(appName) \(processID) - \(message)\n"
         appendRaw(Array(line.utf8))
     }
 
@@ -84,24 +85,5 @@ package struct LogplexFrameWriter: Sendable {
         let hundredths = Int64((value * 100).rounded())
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-    }
-
-    /// `2024-03-05T14:02:07.412387+00:00`.
-    package static func rfc3339(_ time: EventTime) -> String {
-        let micros = time.microsecondsSinceEpoch
-        var days = micros / 86_400_000_000
-        var rest = micros % 86_400_000_000
-        if rest < 0 {
-            rest += 86_400_000_000
-            days -= 1
-        }
-        let date = CivilDate(daysSinceEpoch: days)
-        let seconds = rest / 1_000_000
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return
-            "\(pad(date.year, 4))-\(pad(date.month, 2))-\(pad(date.day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(rest % 1_000_000, 6))+00:00"
     }
 }

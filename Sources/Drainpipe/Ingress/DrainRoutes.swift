@@ -1,8 +1,7 @@
-import DrainpipeZlib
+import DrainpipeCore
 import Foundation
 import HTTPTypes
 import Hummingbird
-import NIOCore
 
 /// `POST /logs`: the Logplex HTTPS drain endpoint.
 ///
@@ -12,7 +11,7 @@ import NIOCore
 /// not help; 400 only when nothing in the body could be framed; 401/403 for bad credentials; 413 over the body
 /// limit (after inflating a gzip body too); 415 for an unknown `Content-Encoding`; 429 over a cap and 503 when Kafka
 /// did not acknowledge in time, both with `Retry-After`.
-package struct DrainRoutes: Sendable {
+package struct DrainRoutes: IngestRoute {
     package var ingestor: DrainIngestor
     /// Bodies larger than this, before or after inflating, are refused with 413.
     package var maximumBodyBytes: Int
@@ -26,82 +25,45 @@ package struct DrainRoutes: Sendable {
         router.post("/logs") { request, _ in await handle(request) }
     }
 
-    private func handle(_ request: Request) async -> Response {
-        do {
-            let drainToken = request.headers[Self.drainToken] ?? request.headers[Self.legacyDrainToken]
-            let owner = try ingestor.authenticate(
-                basicCredential: Self.basicCredential(request.headers[.authorization]), drainToken: drainToken)
-            let body = try await Self.collectBody(of: request, limit: maximumBodyBytes)
-            let drainRequest = DrainIngestor.Request(
-                body: body,
-                drainToken: drainToken,
-                frameID: request.headers[Self.frameID] ?? request.headers[Self.legacyFrameID],
-                declaredMessageCount: (request.headers[Self.msgCount] ?? request.headers[Self.legacyMsgCount]).flatMap {
-                    Int($0)
-                })
-            let receipt = try await ingestor.ingest(drainRequest, owner: owner)
-            var headers = HTTPFields()
-            headers[Self.acceptedFrames] = String(receipt.frames)
-            if receipt.isClean { return Response(status: .noContent, headers: headers) }
-            headers[Self.rejectedFrames] = String(receipt.rejectedFrames)
-            headers[Self.rejectedLines] = String(receipt.rejectedLines)
-            headers[Self.deniedMeasurements] = String(receipt.deniedMeasurements)
-            var text =
-                "\(receipt.frames) frame(s) accepted, \(receipt.measurements) measurement(s) stored; \(receipt.rejectionSummary)"
-            if receipt.deniedMeasurements > 0 {
-                text += "; \(receipt.deniedMeasurements) measurement(s) denied by admission lists"
-            }
-            return Self.textResponse(status: .ok, headers: headers, text: text)
-        } catch {
-            return Self.response(for: error)
-        }
+    func owner(of request: Request) throws(IngressError) -> TenantDirectory.Owner {
+        try ingestor.authenticate(
+            basicCredential: Self.basicCredential(request.headers[.authorization]),
+            drainToken: Self.sentDrainToken(request))
     }
 
-    /// Reads a request body of at most `limit` bytes, inflating `Content-Encoding: gzip` within the same limit.
-    ///
-    /// - Throws: `.bodyTooLarge` (413) over the limit before or after inflating (a zip bomb stops at the limit),
-    ///   `.unsupportedEncoding` (415) for other encodings or a corrupt gzip stream.
-    static func collectBody(of request: Request, limit: Int) async throws(IngressError) -> [UInt8] {
-        var request = request
-        let encoding =
-            request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "identity"
-        guard encoding == "identity" || encoding == "gzip" || encoding == "x-gzip" else {
-            throw .unsupportedEncoding(reason: "Content-Encoding \(encoding.prefix(32)) is not supported")
-        }
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw .bodyTooLarge(limit: limit)
-        } catch {
-            throw .malformedBody(reason: "the request body could not be read")
-        }
-        let bytes = Array(buffer: body)
-        guard encoding != "identity" else { return bytes }
-        do {
-            return try ZlibInflater.inflateGzip(bytes, limit: limit)
-        } catch .tooLarge {
-            throw .bodyTooLarge(limit: limit)
-        } catch {
-            throw .unsupportedEncoding(reason: "the gzip body is corrupt or truncated")
-        }
+    func ingest(
+        _ body: [UInt8], of request: Request, owner: TenantDirectory.Owner
+    ) async throws(IngressError) -> DrainIngestor.Receipt {
+        let drainRequest = DrainIngestor.Request(
+            body: body,
+            drainToken: Self.sentDrainToken(request),
+            frameID: request.headers[Self.frameID] ?? request.headers[Self.legacyFrameID],
+            declaredMessageCount: (request.headers[Self.msgCount] ?? request.headers[Self.legacyMsgCount]).flatMap {
+                Int($0)
+            })
+        return try await ingestor.ingest(drainRequest, owner: owner)
     }
 
-    /// The plain-text error answer for `error`, with `Retry-After` when a retry can succeed.
-    static func response(for error: IngressError) -> Response {
+    /// 204 when clean; otherwise 200 with the rejection counts in headers and a one-line summary.
+    func answer(_ receipt: DrainIngestor.Receipt) -> IngestAnswer {
         var headers = HTTPFields()
-        if let seconds = error.retryAfterSeconds {
-            headers[.retryAfter] = String(seconds)
+        headers[Self.acceptedFrames] = String(receipt.frames)
+        if receipt.isClean { return IngestAnswer(status: .noContent, headers: headers) }
+        headers[Self.rejectedFrames] = String(receipt.rejectedFrames)
+        headers[Self.rejectedLines] = String(receipt.rejectedLines)
+        headers[Self.deniedMeasurements] = String(receipt.deniedMeasurements)
+        var text =
+            "\(receipt.frames) frame(s) accepted, \(receipt.measurements) measurement(s) stored; "
+            + receipt.rejectionSummary
+        if receipt.deniedMeasurements > 0 {
+            text += "; \(receipt.deniedMeasurements) measurement(s) denied by admission lists"
         }
-        return textResponse(
-            status: HTTPResponse.Status(code: error.statusCode), headers: headers, text: error.description)
+        return IngestAnswer(status: .ok, headers: headers, text: text)
     }
 
-    static func textResponse(status: HTTPResponse.Status, headers: HTTPFields, text: String) -> Response {
-        var headers = headers
-        headers[.contentType] = "text/plain; charset=utf-8"
-        return Response(
-            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
+    /// The drain token Logplex sent, under the header's current or legacy name.
+    private static func sentDrainToken(_ request: Request) -> String? {
+        request.headers[drainToken] ?? request.headers[legacyDrainToken]
     }
 
     /// Decodes `Authorization: Basic base64(user:password)`; nil when absent or not basic.

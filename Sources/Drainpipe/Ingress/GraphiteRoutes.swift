@@ -1,7 +1,6 @@
-import Foundation
+import DrainpipeCore
 import HTTPTypes
 import Hummingbird
-import NIOCore
 
 /// `POST /graphite`: Graphite plaintext lines over HTTP, the tenant named by `Authorization: Bearer <token>`.
 ///
@@ -10,8 +9,9 @@ import NIOCore
 /// dropped; 400 when lines were sent and none was well-formed; 401 for a missing or unknown token; 413 over the body
 /// limit (gzip bodies are inflated within it); 429 over a cap and 503 when Kafka did not acknowledge in time, both
 /// with `Retry-After`.
-package struct GraphiteRoutes: Sendable {
+package struct GraphiteRoutes: IngestRoute {
     package var ingestor: GraphiteIngestor
+    /// Bodies larger than this, before or after inflating, are refused with 413.
     package var maximumBodyBytes: Int
 
     package init(ingestor: GraphiteIngestor, maximumBodyBytes: Int) {
@@ -23,24 +23,28 @@ package struct GraphiteRoutes: Sendable {
         router.post("/graphite") { request, _ in await handle(request) }
     }
 
-    private func handle(_ request: Request) async -> Response {
-        do {
-            let owner = try ingestor.owner(token: BearerToken.parse(request.headers[.authorization]))
-            let body = try await DrainRoutes.collectBody(of: request, limit: maximumBodyBytes)
-            let receipt = try await ingestor.ingest(body, in: body.indices, owner: owner)
-            var headers = HTTPFields()
-            headers[Self.acceptedLines] = String(receipt.accepted)
-            if receipt.isClean { return Response(status: .noContent, headers: headers) }
-            headers[Self.rejectedLines] = String(receipt.rejectedLines)
-            headers[Self.deniedDatapoints] = String(receipt.denied)
-            var text = "\(receipt.accepted) datapoint(s) stored; \(receipt.rejectionSummary)"
-            if receipt.denied > 0 { text += "; \(receipt.denied) datapoint(s) denied by admission lists" }
-            let isUnusable = receipt.accepted == 0 && receipt.denied == 0 && receipt.rejectedLines > 0
-            let status: HTTPResponse.Status = isUnusable ? .badRequest : .ok
-            return DrainRoutes.textResponse(status: status, headers: headers, text: text)
-        } catch {
-            return DrainRoutes.response(for: error)
-        }
+    func owner(of request: Request) throws(IngressError) -> TenantDirectory.Owner {
+        try ingestor.owner(token: BearerToken.parse(request.headers[.authorization]))
+    }
+
+    func ingest(
+        _ body: [UInt8], of request: Request, owner: TenantDirectory.Owner
+    ) async throws(IngressError) -> GraphiteIngestor.Receipt {
+        try await ingestor.ingest(body, in: body.indices, owner: owner)
+    }
+
+    /// 204 when clean; otherwise the rejection counts in headers and a one-line summary, with 400 when no line was
+    /// usable and 200 when some were.
+    func answer(_ receipt: GraphiteIngestor.Receipt) -> IngestAnswer {
+        var headers = HTTPFields()
+        headers[Self.acceptedLines] = String(receipt.accepted)
+        if receipt.isClean { return IngestAnswer(status: .noContent, headers: headers) }
+        headers[Self.rejectedLines] = String(receipt.rejectedLines)
+        headers[Self.deniedDatapoints] = String(receipt.denied)
+        var text = "\(receipt.accepted) datapoint(s) stored; \(receipt.rejectionSummary)"
+        if receipt.denied > 0 { text += "; \(receipt.denied) datapoint(s) denied by admission lists" }
+        let isUnusable = receipt.accepted == 0 && receipt.denied == 0 && receipt.rejectedLines > 0
+        return IngestAnswer(status: isUnusable ? .badRequest : .ok, headers: headers, text: text)
     }
 
     static let acceptedLines = HTTPField.Name("Drainpipe-Accepted-Datapoints")!

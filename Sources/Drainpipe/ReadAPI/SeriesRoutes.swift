@@ -77,7 +77,8 @@ package struct SeriesRoutes: Sendable {
             summaries = Self.downsample(summaries, to: resolution)
         }
         let body = SeriesResponse(
-            owner: owner, type: type.rawValue, from: Self.format(from), to: Self.format(to),
+            owner: owner, type: type.rawValue, from: UTCDateTime(from).formatted(.rfc3339Seconds),
+            to: UTCDateTime(to).formatted(.rfc3339Seconds),
             points: summaries.map(SeriesResponse.Point.init))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -104,6 +105,7 @@ package struct SeriesRoutes: Sendable {
     /// The latest time the API accepts: 9999-12-31T23:59:59Z. Bounds keep every later computation from overflowing.
     static let latestSeconds: Int64 = 253_402_300_799
 
+    /// `text` as Unix seconds or an RFC 3339 time (``UTCDateTime/Syntax/relaxed``), rounded down to the second.
     static func parseTime(_ text: String, parameter: String) throws -> EventTime {
         let invalid = HTTPError(
             .badRequest, message: "\(parameter) must be an RFC 3339 time or Unix seconds between 1970 and 9999.")
@@ -111,20 +113,11 @@ package struct SeriesRoutes: Sendable {
         if let whole = Int64(text) {
             seconds = whole
         } else {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            guard let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text),
-                let whole = Int64(exactly: date.timeIntervalSince1970.rounded(.down))
-            else { throw invalid }
-            seconds = whole
+            guard let time = UTCDateTime.parse(text, syntax: .relaxed) else { throw invalid }
+            seconds = time.secondsSinceEpoch
         }
         guard (0...latestSeconds).contains(seconds) else { throw invalid }
         return EventTime(secondsSinceEpoch: seconds)
-    }
-
-    static func format(_ time: EventTime) -> String {
-        ISO8601DateFormatter().string(
-            from: Date(timeIntervalSince1970: Double(time.microsecondsSinceEpoch) / 1_000_000))
     }
 }
 
@@ -182,7 +175,7 @@ package struct SeriesResponse: Codable, Sendable, Equatable {
         init(_ summary: Summary) {
             processType = summary.key.processType
             metric = summary.key.metric
-            windowStart = SeriesRoutes.format(summary.key.windowStart)
+            windowStart = UTCDateTime(summary.key.windowStart).formatted(.rfc3339Seconds)
             windowStartEpoch = summary.key.windowStart.secondsSinceEpoch
             periodSeconds = summary.key.periodSeconds
             fields = Dictionary(

@@ -66,7 +66,7 @@ package struct DaySchema: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// `metrics_YYYYMMDD`.
     package var name: String {
-        Self.namePrefix + Self.padded(year, 4) + Self.padded(month, 2) + Self.padded(day, 2)
+        Self.namePrefix + UTCDateTime(start).formatted(.compactDate)
     }
 
     /// `metrics_YYYYMMDD.<table>`; both parts are plain lower-case identifiers, so no quoting is needed.
@@ -74,9 +74,7 @@ package struct DaySchema: Sendable, Hashable, Comparable, CustomStringConvertibl
         "\(name).\(type.tableName)"
     }
 
-    package var description: String {
-        "\(Self.padded(year, 4))-\(Self.padded(month, 2))-\(Self.padded(day, 2))"
-    }
+    package var description: String { UTCDateTime(start).formatted(.date) }
 
     package static func < (lhs: DaySchema, rhs: DaySchema) -> Bool {
         lhs.daysSinceEpoch < rhs.daysSinceEpoch
@@ -86,11 +84,7 @@ package struct DaySchema: Sendable, Hashable, Comparable, CustomStringConvertibl
     ///
     /// Exact for every time in ``supportedYears``.
     package static func timestampText(_ time: EventTime) -> String {
-        let day = DaySchema(containing: time)
-        let micros = time.microsecondsSinceEpoch - day.start.microsecondsSinceEpoch
-        let seconds = Int(micros / 1_000_000)
-        return "\(day) \(padded(seconds / 3600, 2)):\(padded(seconds / 60 % 60, 2)):\(padded(seconds % 60, 2))."
-            + padded(Int(micros % 1_000_000), 6) + "+00"
+        UTCDateTime(time).formatted(.postgresTimestamp)
     }
 
     // MARK: - Tables
@@ -166,10 +160,5 @@ package struct DaySchema: Sendable, Hashable, Comparable, CustomStringConvertibl
     private var civil: (year: Int, month: Int, day: Int) {
         let date = CivilDate(daysSinceEpoch: daysSinceEpoch)
         return (Int(date.year), Int(date.month), Int(date.day))
-    }
-
-    private static func padded(_ value: Int, _ width: Int) -> String {
-        let digits = String(value)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 }

@@ -1,0 +1,99 @@
+import DrainpipeCore
+import DrainpipeZlib
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The request skeleton every HTTP ingest route shares: authenticate, read the body within the size limit (inflating
+/// gzip within it too), ingest, and answer with the receipt's status and headers, or an `IngressError` as text.
+///
+/// A route supplies only what differs: whose credentials a request carries, how a body is ingested and how a
+/// receipt is answered.
+protocol IngestRoute: Sendable {
+    associatedtype Receipt
+    /// Bodies larger than this, before or after inflating, are refused with 413.
+    var maximumBodyBytes: Int { get }
+    /// The owner the request's credentials name.
+    func owner(of request: Request) throws(IngressError) -> TenantDirectory.Owner
+    /// Ingests the collected (and inflated) `body` of `request` for `owner`.
+    func ingest(
+        _ body: [UInt8], of request: Request, owner: TenantDirectory.Owner
+    ) async throws(IngressError) -> Receipt
+    /// The answer to a request whose body was ingested.
+    func answer(_ receipt: Receipt) -> IngestAnswer
+}
+
+extension IngestRoute {
+    /// Runs the skeleton for `request`; every failure becomes its `IngressError` answer.
+    func handle(_ request: Request) async -> Response {
+        do {
+            let owner = try self.owner(of: request)
+            let body = try await Self.collectBody(of: request, limit: maximumBodyBytes)
+            return answer(try await ingest(body, of: request, owner: owner)).response
+        } catch {
+            return IngestAnswer(error).response
+        }
+    }
+
+    /// Reads a request body of at most `limit` bytes, inflating `Content-Encoding: gzip` within the same limit.
+    ///
+    /// - Throws: `.bodyTooLarge` (413) over the limit before or after inflating (a zip bomb stops at the limit),
+    ///   `.unsupportedEncoding` (415) for other encodings or a corrupt gzip stream.
+    static func collectBody(of request: Request, limit: Int) async throws(IngressError) -> [UInt8] {
+        var request = request
+        let encoding =
+            request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "identity"
+        guard encoding == "identity" || encoding == "gzip" || encoding == "x-gzip" else {
+            throw .unsupportedEncoding(reason: "Content-Encoding \(encoding.prefix(32)) is not supported")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw .bodyTooLarge(limit: limit)
+        } catch {
+            throw .malformedBody(reason: "the request body could not be read")
+        }
+        let bytes = Array(buffer: body)
+        guard encoding != "identity" else { return bytes }
+        do {
+            return try ZlibInflater.inflateGzip(bytes, limit: limit)
+        } catch .tooLarge {
+            throw .bodyTooLarge(limit: limit)
+        } catch {
+            throw .unsupportedEncoding(reason: "the gzip body is corrupt or truncated")
+        }
+    }
+}
+
+/// What an ingest route answers: a status and headers, and a one-line plain-text body unless there is nothing to say.
+struct IngestAnswer {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    /// Sent with a line feed as `text/plain; charset=utf-8`; nil sends no body.
+    var text: String?
+
+    init(status: HTTPResponse.Status, headers: HTTPFields, text: String? = nil) {
+        self.status = status
+        self.headers = headers
+        self.text = text
+    }
+
+    /// The error's status and text, with `Retry-After` when a retry can succeed.
+    init(_ error: IngressError) {
+        var headers = HTTPFields()
+        if let seconds = error.retryAfterSeconds {
+            headers[.retryAfter] = String(seconds)
+        }
+        self.init(status: HTTPResponse.Status(code: error.statusCode), headers: headers, text: error.description)
+    }
+
+    var response: Response {
+        guard let text else { return Response(status: status, headers: headers) }
+        var headers = headers
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
+    }
+}
