@@ -152,6 +152,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         // measurements each. Each aggregator stays alive until the end, so the next one cannot reuse its memory.
         var kept: [PartitionAggregator] = []
         for (name, type) in [("router (with sketches)", MeasurementType.routerRequests), ("load", .dynoLoad)] {
+            progress("bench: memory, \(name)")
             var generator = SplitMix64(seed: 3)
             let perGroup = 120
             let before = Self.residentBytes()
