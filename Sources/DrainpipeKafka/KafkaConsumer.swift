@@ -42,11 +42,6 @@ package final class KafkaConsumer: Sendable {
             self.queuedMaxKilobytes = queuedMaxKilobytes
         }
 
-        /// librdkafka 2.0.2's own defaults, the baseline the benchmark compares against.
-        package static let librdkafkaDefaults = Options(
-            fetchWaitMax: .milliseconds(500), fetchMinBytes: 1, maxPartitionFetchBytes: 1_048_576,
-            fetchMaxBytes: 52_428_800, queuedMinMessages: 100_000, queuedMaxKilobytes: 65_536)
-
         var properties: [String: String] {
             [
                 "fetch.wait.max.ms": String(fetchWaitMax.rdKafkaMilliseconds),

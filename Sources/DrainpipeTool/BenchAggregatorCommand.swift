@@ -16,7 +16,8 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         abstract:
             "Measure the aggregator: accumulation on one core, memory per group, and the service through the embedded broker.",
         discussion: """
-            Build with -c release. Accumulation runs --rounds times over seeded corpora and reports the best round, \
+            Build with -c release. Accumulation runs --rounds times over seeded corpora and reports the best and the \
+            median round, \
             next to the foundation's String-keyed accumulation as a baseline in the same run. Memory is the growth of \
             the resident set while --groups (owner, process type) groups fill every open window (late bound 5 min, \
             window 60 s), measured first on a fresh heap. The broker stage produces --broker-measurements router measurements to an embedded broker \
@@ -26,7 +27,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     @Option(help: "Measurements per accumulation corpus.")
     var measurements = 1_000_000
 
-    @Option(help: "Rounds per accumulation benchmark; the best is reported.")
+    @Option(help: "Rounds per accumulation benchmark; the best and the median are reported.")
     var rounds = 5
 
     @Option(help: "(owner, process type) groups in the memory benchmark.")
@@ -45,7 +46,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         if !brokerOnly {
             // Memory first, on a fresh heap, so the resident set grows by what the groups take.
             memory()
-            try accumulation()
+            accumulation()
         }
         try await throughBroker()
     }
@@ -102,7 +103,8 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
 
     // MARK: - Accumulation
 
-    func accumulation() throws {
+    func accumulation() {
+        let harness = BenchmarkHarness(rounds: rounds)
         let settings = WindowSettings.production
         for (name, corpus) in [
             ("load lines, 100 owners", Self.loadCorpus(count: measurements, owners: 100, seed: 1)),
@@ -112,45 +114,26 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             ),
         ] {
             say("accumulation, \(name), \(corpus.count) measurements over 5 minutes of windows, one core:")
-            let baseline = best(of: rounds) {
+            let baseline = harness.run(
+                "  baseline (foundation, String-keyed)", count: corpus.count, unit: "measurements"
+            ) {
                 var accumulation = StringKeyedAccumulation(settings: settings)
                 for (offset, measurement) in corpus.enumerated() {
                     accumulation.apply(measurement, offset: Int64(offset), messageTime: Self.base)
                 }
                 _ = accumulation.takeChangedSummaries()
             }
-            let current = best(of: rounds) {
+            let current = harness.run("  PartitionAggregator", count: corpus.count, unit: "measurements") {
                 var aggregator = PartitionAggregator(settings: settings, startingAt: 0)
                 for (offset, measurement) in corpus.enumerated() {
                     aggregator.apply(measurement, offset: Int64(offset), messageTime: Self.base)
                 }
                 _ = aggregator.takeChangedSummaries()
             }
-            report("  baseline (foundation, String-keyed)", count: corpus.count, seconds: baseline)
-            report("  PartitionAggregator", count: corpus.count, seconds: current)
-            say("  ratio: \(String(format: "%.2f", baseline / current))x the baseline")
+            say(baseline.line)
+            say(current.line)
+            say(current.ratio(to: baseline, label: "  ratio to the baseline"))
         }
-    }
-
-    private func best<Failure: Error>(of rounds: Int, _ body: () throws(Failure) -> Void) throws(Failure) -> Double {
-        let clock = ContinuousClock()
-        var fastest = Double.infinity
-        for _ in 0..<max(1, rounds) {
-            let started = clock.now
-            try body()
-            fastest = min(fastest, Self.seconds(clock.now - started))
-        }
-        return fastest
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    private func report(_ name: String, count: Int, seconds: Double) {
-        say(
-            "\(name): \(String(format: "%.3f", seconds)) s = \(String(format: "%.0f", Double(count) / seconds)) measurements/s"
-        )
     }
 
     // MARK: - Memory
@@ -169,6 +152,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         // measurements each. Each aggregator stays alive until the end, so the next one cannot reuse its memory.
         var kept: [PartitionAggregator] = []
         for (name, type) in [("router (with sketches)", MeasurementType.routerRequests), ("load", .dynoLoad)] {
+            progress("bench: memory, \(name)")
             var generator = SplitMix64(seed: 3)
             let perGroup = 120
             let before = Self.residentBytes()
@@ -228,25 +212,28 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         let corpus = Self.routerCorpus(count: brokerMeasurements, owners: 1_000, seed: 4)
         var ends: [Int32: Int64] = [:]
         let records = corpus.map { catalog.rawRecord(for: $0, timestamp: Self.base, in: kafka) }
-        let clock = ContinuousClock()
-        let produced = try await clock.measure {
-            for start in stride(from: 0, to: records.count, by: 50_000) {
-                try await producer.send(Array(records[start..<min(start + 50_000, records.count)]))
-            }
+        progress("bench: produce-only")
+        var produced = BenchmarkResult(
+            "  produce-only (KafkaProducer.send, 50 000 per call, acks=all)", count: records.count,
+            unit: "measurements", cpuClock: .process)
+        let producing = produced.startRound()
+        for start in stride(from: 0, to: records.count, by: 50_000) {
+            try await producer.send(Array(records[start..<min(start + 50_000, records.count)]))
         }
+        produced.finish(producing)
+        let harness = BenchmarkHarness(rounds: 1)
         for record in records { ends[record.partition, default: 0] += 1 }
         say(
-            "consume → aggregate → produce: \(corpus.count) router measurements in \(ends.count) partitions of the embedded broker"
-        )
-        report(
-            "  produce-only (KafkaProducer.send, 50 000 per call, acks=all)", count: records.count,
-            seconds: Self.seconds(produced))
-        let decodeSeconds = try best(of: 3) { () throws(WireError) in
+            "consume → aggregate → produce: \(corpus.count) router measurements in \(ends.count) partitions of the "
+                + "embedded broker")
+        say(produced.line)
+        let decoded = try harness.run(
+            "  decode-only (Measurement(wireBytes:), no broker)", count: records.count, unit: "measurements",
+            rounds: 3
+        ) {
             for record in records { _ = try DrainpipeCore.Measurement(wireBytes: record.value) }
         }
-        report(
-            "  decode-only (Measurement(wireBytes:), no broker, best of 3)", count: records.count,
-            seconds: decodeSeconds)
+        say(decoded.line)
         let rawPartitions = ends.keys.map { TopicPartition(topic: records[0].topic, partition: $0) }
         // Alternating, twice each, so neither option set profits from going second.
         for (name, options) in [
@@ -256,12 +243,15 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             ("production options", KafkaConsumer.Options()),
         ] {
             for decoding in [false, true] {
-                let seconds = try drain(
-                    rawPartitions, count: records.count, options: options, decoding: decoding, kafka: kafka,
-                    logger: logger)
-                report(
+                let consumed = try harness.run(
                     "  consume-only, \(name)\(decoding ? ", decoding each message" : "")", count: records.count,
-                    seconds: seconds)
+                    unit: "measurements", cpuClock: .process
+                ) {
+                    try drain(
+                        rawPartitions, count: records.count, options: options, decoding: decoding, kafka: kafka,
+                        logger: logger)
+                }
+                say(consumed.line)
             }
         }
         // Which option matters: the librdkafka defaults with one option changed.
@@ -276,23 +266,30 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             ("fetch.wait.max.ms 100", shorterWait), ("max.partition.fetch.bytes 4 MiB", largerFetches),
             ("queued.min.messages 1 000 000", deeperQueue),
         ] {
-            let seconds = try drain(
-                rawPartitions, count: records.count, options: options, decoding: true, kafka: kafka, logger: logger)
-            report(
+            let consumed = try harness.run(
                 "  consume-only, librdkafka defaults but \(name), decoding each message", count: records.count,
-                seconds: seconds)
+                unit: "measurements", cpuClock: .process
+            ) {
+                try drain(
+                    rawPartitions, count: records.count, options: options, decoding: true, kafka: kafka,
+                    logger: logger)
+            }
+            say(consumed.line)
         }
         for (name, options) in [
             ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults),
             ("production options", KafkaConsumer.Options()),
         ] {
+            progress("bench: whole service, \(name)")
             let (seconds, summaries) = try await service(
                 options: options, groupID: "bench-\(UUID())", ends: ends, catalog: catalog, producer: producer,
                 kafka: kafka,
                 logger: logger)
-            say(
-                "  whole service, \(name): \(String(format: "%.3f", seconds)) s from start (connect, assign, consume, aggregate, publish) = \(String(format: "%.0f", Double(corpus.count) / seconds)) measurements/s, \(summaries) summaries published"
-            )
+            var whole = BenchmarkResult(
+                "  whole service, \(name), from start (connect, assign, consume, aggregate, publish)",
+                count: corpus.count, unit: "measurements", cpuClock: nil)
+            whole.record(wallSeconds: seconds)
+            say(whole.line + ", \(summaries) summaries published")
         }
         await producer.close()
     }
@@ -328,16 +325,16 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             return first
         }
         guard let elapsed else { throw ValidationError("the aggregator stopped before publishing everything") }
-        return (Self.seconds(elapsed), publisher.summaryCount)
+        return (elapsed.inSeconds, publisher.summaryCount)
     }
 }
 
 extension BenchAggregatorCommand {
-    /// Seconds for a fresh consumer to read `count` messages from the start of `partitions`, creation included.
+    /// Reads `count` messages from the start of `partitions` with a fresh consumer, created here.
     func drain(
         _ partitions: [TopicPartition], count: Int, options: KafkaConsumer.Options, decoding: Bool,
         kafka: KafkaConnection, logger: Logger
-    ) throws -> Double {
+    ) throws {
         let clock = ContinuousClock()
         let started = clock.now
         let consumer = try KafkaConsumer(
@@ -359,7 +356,6 @@ extension BenchAggregatorCommand {
                 throw ValidationError("consume-only drained \(received) of \(count) in 120 s")
             }
         }
-        return Self.seconds(clock.now - started)
     }
 }
 

@@ -11,8 +11,8 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure the drain parser and the wire codec on one core.",
         discussion: """
-            Build with -c release. Each benchmark runs --rounds times over a seeded corpus and reports the best round, \
-            by wall-clock time and by the CPU time of its thread (which holds on a busy shared machine). \
+            Build with -c release. Each benchmark runs --rounds times over a seeded corpus and reports the best and the median \
+            round, by wall-clock time and by the CPU time of its thread (which holds on a busy shared machine). \
             The parser runs over a realistic mix of drain lines (DrainTrafficGenerator) and, as a baseline, over \
             runtime load lines only.
             """)
@@ -20,21 +20,24 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Lines in each generated corpus.")
     var lines = 200_000
 
-    @Option(help: "Rounds per benchmark; the best is reported.")
+    @Option(help: "Rounds per benchmark; the best and the median are reported.")
     var rounds = 5
 
     @Flag(help: "Run only the mixed-corpus parser benchmark (for profiling).")
     var parserOnly = false
 
     func run() throws {
+        let harness = BenchmarkHarness(rounds: rounds)
         let mixed = Self.mixedCorpus(lines: lines)
         let composition = DrainTrafficGenerator.Sample.allCases.map { "\($0) \(mixed.samples[$0, default: 0])" }
         say(
             "mixed corpus: \(lines) lines in \(mixed.bodies.count) drain bodies of 100 lines, "
                 + "\(Self.byteCount(mixed.bodies)) bytes: \(composition.joined(separator: ", "))")
         var results: [DrainParseResult] = []
-        let parseMixed = best(of: rounds, reset: { results = [] }, measuring: { results = Self.parse(mixed.bodies) })
-        report("drain parser, mixed corpus", count: lines, unit: "lines", timing: parseMixed)
+        let parseMixed = harness.run(
+            "drain parser, mixed corpus", count: lines, unit: "lines", reset: { results = [] },
+            measuring: { results = Self.parse(mixed.bodies) })
+        say(parseMixed.line)
         let measurements = results.flatMap(\.measurements)
         say("  \(measurements.count) measurements: \(Self.countByType(measurements))")
         guard !parserOnly else { return }
@@ -43,20 +46,21 @@ struct BenchCommand: ParsableCommand {
         say(
             "baseline corpus: \(lines) runtime load lines in \(loadOnly.count) drain bodies of 100 lines, "
                 + "\(Self.byteCount(loadOnly)) bytes")
-        let parseLoad = best(of: rounds, reset: { results = [] }, measuring: { results = Self.parse(loadOnly) })
-        report("drain parser, load lines only", count: lines, unit: "lines", timing: parseLoad)
-        say(
-            String(
-                format: "  mixed/load-only throughput ratio: %.2f (thread CPU %.2f)",
-                parseLoad.wallSeconds / parseMixed.wallSeconds, parseLoad.cpuSeconds / parseMixed.cpuSeconds))
+        let parseLoad = harness.run(
+            "drain parser, load lines only", count: lines, unit: "lines", reset: { results = [] },
+            measuring: { results = Self.parse(loadOnly) })
+        say(parseLoad.line)
+        say(parseMixed.ratio(to: parseLoad, label: "  mixed/load-only throughput ratio"))
 
         var encoded: [[UInt8]] = []
-        let encode = best(of: rounds, reset: { encoded = [] }, measuring: { encoded = measurements.map(\.wireBytes) })
-        report("wire encode (Measurement, mixed)", count: measurements.count, unit: "messages", timing: encode)
-        let decode = best(of: rounds) {
+        let encode = harness.run(
+            "wire encode (Measurement, mixed)", count: measurements.count, unit: "messages", reset: { encoded = [] },
+            measuring: { encoded = measurements.map(\.wireBytes) })
+        say(encode.line)
+        let decode = harness.run("wire decode (Measurement, mixed)", count: encoded.count, unit: "messages") {
             for bytes in encoded { _ = try? DrainpipeCore.Measurement(wireBytes: bytes) }
         }
-        report("wire decode (Measurement, mixed)", count: encoded.count, unit: "messages", timing: decode)
+        say(decode.line)
     }
 
     static let base = EventTime(secondsSinceEpoch: 1_709_647_440)
@@ -120,43 +124,5 @@ struct BenchCommand: ParsableCommand {
         var counts: [MeasurementType: Int] = [:]
         for measurement in measurements { counts[measurement.type, default: 0] += 1 }
         return MeasurementType.allCases.map { "\($0.rawValue) \(counts[$0, default: 0])" }.joined(separator: ", ")
-    }
-
-    /// The fastest of `rounds` runs of `body`, by wall-clock time and by this thread's CPU time; `reset` runs
-    /// untimed before each round.
-    private func best(of rounds: Int, reset: () -> Void = {}, measuring body: () -> Void) -> Timing {
-        let clock = ContinuousClock()
-        var fastest = Timing(wallSeconds: .infinity, cpuSeconds: .infinity)
-        for _ in 0..<max(1, rounds) {
-            reset()
-            let cpuStart = Self.threadCPUSeconds()
-            let elapsed = clock.measure(body)
-            let cpu = Self.threadCPUSeconds() - cpuStart
-            fastest.wallSeconds = min(
-                fastest.wallSeconds, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-            fastest.cpuSeconds = min(fastest.cpuSeconds, cpu)
-        }
-        return fastest
-    }
-
-    private struct Timing {
-        var wallSeconds: Double
-        var cpuSeconds: Double
-    }
-
-    /// CPU time used by the calling thread so far.
-    private static func threadCPUSeconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
-
-    private func report(_ name: String, count: Int, unit: String, timing: Timing) {
-        let wallRate = Double(count) / timing.wallSeconds
-        let cpuRate = Double(count) / timing.cpuSeconds
-        say(
-            String(
-                format: "%@: %d %@ in %.3f s = %.0f %@/s (thread CPU %.3f s = %.0f %@/s)", name, count, unit,
-                timing.wallSeconds, wallRate, unit, timing.cpuSeconds, cpuRate, unit))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DrainpipeWorkloads
 import Foundation
 import NIOCore
 import NIOPosix
@@ -43,6 +44,7 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let barrier = Barrier(parties: connections)
         let probes = ProbeLog()
+        progress("bench: \(connections) connections connecting at once, then sending")
         var sendStarted = clock.now
         var sendDuration = Duration.zero
         let (stormTimes, probeTimes) = try await withThrowingTaskGroup(of: Duration?.self) { group in
@@ -77,14 +79,19 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
             }
             return (storm, probes.times)
         }
+        var sent = BenchmarkResult(
+            "connections: \(connections), datapoints written to sockets after all connected", count: total,
+            unit: "datapoints", cpuClock: nil)
+        sent.record(wallSeconds: sendDuration.inSeconds)
+        say(sent.line)
+        let storm = TimeSamples(stormTimes.map(\.inSeconds))
+        say("connect time, all \(connections) connecting at once: \(storm.millisecondPercentiles)")
+        let probed = TimeSamples(probeTimes.map(\.inSeconds))
         say(
-            "connections: \(connections), datapoints sent: \(total) in \(Self.seconds(sendDuration)) s after all connected = \(Self.rate(total, sendDuration)) datapoints/s (written to sockets)"
-        )
-        say("connect time, all \(connections) connecting at once: \(Self.percentiles(stormTimes))")
-        say(
-            "connect time, \(probeTimes.count) probe connections while the \(connections) send: \(Self.percentiles(probeTimes))"
-        )
+            "connect time, \(probeTimes.count) probe connections while the \(connections) send: "
+                + probed.millisecondPercentiles)
         guard let metricsURL, let before else { return }
+        progress("bench: waiting for Kafka to acknowledge all \(total) datapoints")
         while try await Self.acknowledgedDatapoints(at: metricsURL) - before < total {
             guard clock.now - sendStarted < .seconds(300) else {
                 say("gave up waiting for Kafka acknowledgements after 300 s")
@@ -92,10 +99,10 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let durable = clock.now - sendStarted
-        say(
-            "durable (acknowledged by Kafka): \(total) in \(Self.seconds(durable)) s = \(Self.rate(total, durable)) datapoints/s = \(Self.rate(total * 60, durable)) per minute"
-        )
+        var durable = BenchmarkResult(
+            "durable (acknowledged by Kafka)", count: total, unit: "datapoints", cpuClock: nil)
+        durable.record(wallSeconds: (clock.now - sendStarted).inSeconds)
+        say(durable.line + " = " + String(format: "%.0f", durable.bestRate * 60) + " per minute")
     }
 
     /// One client: connects (returning how long that took), waits until every client is connected, then sends.
@@ -140,15 +147,6 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
         return connectTime
     }
 
-    /// "p50 … ms, p99 … ms, max … ms".
-    static func percentiles(_ times: [Duration]) -> String {
-        let sorted = times.sorted()
-        guard let last = sorted.last else { return "no samples" }
-        let p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
-        return
-            "p50 \(milliseconds(sorted[sorted.count / 2])) ms, p99 \(milliseconds(p99)) ms, max \(milliseconds(last)) ms"
-    }
-
     /// The `drainpipe_graphite_datapoints_total` counter of a Prometheus text page.
     static func acknowledgedDatapoints(at url: String) async throws -> Int {
         guard let address = URL(string: url) else { throw ValidationError("--metrics-url is not a URL") }
@@ -158,22 +156,6 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
             return Int(Double(line.split(separator: " ").last ?? "") ?? 0)
         }
         return 0
-    }
-
-    static func seconds(_ duration: Duration) -> String {
-        String(format: "%.2f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-    }
-
-    static func milliseconds(_ duration: Duration) -> String {
-        String(
-            format: "%.2f",
-            (Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000)
-    }
-
-    static func rate(_ count: Int, _ duration: Duration) -> Int {
-        Int(
-            Double(count)
-                / max(1e-9, Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18))
     }
 }
 

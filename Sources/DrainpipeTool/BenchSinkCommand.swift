@@ -2,6 +2,7 @@ import ArgumentParser
 import Drainpipe
 import DrainpipeCore
 import DrainpipePostgres
+import DrainpipeWorkloads
 import Foundation
 import Logging
 import Synchronization
@@ -37,7 +38,7 @@ struct BenchSinkCommand: ParsableCommand {
     @Option(help: "Sessions of the last path, each writing its own share of the transactions at the same time.")
     var sessions = 2
 
-    @Option(help: "Rounds per path; the best is reported.")
+    @Option(help: "Rounds per path; the best and the median are reported.")
     var rounds = 3
 
     @Option(help: "The UTC day (YYYY-MM-DD) whose schema the benchmark writes to and drops.")
@@ -75,7 +76,7 @@ struct BenchSinkCommand: ParsableCommand {
             "SELECT current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit')")
         let server = (settings.rows.first ?? []).map { $0 ?? "?" } + ["?", "?", "?"]
         say("postgres \(url.redacted): version \(server[0]), fsync \(server[1]), synchronous_commit \(server[2])")
-        say("dyno-load summaries (3 fields, 23 columns) of fresh owners into \(schema.name); best of \(rounds) rounds")
+        say("dyno-load summaries (3 fields, 23 columns) of fresh owners into \(schema.name); \(rounds) rounds")
 
         // Each path writes `perTransaction` summaries per `write` call, which is one transaction (one day).
         let grouped = batchSize * batchesPerTransaction
@@ -91,46 +92,49 @@ struct BenchSinkCommand: ParsableCommand {
                 grouped, sessions
             ),
         ]
-        var copyRates = paths.map { _ in 0.0 }
-        var encodeRates: [SummaryTableWriter.CopyFormat: Double] = [:]
-        var insertRate = 0.0
+        var copies = paths.map { path in
+            BenchmarkResult(
+                "COPY \(path.writer.copyFormat.rawValue), batches of \(batchSize), \(path.perTransaction / batchSize) "
+                    + "per transaction, \(path.sessions) session(s)", count: summaries, unit: "summaries",
+                cpuClock: .process)
+        }
+        var encodings = Dictionary(
+            uniqueKeysWithValues: SummaryTableWriter.CopyFormat.allCases.map { format in
+                (format, BenchmarkResult("encoding alone, \(format.rawValue)", count: summaries, unit: "summaries"))
+            })
+        var inserts = BenchmarkResult(
+            "one INSERT per summary", count: insertSummaries, unit: "summaries", cpuClock: .process)
         let insertWriter = SummaryTableWriter(rowsPerCopy: batchSize)
-        for round in 1...rounds {
+        try BenchmarkHarness(rounds: rounds).forEachRound { round in
             var line = "round \(round):"
             for (index, path) in paths.enumerated() {
                 let copied = Self.summaries(count: summaries, round: round, path: path.name, day: schema)
                 // The client's share: the same rows encoded, nothing sent.
                 let format = path.writer.copyFormat
-                let encodeSeconds = try Self.seconds { try Self.encode(copied, format: format) }
-                encodeRates[format] = max(encodeRates[format] ?? 0, Double(copied.count) / encodeSeconds)
+                try encodings[format]?.time { try Self.encode(copied, format: format) }
                 let before = path.writer.phaseTimes
-                let copySeconds = try Self.seconds {
+                let copySeconds = try copies[index].time {
                     try Self.write(
                         copied, with: path.writer, perTransaction: path.perTransaction,
                         on: Array(connections.prefix(path.sessions)))
                 }
                 try Self.expectStored(copied.count, path: path.name, round: round, schema: schema, on: connection)
-                copyRates[index] = max(copyRates[index], Double(copied.count) / copySeconds)
-                line += " \(path.name) \(Int(Double(copied.count) / copySeconds))/s"
+                line += " \(path.name) " + String(format: "%.0f", Throughput.rate(copied.count, in: copySeconds)) + "/s"
                 line += " [\(Self.phases(from: before, to: path.writer.phaseTimes))],"
             }
             let inserted = Self.summaries(count: insertSummaries, round: round, path: "insert", day: schema)
-            let insertSeconds = try Self.seconds { try insertWriter.insertOneByOne(inserted, on: connection) }
+            let insertSeconds = try inserts.time { try insertWriter.insertOneByOne(inserted, on: connection) }
             try Self.expectStored(inserted.count, path: "insert", round: round, schema: schema, on: connection)
-            insertRate = max(insertRate, Double(inserted.count) / insertSeconds)
-            say(line + " INSERT \(Int(Double(inserted.count) / insertSeconds))/s")
+            say(line + " INSERT " + String(format: "%.0f", Throughput.rate(inserted.count, in: insertSeconds)) + "/s")
         }
-        for (index, path) in paths.enumerated() {
-            let ratio = String(format: "%.1f", copyRates[index] / insertRate)
-            say(
-                "COPY \(path.writer.copyFormat.rawValue), batches of \(batchSize), \(path.perTransaction / batchSize) "
-                    + "per transaction, \(path.sessions) session(s): \(Int(copyRates[index])) summaries/s "
-                    + "(\(ratio)× INSERT)")
+        for copy in copies {
+            say(copy.line)
+            say(copy.ratio(to: inserts, label: "  COPY / INSERT"))
         }
         for format in SummaryTableWriter.CopyFormat.allCases {
-            say("encoding alone, \(format.rawValue): \(Int(encodeRates[format] ?? 0)) summaries/s")
+            if let encoding = encodings[format] { say(encoding.line) }
         }
-        say("one INSERT per summary: \(Int(insertRate)) summaries/s")
+        say(inserts.line)
     }
 
     /// Writes `summaries` `perTransaction` at a time, the transactions dealt round-robin to `connections`, each
@@ -210,11 +214,6 @@ struct BenchSinkCommand: ParsableCommand {
             let stored = rows.rows.first?.first.flatMap { $0 } ?? "no"
             throw ValidationError("the \(path) path stored \(stored) rows, not \(count)")
         }
-    }
-
-    static func seconds(_ body: () throws -> Void) throws -> Double {
-        let elapsed = try ContinuousClock().measure(body)
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 }
 
