@@ -76,6 +76,13 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
 
+        // The slower paths the benchmarks measure the production ones against; no service links them.
+        .target(
+            name: "DrainpipeBaselines",
+            dependencies: ["Drainpipe", "DrainpipeCore", "DrainpipeKafka", "DrainpipePostgres"],
+            swiftSettings: upcomingFeatures
+        ),
+
         // Load and benchmark generators for the tool and the tests.
         .target(name: "DrainpipeWorkloads", dependencies: ["DrainpipeCore"], swiftSettings: upcomingFeatures),
 
@@ -94,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "DrainpipeTool",
             dependencies: mainDependencies + [
-                "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres", "DrainpipeWorkloads",
+                "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres", "DrainpipeWorkloads", "DrainpipeBaselines",
             ],
             swiftSettings: upcomingFeatures
         ),
@@ -133,7 +140,7 @@ let package = Package(
             dependencies: [
                 "Drainpipe", "DrainpipeCore", "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres",
                 "DrainpipeWorkloads",
-                "DrainpipeTestSupport",
+                "DrainpipeTestSupport", "DrainpipeBaselines",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: upcomingFeatures

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Drainpipe
+import DrainpipeBaselines
 import DrainpipeCore
 import DrainpipeKafka
 import DrainpipeWire
@@ -405,47 +406,4 @@ final class SynchronizedHighest: Sendable {
     }
 
     var published: Int { state.withLock { $0.published } }
-}
-
-/// The foundation's accumulation, kept only as this benchmark's baseline: one `SeriesKey` (three strings) hashed
-/// into a dictionary per window, `String`-keyed field and count dictionaries, the summary copied out and back.
-struct StringKeyedAccumulation {
-    let settings: WindowSettings
-    var windows: [EventTime: (summaries: [SeriesKey: Summary], changed: Set<SeriesKey>)] = [:]
-    var watermark = EventTime(microsecondsSinceEpoch: .min)
-
-    init(settings: WindowSettings) {
-        self.settings = settings
-    }
-
-    mutating func apply(_ measurement: DrainpipeCore.Measurement, offset: Int64, messageTime: EventTime) {
-        watermark = max(watermark, messageTime)
-        guard settings.accepts(time: measurement.time, messageTime: messageTime) == .accepted else { return }
-        let windowStart = measurement.time.windowStart(length: settings.windowLength)
-        guard !settings.isFinal(windowStart: windowStart, watermark: watermark) else { return }
-        let key = SeriesKey(
-            type: measurement.type, owner: measurement.owner, processType: measurement.processType,
-            metric: measurement.metric, windowStart: windowStart, periodSeconds: settings.periodSeconds)
-        var summary = windows[windowStart]?.summaries[key] ?? Summary(key: key, version: 0)
-        for field in measurement.fields {
-            summary.fields[field.name, default: .empty].add(field.value)
-        }
-        for event in measurement.events {
-            summary.counts[event, default: 0] += 1
-        }
-        summary.version = offset + 1
-        windows[windowStart, default: ([:], [])].summaries[key] = summary
-        windows[windowStart, default: ([:], [])].changed.insert(key)
-    }
-
-    mutating func takeChangedSummaries() -> [Summary] {
-        var changed: [Summary] = []
-        for windowStart in windows.keys {
-            for key in windows[windowStart]?.changed ?? [] {
-                if let summary = windows[windowStart]?.summaries[key] { changed.append(summary) }
-            }
-            windows[windowStart]?.changed.removeAll()
-        }
-        return changed.sorted { $0.key < $1.key }
-    }
 }

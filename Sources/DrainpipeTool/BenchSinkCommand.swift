@@ -1,5 +1,6 @@
 import ArgumentParser
 import Drainpipe
+import DrainpipeBaselines
 import DrainpipeCore
 import DrainpipePostgres
 import DrainpipeWorkloads
@@ -81,10 +82,11 @@ struct BenchSinkCommand: ParsableCommand {
         // Each path writes `perTransaction` summaries per `write` call, which is one transaction (one day).
         let grouped = batchSize * batchesPerTransaction
         let paths: [(name: String, writer: SummaryTableWriter, perTransaction: Int, sessions: Int)] = [
-            ("copy_binary_1", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .binary), batchSize, 1),
+            ("copy_binary_1", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: BinaryCopyFormat()), batchSize, 1),
             ("copy_binary_\(batchesPerTransaction)", SummaryTableWriter(rowsPerCopy: batchSize), grouped, 1),
             (
-                "copy_text_\(batchesPerTransaction)", SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: .text),
+                "copy_text_\(batchesPerTransaction)",
+                SummaryTableWriter(rowsPerCopy: batchSize, copyFormat: TextCopyFormat()),
                 grouped, 1
             ),
             (
@@ -94,13 +96,13 @@ struct BenchSinkCommand: ParsableCommand {
         ]
         var copies = paths.map { path in
             BenchmarkResult(
-                "COPY \(path.writer.copyFormat.rawValue), batches of \(batchSize), \(path.perTransaction / batchSize) "
+                "COPY \(path.writer.copyFormat.name), batches of \(batchSize), \(path.perTransaction / batchSize) "
                     + "per transaction, \(path.sessions) session(s)", count: summaries, unit: "summaries",
                 cpuClock: .process)
         }
         var encodings = Dictionary(
-            uniqueKeysWithValues: SummaryTableWriter.CopyFormat.allCases.map { format in
-                (format, BenchmarkResult("encoding alone, \(format.rawValue)", count: summaries, unit: "summaries"))
+            uniqueKeysWithValues: Self.copyFormats.map { format in
+                (format.name, BenchmarkResult("encoding alone, \(format.name)", count: summaries, unit: "summaries"))
             })
         var inserts = BenchmarkResult(
             "one INSERT per summary", count: insertSummaries, unit: "summaries", cpuClock: .process)
@@ -111,7 +113,7 @@ struct BenchSinkCommand: ParsableCommand {
                 let copied = Self.summaries(count: summaries, round: round, path: path.name, day: schema)
                 // The client's share: the same rows encoded, nothing sent.
                 let format = path.writer.copyFormat
-                try encodings[format]?.time { try Self.encode(copied, format: format) }
+                try encodings[format.name]?.time { try Self.encode(copied, format: format) }
                 let before = path.writer.phaseTimes
                 let copySeconds = try copies[index].time {
                     try Self.write(
@@ -131,8 +133,8 @@ struct BenchSinkCommand: ParsableCommand {
             say(copy.line)
             say(copy.ratio(to: inserts, label: "  COPY / INSERT"))
         }
-        for format in SummaryTableWriter.CopyFormat.allCases {
-            if let encoding = encodings[format] { say(encoding.line) }
+        for format in Self.copyFormats {
+            if let encoding = encodings[format.name] { say(encoding.line) }
         }
         say(inserts.line)
     }
@@ -172,17 +174,12 @@ struct BenchSinkCommand: ParsableCommand {
             + "\(perTransaction(after.upsert - before.upsert)) ms, commit \(perTransaction(after.commit - before.commit)) ms"
     }
 
+    /// The `COPY` formats compared: production's binary and the text baseline.
+    static let copyFormats: [any SummaryCopyFormat] = [BinaryCopyFormat(), TextCopyFormat()]
+
     /// Encodes `summaries` (dyno-load summaries) as the writer would, without sending them.
-    static func encode(_ summaries: [Summary], format: SummaryTableWriter.CopyFormat) throws {
-        let layout = SummaryTableLayout(.dynoLoad)
-        switch format {
-        case .binary:
-            var encoder = CopyBinaryEncoder()
-            for summary in summaries { try layout.appendBinaryRow(of: summary, to: &encoder) }
-        case .text:
-            var encoder = CopyTextEncoder()
-            for summary in summaries { encoder.appendRow(try layout.textValues(of: summary)) }
-        }
+    static func encode(_ summaries: [Summary], format: any SummaryCopyFormat) throws {
+        _ = try format.encode(summaries[...], layout: SummaryTableLayout(.dynoLoad))
     }
 
     /// `count` dyno-load summaries, each of its own owner (so each is a new row), in minutes of `day`.

@@ -12,14 +12,6 @@ import Synchronization
 ///
 /// Use one writer per database: it remembers which day schemas it has created there.
 package final class SummaryTableWriter: Sendable {
-    /// The data format of the `COPY` statements.
-    package enum CopyFormat: String, Sendable, CaseIterable {
-        /// `FORMAT binary` (``CopyBinaryEncoder``): about twice as fast to encode and for the server to read.
-        case binary
-        /// The text format (``CopyTextEncoder``), escaped; kept for comparison in `drainpipe bench-sink`.
-        case text
-    }
-
     /// Where the time of the writer's transactions went, summed over every transaction since the writer was made.
     package struct PhaseTimes: Sendable {
         /// Transactions committed.
@@ -34,11 +26,12 @@ package final class SummaryTableWriter: Sendable {
 
     /// Rows sent per `COPY` statement; a larger group is sent in several, within the same transaction.
     package let rowsPerCopy: Int
-    package let copyFormat: CopyFormat
+    /// How rows are encoded for `COPY`: binary in production.
+    package let copyFormat: any SummaryCopyFormat
     private let knownSchemas = Mutex<Set<DaySchema>>([])
     private let phaseTotals = Mutex(PhaseTimes())
 
-    package init(rowsPerCopy: Int = 1024, copyFormat: CopyFormat = .binary) {
+    package init(rowsPerCopy: Int = 1024, copyFormat: any SummaryCopyFormat = BinaryCopyFormat()) {
         precondition(rowsPerCopy > 0, "rowsPerCopy must be positive")
         self.rowsPerCopy = rowsPerCopy
         self.copyFormat = copyFormat
@@ -79,20 +72,7 @@ package final class SummaryTableWriter: Sendable {
         var start = members.startIndex
         while start < members.endIndex {
             let end = min(start + rowsPerCopy, members.endIndex)
-            switch copyFormat {
-            case .binary:
-                var encoder = CopyBinaryEncoder()
-                for summary in members[start..<end] {
-                    try layout.appendBinaryRow(of: summary, to: &encoder)
-                }
-                copies.append(encoder.finished)
-            case .text:
-                var encoder = CopyTextEncoder()
-                for summary in members[start..<end] {
-                    encoder.appendRow(try layout.textValues(of: summary))
-                }
-                copies.append(encoder.bytes)
-            }
+            copies.append(try copyFormat.encode(members[start..<end], layout: layout))
             start = end
         }
         return copies
@@ -118,7 +98,7 @@ package final class SummaryTableWriter: Sendable {
                 for data in copies {
                     try connection.copyIn(
                         "COPY pg_temp.staging_\(layout.type.tableName) (\(columns)) FROM STDIN"
-                            + (copyFormat == .binary ? " (FORMAT binary)" : ""),
+                            + copyFormat.optionsClause,
                         table: table, data: data)
                 }
             }
@@ -132,7 +112,7 @@ package final class SummaryTableWriter: Sendable {
                     INSERT INTO \(day.qualifiedTableName(for: layout.type)) AS target (\(columns))
                     SELECT DISTINCT ON (\(key)) \(columns) FROM pg_temp.staging_\(layout.type.tableName)
                     ORDER BY \(key), version DESC
-                    \(Self.conflictClause(for: layout))
+                    \(Self.upsertConflictClause(for: layout))
                     """)
                 changed += rows.affectedRowCount ?? 0
             }
@@ -149,42 +129,11 @@ package final class SummaryTableWriter: Sendable {
         return changed
     }
 
-    /// Stores each summary with its own parameterised `INSERT … ON CONFLICT` (no staging, no transaction).
-    ///
-    /// Same result as ``write(_:on:)``, one round trip per summary; the baseline that benchmarks compare against.
-    @discardableResult
-    package func insertOneByOne(_ summaries: [Summary], on connection: PQConnection) throws(PostgresError) -> Int {
-        let days = SummaryBatch.split(summaries, summary: { $0 }, route: { _ in Self.oneTarget }).values.joined()
-        var rows: [(day: DaySchema, layout: SummaryTableLayout, values: [[String?]])] = []
-        for batch in days {
-            for (layout, members) in Self.byType(batch.items) {
-                let values = try members.map { summary throws(PostgresError) in try layout.textValues(of: summary) }
-                rows.append((batch.day, layout, values))
-            }
-        }
-        var changed = 0
-        for (day, layout, values) in rows {
-            let columns = layout.writtenColumnNames
-            let placeholders = columns.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
-            let sql = """
-                INSERT INTO \(day.qualifiedTableName(for: layout.type)) AS target (\(columns.joined(separator: ", ")))
-                VALUES (\(placeholders))
-                \(Self.conflictClause(for: layout))
-                """
-            for parameters in values {
-                changed += try writingToExistingSchema(day, on: connection) { () throws(PostgresError) in
-                    try connection.query(sql, parameters: parameters).affectedRowCount ?? 0
-                }
-            }
-        }
-        return changed
-    }
-
     // MARK: - Schemas
 
     /// Ensures `day`'s schema (once per writer), runs `body`, and if the schema turns out to have been dropped
     /// meanwhile (retention), recreates it and runs `body` once more.
-    private func writingToExistingSchema(
+    package func writingToExistingSchema(
         _ day: DaySchema, on connection: PQConnection, _ body: () throws(PostgresError) -> Int
     ) throws(PostgresError) -> Int {
         if !knownSchemas.withLock({ $0.contains(day) }) {
@@ -205,17 +154,17 @@ package final class SummaryTableWriter: Sendable {
     // MARK: - Rows
 
     /// The one target of a writer: it writes to the one database of its connection.
-    private static let oneTarget = ShardSession(shard: 0, session: 0)
+    package static let oneTarget = ShardSession(shard: 0, session: 0)
 
     /// Groups one day's summaries by type, in type order, keeping each group's input order.
-    private static func byType(_ summaries: [Summary]) -> [(SummaryTableLayout, [Summary])] {
+    package static func byType(_ summaries: [Summary]) -> [(SummaryTableLayout, [Summary])] {
         Dictionary(grouping: summaries, by: \.key.type).sorted { $0.key.rawValue < $1.key.rawValue }.map {
             (SummaryTableLayout($0.key), $0.value)
         }
     }
 
     /// The `ON CONFLICT` clause that lets only a newer version replace a stored summary.
-    private static func conflictClause(for layout: SummaryTableLayout) -> String {
+    package static func upsertConflictClause(for layout: SummaryTableLayout) -> String {
         let key = SummaryTableLayout.keyColumnNames
         let replaced = layout.writtenColumnNames.filter { !key.contains($0) }
         let assignments = (replaced.map { "\($0) = EXCLUDED.\($0)" } + ["updated_at = now()"])

@@ -1,4 +1,5 @@
 import Drainpipe
+import DrainpipeBaselines
 import DrainpipeCore
 import DrainpipePostgres
 import Testing
@@ -13,7 +14,8 @@ enum WritePath: String, CaseIterable, CustomTestStringConvertible {
 
     /// A writer for this path; tests that write several times reuse one, as a sink does.
     func makeWriter(rowsPerCopy: Int = 4096) -> SummaryTableWriter {
-        SummaryTableWriter(rowsPerCopy: rowsPerCopy, copyFormat: self == .copyText ? .text : .binary)
+        SummaryTableWriter(
+            rowsPerCopy: rowsPerCopy, copyFormat: self == .copyText ? TextCopyFormat() : BinaryCopyFormat())
     }
 
     @discardableResult
