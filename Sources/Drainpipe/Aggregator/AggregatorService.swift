@@ -16,6 +16,8 @@ import ServiceLifecycle
 /// index, and this one stops with `AggregatorError.duplicateWorker` instead of processing the partitions twice.
 /// On graceful shutdown (SIGTERM) it stops polling, flushes, commits and returns.
 ///
+/// Every one of those decisions is `AggregatorPartitions`'; this class only polls, publishes and commits for it.
+///
 /// `FlushClock` only paces flushes (production: `ContinuousClock`; tests: a manual clock). What a summary contains
 /// never depends on it.
 package final class AggregatorService<FlushClock: Clock>: Service where FlushClock.Duration == Duration {
@@ -112,16 +114,19 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             connection: settings.kafka, groupID: settings.kafka.groupID(settings.groupID),
             clientID: settings.clientID, options: settings.consumer, logger: logger)
         defer { consumer.close() }
-        let (restored, claim) = try await restoreAndAssign(consumer)
-        var partitions = restored
+        try await run(consuming: consumer)
+    }
+
+    private func run(consuming consumer: any PartitionConsumer) async throws {
+        var partitions = try await restoreAndAssign(consumer)
         logger.info(
             "aggregator assigned",
             metadata: [
-                "partitions": "\(partitions.count)", "assignment": "\(settings.assignment)", "claim": "\(claim)",
+                "partitions": "\(partitions.partitions.count)", "assignment": "\(settings.assignment)",
+                "claim": "\(partitions.claim)",
             ])
 
         var nextFlush = clock.now.advanced(by: settings.flushInterval)
-        var consumedSinceIdle = false
         var flushes = 0
         var tally = Array(repeating: 0, count: PartitionAggregator.Outcome.allCases.count)
         // While a batch is applied here, the consumer thread polls and decodes the next one (only while messages
@@ -143,19 +148,16 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
                     outcomes[outcome]?.increment(by: count)
                 }
                 tally = tally.map { _ in 0 }
-                if !messages.isEmpty {
-                    consumedSinceIdle = true
-                } else if consumedSinceIdle, let lag = Self.lag(of: partitions, consumer: consumer) {
+                if messages.isEmpty,
+                    let lag = partitions.lagWhenIdle(highWatermark: { consumer.cachedWatermarks(for: $0)?.high })
+                {
                     // Idle after consuming: report the backlog, and say so once the end of every partition is applied.
                     consumerLag.record(lag)
-                    if lag == 0 {
-                        consumedSinceIdle = false
-                        logger.debug("applied through the end of every partition")
-                    }
+                    if lag == 0 { logger.debug("applied through the end of every partition") }
                 }
                 if clock.now >= nextFlush {
                     // The memory gauges walk every open series: every tenth flush is often enough.
-                    try await flush(&partitions, claim: claim, consumer: consumer, measuringMemory: flushes % 10 == 0)
+                    try await flush(&partitions, consumer: consumer, measuringMemory: flushes % 10 == 0)
                     flushes += 1
                     nextFlush = clock.now.advanced(by: settings.flushInterval)
                 }
@@ -168,7 +170,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         if let nextBatch {
             for message in try await nextBatch.value { _ = apply(message, to: &partitions) }
         }
-        try await flush(&partitions, claim: claim, consumer: consumer, measuringMemory: true)
+        try await flush(&partitions, consumer: consumer, measuringMemory: true)
         logger.info("aggregator stopped after a final flush and commit")
     }
 
@@ -178,12 +180,12 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         var measurement: Result<Measurement, WireError>
     }
 
-    private func pollAndDecode(_ consumer: KafkaConsumer) async throws -> [DecodedMessage] {
+    private func pollAndDecode(_ consumer: any PartitionConsumer) async throws -> [DecodedMessage] {
         try await worker.run { try Self.pollAndDecode(consumer) }
     }
 
     /// Polls up to 10 000 messages (waiting at most 100 ms for the first) and decodes each payload.
-    private static func pollAndDecode(_ consumer: KafkaConsumer) throws -> [DecodedMessage] {
+    private static func pollAndDecode(_ consumer: any PartitionConsumer) throws -> [DecodedMessage] {
         try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)).map { message in
             DecodedMessage(
                 message: message,
@@ -191,88 +193,35 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         }
     }
 
-    /// Reads committed offsets and markers, builds each partition's state, claims the partitions and assigns the
-    /// consumer.
-    private func restoreAndAssign(
-        _ consumer: KafkaConsumer
-    ) async throws -> ([TopicPartition: PartitionState], AggregatorWorkerClaim) {
+    /// Reads committed offsets, markers and partition ends, restores the partitions, commits this process's claim
+    /// on each and assigns the consumer.
+    private func restoreAndAssign(_ consumer: any PartitionConsumer) async throws -> AggregatorPartitions {
         let ownership = OwnedPartitions(
             role: .raw, of: settings.types, in: settings.topics, kafka: settings.kafka, assignment: settings.assignment)
         let owned = ownership.partitions
         let committed = try await worker.run { try consumer.committedOffsets(for: owned, timeout: .seconds(30)) }
-        var states: [TopicPartition: PartitionState] = [:]
-        // Where the previous process may have got to: until the replay reaches it, publishing would put partial
-        // summaries over the complete ones it already published.
         let ends = try await worker.run {
             try owned.reduce(into: [TopicPartition: (low: Int64, high: Int64)]()) { ends, partition in
                 ends[partition] = try consumer.watermarks(for: partition, timeout: .seconds(30))
             }
         }
-        for partition in owned {
-            let replayUntil = ends[partition]?.high ?? 0
-            if let commit = committed[partition], let resumeOffset = OwnedPartitions.resumeOffset(commit) {
-                let aggregator = PartitionAggregator(
-                    settings: settings.windows, startingAt: resumeOffset,
-                    resuming: CommitMarker(metadata: commit.metadata))
-                states[partition] = PartitionState(aggregator: aggregator, committed: commit, replayUntil: replayUntil)
-            } else {
-                let aggregator = PartitionAggregator(settings: settings.windows, startingAt: ends[partition]?.low ?? 0)
-                states[partition] = PartitionState(aggregator: aggregator, committed: nil, replayUntil: replayUntil)
-            }
-        }
-        // Claim every owned partition now, before any replay: a process already running with this index sees the
-        // claim at its next flush and stops. The offsets and markers stay what they were.
-        let claim = AggregatorWorkerClaim(following: committed.values.map(\.metadata))
-        let claims = states.mapValues { Self.commit(of: $0.aggregator, claim: claim) }
+        var partitions = AggregatorPartitions(
+            owned: owned, committed: committed, ends: ends, settings: settings.windows,
+            claim: AggregatorWorkerClaim(following: committed.values.map(\.metadata)))
+        let claims = partitions.claimCommits
         try await worker.run { try consumer.commit(claims) }
-        for (partition, commit) in claims { states[partition]?.committed = commit }
+        partitions.didCommit(claims)
         let startOffsets = ownership.startOffsets(committed: committed)
         try await worker.run { try consumer.assign(startOffsets) }
-        return (states, claim)
-    }
-
-    /// What to commit for a partition: its commit point, the marker and this process's claim.
-    private static func commit(of aggregator: PartitionAggregator, claim: AggregatorWorkerClaim) -> CommittedOffset {
-        let point = aggregator.commitPoint
-        return CommittedOffset(offset: point.offset, metadata: "\(point.marker.metadata) \(claim.metadataWord)")
-    }
-
-    /// Reads the committed metadata of every owned partition and throws when another process claimed one since.
-    ///
-    /// - Returns: the partitions where an older process overwrote this one's claim: they must be claimed again, or
-    ///   the older process, reading its own claim back, would never notice.
-    private func verifyClaim(
-        _ claim: AggregatorWorkerClaim, on partitions: [TopicPartition], consumer: KafkaConsumer
-    ) async throws -> [TopicPartition] {
-        let committed = try await worker.run { try consumer.committedOffsets(for: partitions, timeout: .seconds(30)) }
-        var overwritten: [TopicPartition] = []
-        for (partition, commit) in committed.sorted(by: { $0.key.description < $1.key.description }) {
-            guard let other = AggregatorWorkerClaim(metadata: commit.metadata), other != claim else { continue }
-            guard claim.isSuperseded(by: other) else {
-                logger.warning(
-                    "an older aggregator process with this worker index still commits; it stops at its next flush",
-                    metadata: ["partition": "\(partition)", "claim": "\(claim)", "older": "\(other)"])
-                overwritten.append(partition)
-                continue
-            }
-            let error = AggregatorError.duplicateWorker(
-                assignment: "\(settings.assignment)", partition: "\(partition)", ours: "\(claim)", theirs: "\(other)")
-            logger.critical("\(error)")
-            throw error
-        }
-        return overwritten
+        return partitions
     }
 
     /// Applies one raw message; nil when it was skipped (not this worker's, malformed or implausible).
     private func apply(
-        _ decoded: DecodedMessage, to partitions: inout [TopicPartition: PartitionState]
+        _ decoded: DecodedMessage, to partitions: inout AggregatorPartitions
     ) -> PartitionAggregator.Outcome? {
         let message = decoded.message
-        let key = message.topicPartition
-        let measurement: Measurement
         switch decoded.measurement {
-        case .success(let decodedMeasurement):
-            measurement = decodedMeasurement
         case .failure(let error):
             malformedMessages.increment()
             logger.warning(
@@ -281,73 +230,60 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
                     "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
                     "error": "\(error)",
                 ])
-            partitions[key]?.aggregator.skip(offset: message.offset, messageTime: message.timestamp)
+            partitions.skipMalformed(message)
             return nil
-        }
-        let messageTime = message.timestamp ?? measurement.receivedAt
-        guard messageTime.isPlausible, measurement.time.isPlausible else {
-            // A broken clock would move the partition's watermark to the far future and finalise every window.
-            malformedMessages.increment()
-            logger.warning(
-                "skipping a raw message with an implausible time",
-                metadata: [
-                    "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
-                ])
-            partitions[key]?.aggregator.skip(offset: message.offset, messageTime: nil)
-            return nil
-        }
-        return partitions[key]?.aggregator.apply(measurement, offset: message.offset, messageTime: messageTime)
-    }
-
-    /// Publishes every changed summary, waits for the acknowledgement, then finalizes windows and commits.
-    ///
-    /// Partitions still replaying what an earlier process already saw are left alone until they catch up.
-    private func flush(
-        _ partitions: inout [TopicPartition: PartitionState], claim: AggregatorWorkerClaim, consumer: KafkaConsumer,
-        measuringMemory: Bool
-    ) async throws {
-        let overwritten = try await verifyClaim(claim, on: Array(partitions.keys), consumer: consumer)
-        var records: [KafkaRecord] = []
-        let caughtUp = partitions.keys.filter { partitions[$0]!.isCaughtUp }
-        for key in caughtUp {
-            guard let changed = partitions[key]?.aggregator.takeChangedSummaries() else { continue }
-            records += changed.map { settings.topics.summaryRecord(for: $0, in: settings.kafka) }
-        }
-        if !records.isEmpty {
-            try await publisher.send(records)
-            summariesPublished.increment(by: records.count)
-        }
-        var commits: [TopicPartition: CommittedOffset] = [:]
-        for key in overwritten {
-            commits[key] = partitions[key]?.committed
-        }
-        for key in caughtUp {
-            partitions[key]?.aggregator.finalizeWindows()
-            guard let state = partitions[key] else { continue }
-            let commit = Self.commit(of: state.aggregator, claim: claim)
-            if commit != state.committed {
-                commits[key] = commit
+        case .success(let measurement):
+            switch partitions.apply(measurement, from: message) {
+            case .outcome(let outcome):
+                return outcome
+            case .implausibleTime:
+                malformedMessages.increment()
+                logger.warning(
+                    "skipping a raw message with an implausible time",
+                    metadata: [
+                        "topic": "\(message.topic)", "partition": "\(message.partition)",
+                        "offset": "\(message.offset)",
+                    ])
+                return nil
+            case .notOwned:
+                return nil
             }
         }
-        if measuringMemory {
-            record(partitions.values.reduce(PartitionAggregator.Footprint()) { $0 + $1.aggregator.footprint })
-        }
-        guard !commits.isEmpty else { return }
-        let toCommit = commits
-        try await worker.run { try consumer.commit(toCommit) }
-        for (key, commit) in commits {
-            partitions[key]?.committed = commit
-        }
     }
 
-    /// Messages not yet applied, by the watermarks of the last fetches; nil while a partition was never fetched.
-    private static func lag(of partitions: [TopicPartition: PartitionState], consumer: KafkaConsumer) -> Int64? {
-        var lag: Int64 = 0
-        for (partition, state) in partitions {
-            guard let high = consumer.cachedWatermarks(for: partition)?.high else { return nil }
-            lag += max(0, high - state.aggregator.nextOffset)
+    /// Reads the claims back, publishes every changed summary, waits for the acknowledgement, then commits.
+    ///
+    /// Throws `AggregatorError.duplicateWorker` when another process claimed one of the partitions since.
+    private func flush(
+        _ partitions: inout AggregatorPartitions, consumer: any PartitionConsumer, measuringMemory: Bool
+    ) async throws {
+        let owned = partitions.partitions
+        let committed = try await worker.run { try consumer.committedOffsets(for: owned, timeout: .seconds(30)) }
+        let flush: AggregatorPartitions.Flush
+        switch partitions.beginFlush(committed: committed) {
+        case .superseded(let partition, let other):
+            let error = AggregatorError.duplicateWorker(
+                assignment: "\(settings.assignment)", partition: "\(partition)", ours: "\(partitions.claim)",
+                theirs: "\(other)")
+            logger.critical("\(error)")
+            throw error
+        case .publish(let started):
+            flush = started
         }
-        return lag
+        for (partition, older) in flush.olderClaims {
+            logger.warning(
+                "an older aggregator process with this worker index still commits; it stops at its next flush",
+                metadata: ["partition": "\(partition)", "claim": "\(partitions.claim)", "older": "\(older)"])
+        }
+        if !flush.summaries.isEmpty {
+            try await publisher.send(flush.summaries.map { settings.topics.summaryRecord(for: $0, in: settings.kafka) })
+            summariesPublished.increment(by: flush.summaries.count)
+        }
+        let commits = partitions.completeFlush(flush)
+        if measuringMemory { record(partitions.footprint) }
+        guard !commits.isEmpty else { return }
+        try await worker.run { try consumer.commit(commits) }
+        partitions.didCommit(commits)
     }
 
     private func record(_ footprint: PartitionAggregator.Footprint) {
@@ -357,15 +293,5 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         originFingerprints.record(footprint.originFingerprints)
         stateBytes.record(footprint.approximateBytes)
         sketchBytes.record(footprint.sketchBytes)
-    }
-
-    private struct PartitionState {
-        var aggregator: PartitionAggregator
-        var committed: CommittedOffset?
-        /// The partition's end when this process started. Raw topics have no transactional markers or compaction,
-        /// so their offsets are dense and the replay reaches this offset exactly.
-        var replayUntil: Int64
-
-        var isCaughtUp: Bool { aggregator.nextOffset >= replayUntil }
     }
 }

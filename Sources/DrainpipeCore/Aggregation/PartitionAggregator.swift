@@ -141,7 +141,6 @@ package struct PartitionAggregator: Sendable {
     }
 
     package let settings: WindowSettings
-    private let bounds: Bounds
     private let layouts = FieldLayouts()
     private var originDigests = OriginDigester()
     private var windows: [EventTime: Window] = [:]
@@ -160,7 +159,6 @@ package struct PartitionAggregator: Sendable {
     /// Starts empty at `offset`, or resumes from a committed `CommitMarker`.
     package init(settings: WindowSettings, startingAt offset: Int64, resuming marker: CommitMarker? = nil) {
         self.settings = settings
-        bounds = Bounds(settings)
         self.nextOffset = offset
         self.watermark = marker?.watermark ?? EventTime(microsecondsSinceEpoch: .min)
         self.finalBefore = marker?.finalBefore ?? EventTime(microsecondsSinceEpoch: .min)
@@ -173,14 +171,15 @@ package struct PartitionAggregator: Sendable {
         let watermarkBefore = watermark
         nextOffset = offset + 1
         watermark = max(watermark, messageTime)
-        let time = measurement.time.microsecondsSinceEpoch
-        let stamp = messageTime.microsecondsSinceEpoch
-        if time < Bounds.adding(stamp, -bounds.late) { return .tooLate }
-        if time > Bounds.adding(stamp, bounds.future) { return .tooFarInFuture }
-        let windowStart = EventTime(microsecondsSinceEpoch: bounds.windowStart(of: time))
+        switch settings.accepts(time: measurement.time, messageTime: messageTime) {
+        case .accepted: break
+        case .tooLate: return .tooLate
+        case .tooFarInFuture: return .tooFarInFuture
+        }
+        let windowStart = settings.windowStart(containing: measurement.time)
         // Final by the running watermark (a function of the messages up to this offset, never of when flushes
         // happened), or published complete before a restart: either way the window no longer changes.
-        guard windowStart >= finalBefore, !bounds.isFinal(windowStart: windowStart, watermark: watermark) else {
+        guard windowStart >= finalBefore, !settings.isFinal(windowStart: windowStart, watermark: watermark) else {
             return .windowAlreadyFinal
         }
         let seriesID = internedID(
@@ -238,19 +237,9 @@ package struct PartitionAggregator: Sendable {
             }
         }
         // Everything up to the first window that could still receive data is final, including empty windows.
-        let openFrom = windowStartAfterFinal
+        let openFrom = settings.firstOpenWindowStart(watermark: watermark)
         if openFrom > finalBefore { finalBefore = openFrom }
         return final
-    }
-
-    /// The first window start that is not yet final at the current watermark.
-    private var windowStartAfterFinal: EventTime {
-        guard watermark.microsecondsSinceEpoch > Int64.min / 2 else { return finalBefore }
-        // Window W is final iff W + length + lateBound <= watermark; the smallest non-final W follows.
-        let limit = watermark - settings.windowLength - settings.lateBound
-        let candidate = limit.windowStart(length: settings.windowLength)
-        return settings.isFinal(windowStart: candidate, watermark: watermark)
-            ? candidate + settings.windowLength : candidate
     }
 
     /// Where a restarted aggregator must resume to rebuild every open window exactly, and what was final.
@@ -265,37 +254,6 @@ package struct PartitionAggregator: Sendable {
             return (nextOffset, CommitMarker(finalBefore: finalBefore, watermark: watermark))
         }
         return (oldest.firstOffset, CommitMarker(finalBefore: finalBefore, watermark: oldest.watermarkBefore))
-    }
-
-    /// `WindowSettings`' decisions in precomputed microseconds (its `Duration`s convert through 128-bit
-    /// arithmetic on every call); the same saturating results as `EventTime`'s operators.
-    private struct Bounds: Sendable {
-        let window: Int64
-        let late: Int64
-        let future: Int64
-
-        init(_ settings: WindowSettings) {
-            window = settings.windowLength.wholeMicroseconds
-            late = settings.lateBound.wholeMicroseconds
-            future = settings.futureBound.wholeMicroseconds
-        }
-
-        static func adding(_ time: Int64, _ micros: Int64) -> Int64 {
-            let (sum, overflow) = time.addingReportingOverflow(micros)
-            return overflow ? (micros < 0 ? .min : .max) : sum
-        }
-
-        func windowStart(of time: Int64) -> Int64 {
-            var remainder = time % window
-            if remainder < 0 { remainder += window }
-            let (start, overflow) = time.subtractingReportingOverflow(remainder)
-            return overflow ? .min : start
-        }
-
-        func isFinal(windowStart: EventTime, watermark: EventTime) -> Bool {
-            Self.adding(Self.adding(windowStart.microsecondsSinceEpoch, window), late)
-                <= watermark.microsecondsSinceEpoch
-        }
     }
 
     // MARK: - Series interning

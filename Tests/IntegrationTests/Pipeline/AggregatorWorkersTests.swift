@@ -26,7 +26,7 @@ struct AggregatorWorkersTests {
                 group.addTask { try await aggregator.run() }
             }
             group.addTask {
-                while try await !done() { try await Task.sleep(for: .milliseconds(50)) }
+                while try await !done() { try await Task.sleep(for: .milliseconds(10)) }
             }
             // The first task to finish is the condition (a failing worker throws here instead).
             try await group.next()

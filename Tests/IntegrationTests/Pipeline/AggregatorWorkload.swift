@@ -179,7 +179,8 @@ final class LatestSummaryTopic: Sendable {
         while ContinuousClock.now < deadline {
             try refresh()
             if summaries == expected { return true }
-            try await Task.sleep(for: .milliseconds(50))
+            // `refresh` already waited for messages; let other tasks run before reading on.
+            await Task.yield()
         }
         return summaries == expected
     }

@@ -1,0 +1,181 @@
+import DrainpipeCore
+import DrainpipeKafka
+
+/// The aggregator's decisions over the raw partitions one process owns, without any I/O: what state each partition
+/// resumes with, when a replay may publish again, what to publish and commit at a flush, whether another process
+/// took the worker index, and how far the consumer lags.
+///
+/// `AggregatorService` does the reading, publishing and committing this type asks for, in this order: commit
+/// `claimCommits` at start, `apply` every polled message, and at every flush read the committed metadata back,
+/// call `beginFlush`, publish its summaries, then commit what `completeFlush` returns. No clock: flushes are paced
+/// by the service, and what is published depends only on the messages.
+package struct AggregatorPartitions: Sendable {
+    /// What became of one polled message.
+    package enum Applied: Sendable, Hashable {
+        case outcome(PartitionAggregator.Outcome)
+        /// Its message or measurement time lies outside 1970…9999: skipped, so a broken clock cannot move the
+        /// partition's watermark to the far future and finalize every window.
+        case implausibleTime
+        /// Not a partition of this process (never assigned, so never expected).
+        case notOwned
+    }
+
+    /// What a flush publishes, handed back to `completeFlush` once the publisher acknowledged it.
+    package struct Flush: Sendable {
+        /// Every changed summary of the partitions that caught up, in key order per partition.
+        package var summaries: [Summary]
+        /// Partitions whose committed claim is an older process's: it still commits, and stops when it reads this
+        /// process's claim again at its next flush.
+        package var olderClaims: [(partition: TopicPartition, claim: AggregatorWorkerClaim)]
+        fileprivate var caughtUp: [TopicPartition]
+    }
+
+    /// Whether a flush may go ahead, decided from the commit metadata read back from the group.
+    package enum FlushStart: Sendable {
+        case publish(Flush)
+        /// A newer process claimed `partition`: it runs with this worker index, so this process must stop.
+        case superseded(partition: TopicPartition, by: AggregatorWorkerClaim)
+    }
+
+    private struct PartitionState: Sendable {
+        var aggregator: PartitionAggregator
+        var committed: CommittedOffset?
+        /// The partition's end when this process started. Raw topics have no transactional markers or compaction,
+        /// so their offsets are dense and the replay reaches this offset exactly.
+        var replayUntil: Int64
+
+        /// Until the replay reaches where the previous process may have got to, publishing would put partial
+        /// summaries over the complete ones it already published.
+        var isCaughtUp: Bool { aggregator.nextOffset >= replayUntil }
+    }
+
+    /// This process's claim on its worker index, committed with every offset.
+    package let claim: AggregatorWorkerClaim
+    /// The owned partitions, in `OwnedPartitions` order.
+    package let partitions: [TopicPartition]
+    private var states: [TopicPartition: PartitionState]
+    /// Whether messages were applied since the end of every partition was last reached.
+    private var consumedSinceIdle = false
+
+    /// Restores every owned partition: one with a committed offset resumes there with its `CommitMarker`, one
+    /// never committed starts empty at its low watermark. `ends` are the partitions' watermarks at start.
+    package init(
+        owned: [TopicPartition], committed: [TopicPartition: CommittedOffset],
+        ends: [TopicPartition: (low: Int64, high: Int64)], settings: WindowSettings, claim: AggregatorWorkerClaim
+    ) {
+        self.claim = claim
+        partitions = owned
+        states = [:]
+        for partition in owned {
+            let replayUntil = ends[partition]?.high ?? 0
+            let aggregator: PartitionAggregator
+            if let commit = committed[partition], let resumeOffset = OwnedPartitions.resumeOffset(commit) {
+                aggregator = PartitionAggregator(
+                    settings: settings, startingAt: resumeOffset, resuming: CommitMarker(metadata: commit.metadata))
+            } else {
+                aggregator = PartitionAggregator(settings: settings, startingAt: ends[partition]?.low ?? 0)
+            }
+            states[partition] = PartitionState(
+                aggregator: aggregator, committed: committed[partition], replayUntil: replayUntil)
+        }
+    }
+
+    /// The claim on every owned partition, to commit before any replay: a process already running with this index
+    /// sees it at its next flush and stops. The offsets and markers stay what they were.
+    package var claimCommits: [TopicPartition: CommittedOffset] {
+        states.mapValues { commit(of: $0.aggregator) }
+    }
+
+    /// Records that the group committed `commits`.
+    package mutating func didCommit(_ commits: [TopicPartition: CommittedOffset]) {
+        for (partition, commit) in commits {
+            states[partition]?.committed = commit
+        }
+    }
+
+    /// Applies one decoded raw message.
+    package mutating func apply(_ measurement: Measurement, from message: KafkaMessage) -> Applied {
+        consumedSinceIdle = true
+        let partition = message.topicPartition
+        let messageTime = message.timestamp ?? measurement.receivedAt
+        guard messageTime.isPlausible, measurement.time.isPlausible else {
+            states[partition]?.aggregator.skip(offset: message.offset, messageTime: nil)
+            return .implausibleTime
+        }
+        guard
+            let outcome = states[partition]?.aggregator.apply(
+                measurement, offset: message.offset, messageTime: messageTime)
+        else { return .notOwned }
+        return .outcome(outcome)
+    }
+
+    /// Records that a raw message could not be decoded, so it is not read again.
+    package mutating func skipMalformed(_ message: KafkaMessage) {
+        consumedSinceIdle = true
+        states[message.topicPartition]?.aggregator.skip(offset: message.offset, messageTime: message.timestamp)
+    }
+
+    /// After a poll that returned nothing: the messages not yet applied, by the high watermarks the consumer saw
+    /// last, when messages were applied since the end was last reached. Zero means every partition's end is
+    /// applied; nil when there is nothing new to report or a partition was never fetched.
+    package mutating func lagWhenIdle(highWatermark: (TopicPartition) -> Int64?) -> Int64? {
+        guard consumedSinceIdle else { return nil }
+        var lag: Int64 = 0
+        for (partition, state) in states {
+            guard let high = highWatermark(partition) else { return nil }
+            lag += max(0, high - state.aggregator.nextOffset)
+        }
+        if lag == 0 { consumedSinceIdle = false }
+        return lag
+    }
+
+    /// Decides a flush from the commit metadata just read back: stop when a newer process claimed a partition,
+    /// else take the changed summaries of every partition whose replay caught up.
+    package mutating func beginFlush(committed: [TopicPartition: CommittedOffset]) -> FlushStart {
+        var olderClaims: [(partition: TopicPartition, claim: AggregatorWorkerClaim)] = []
+        for (partition, commit) in committed.sorted(by: { $0.key.description < $1.key.description }) {
+            guard let other = AggregatorWorkerClaim(metadata: commit.metadata), other != claim else { continue }
+            guard claim.isSuperseded(by: other) else {
+                olderClaims.append((partition, other))
+                continue
+            }
+            return .superseded(partition: partition, by: other)
+        }
+        let caughtUp = partitions.filter { states[$0]?.isCaughtUp == true }
+        var summaries: [Summary] = []
+        for partition in caughtUp {
+            summaries += states[partition]?.aggregator.takeChangedSummaries() ?? []
+        }
+        return .publish(Flush(summaries: summaries, olderClaims: olderClaims, caughtUp: caughtUp))
+    }
+
+    /// Once `flush`'s summaries were acknowledged: forgets the final windows of the partitions it published and
+    /// returns what to commit, each partition's commit point where it moved, and this process's claim again
+    /// where an older process overwrote it (else the older one, reading its own claim back, would never notice).
+    package mutating func completeFlush(_ flush: Flush) -> [TopicPartition: CommittedOffset] {
+        var commits: [TopicPartition: CommittedOffset] = [:]
+        for (partition, _) in flush.olderClaims {
+            commits[partition] = states[partition]?.committed
+        }
+        for partition in flush.caughtUp {
+            states[partition]?.aggregator.finalizeWindows()
+            guard let state = states[partition] else { continue }
+            let commit = commit(of: state.aggregator)
+            if commit != state.committed {
+                commits[partition] = commit
+            }
+        }
+        return commits
+    }
+
+    /// What the open windows of every partition hold, for the memory metrics.
+    package var footprint: PartitionAggregator.Footprint {
+        states.values.reduce(PartitionAggregator.Footprint()) { $0 + $1.aggregator.footprint }
+    }
+
+    /// What to commit for a partition: its commit point, the marker and this process's claim.
+    private func commit(of aggregator: PartitionAggregator) -> CommittedOffset {
+        let point = aggregator.commitPoint
+        return CommittedOffset(offset: point.offset, metadata: "\(point.marker.metadata) \(claim.metadataWord)")
+    }
+}
