@@ -1,7 +1,7 @@
 import DrainpipeCore
 
-/// The foundation's accumulation, kept only as `drainpipe bench-aggregator`'s baseline: one `SeriesKey` (three strings) hashed
-/// into a dictionary per window, `String`-keyed field and count dictionaries, the summary copied out and back.
+/// The foundation's accumulation, kept only as `drainpipe bench-aggregator`'s baseline: one `SeriesKey` (three strings)
+/// hashed into a dictionary per window, `String`-keyed field and count dictionaries, the summary copied out and back.
 package struct StringKeyedAccumulation {
     package let settings: WindowSettings
     private var windows: [EventTime: (summaries: [SeriesKey: Summary], changed: Set<SeriesKey>)] = [:]

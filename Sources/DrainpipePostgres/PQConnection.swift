@@ -145,7 +145,8 @@ package final class PQConnection {
 
     /// Runs `body` between `BEGIN` and `COMMIT`; rolls back and rethrows when `body` or the commit fails.
     ///
-    /// Transactions do not nest: starting one inside another throws `.connectionLost` (reset the session). If `body` swallowed a failed statement, the commit is refused with SQLSTATE 25P02.
+    /// Transactions do not nest: starting one inside another throws `.connectionLost` (reset the session). If `body`
+    /// swallowed a failed statement, the commit is refused with SQLSTATE 25P02.
     package func transaction<Value>(_ body: () throws(PostgresError) -> Value) throws(PostgresError) -> Value {
         switch PQtransactionStatus(handle) {
         case PQTRANS_IDLE: break

@@ -3,7 +3,8 @@ import Drainpipe
 import DrainpipeCore
 import Foundation
 
-/// The `postgres-sink` process (Procfile type `postgres_sink`); configuration comes from the environment (see README.md).
+/// The `postgres-sink` process (Procfile type `postgres_sink`); configuration comes from the environment (see
+/// README.md).
 @main
 struct PostgresSinkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

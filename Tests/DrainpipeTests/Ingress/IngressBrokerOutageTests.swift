@@ -68,8 +68,8 @@ struct IngressBrokerOutageTests {
                     try await Task.sleep(for: .milliseconds(200))
                 }
             }
-            /// The next post must get 503 with Retry-After from the 1 s delivery bound, not from the broker: the ceiling
-            /// is generous for a busy 2-core test run yet below the slow broker's 10 s round trip.
+            /// The next post must get 503 with Retry-After from the 1 s delivery bound, not from the broker: the
+            /// ceiling is generous for a busy 2-core test run yet below the slow broker's 10 s round trip.
             func expectUnavailable(_ path: String) async throws {
                 let clock = ContinuousClock()
                 let started = clock.now

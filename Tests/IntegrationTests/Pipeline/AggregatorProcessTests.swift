@@ -48,9 +48,10 @@ struct AggregatorProcessTests {
 
     /// Proof (a) of issue 4. The workload arrives in 14 chunks of 1 000 messages (10 s of message time each); the
     /// aggregator runs while a chunk is consumed and is SIGKILLed at a seeded random moment up to 1 s after it has
-    /// restored its state and claimed its partitions, 12 times. Each chunk is produced while the aggregator is down, so every downtime spans 10 s of
-    /// message time, twice the late bound: windows that were open at the kill are final at the restart and must
-    /// still come out complete. (The aggregator has no wall clock; message time is the only time it knows.)
+    /// restored its state and claimed its partitions, 12 times. Each chunk is produced while the aggregator is down, so
+    /// every downtime spans 10 s of message time, twice the late bound: windows that were open at the kill are final at
+    /// the restart and must still come out complete. (The aggregator has no wall clock; message time is the only time
+    /// it knows.)
     @Test("killed twelve times, the aggregator's latest summaries equal the ground truth", .timeLimit(.minutes(3)))
     func exactUnderKills() async throws {
         let (kafka, topics, logger, producer) = try await Self.broker("chaos")

@@ -108,7 +108,8 @@ struct AggregatorFlushTests {
             // Plenty of polls go by with the clock standing still: nothing may be published.
             for _ in 0..<40 { try latest.refresh() }  // about 2 s of wall time, twice the flush interval
             #expect(latest.fields.isEmpty)
-            // The aggregator may still be starting or consuming (slow on a cold machine): keep ticking until it flushes.
+            // The aggregator may still be starting or consuming (slow on a cold machine): keep ticking until it
+            // flushes.
             try latest.refresh()
             while latest.summaries.isEmpty {
                 clock.advance(by: .seconds(1))

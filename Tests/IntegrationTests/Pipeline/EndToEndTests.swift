@@ -116,7 +116,8 @@ struct EndToEndTests {
             group.addTask { try await sink.run() }
             try await application.test(.router) { client in
                 for (index, (owner, body, frames)) in requests.enumerated() {
-                    // Every batch has its own frame id, as Logplex's are; a repeated one would be a retry, counted once.
+                    // Every batch has its own frame id, as Logplex's are; a repeated one would be a retry, counted
+                    // once.
                     try await client.execute(
                         uri: "/logs", method: .post,
                         headers: [

@@ -2,8 +2,8 @@
 ///
 /// Each `count#`, `sample#` and `measure#` key is one metric named by what follows the `#`. Values follow
 /// `MetricValue`'s grammar (digits with at most one `.`, an optional letters-only unit, which is dropped, below
-/// 10¹⁵); `count#` with no or an empty value counts 1, the others need a value. `unique#` keys are not supported (Decision
-/// 5): they are skipped and counted. A metric name may appear once per line, whatever its prefix, so no two
+/// 10¹⁵); `count#` with no or an empty value counts 1, the others need a value. `unique#` keys are not supported
+/// (Decision 5): they are skipped and counted. A metric name may appear once per line, whatever its prefix, so no two
 /// measurements of a line share a metric. `source=` and other keys are ignored. The caller has checked that the line
 /// is UTF-8.
 struct CustomMetricsReading {
