@@ -1,4 +1,4 @@
-// Postgres/PQConnection.swift — the only owner of a PGconn.
+// DrainpipePostgres/PQConnection.swift — the only owner of a PGconn.
 //
 // Invariants: the PGconn is created in init and finished in deinit, and never leaves this file. Every PGresult is
 // adopted by a PQResult immediately, so it is cleared on every path. All calls block the calling thread, and libpq

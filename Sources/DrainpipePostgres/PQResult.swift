@@ -1,4 +1,4 @@
-// Postgres/PQResult.swift — the only owner of a PGresult.
+// DrainpipePostgres/PQResult.swift — the only owner of a PGresult.
 //
 // Invariants: a PQResult adopts exactly one PGresult and clears it in deinit; everything it hands out (rows, column
 // names, error fields) is copied into Swift values first, so nothing returned refers to libpq memory.

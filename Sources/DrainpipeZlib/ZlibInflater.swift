@@ -1,4 +1,4 @@
-// HTTP/ZlibInflater.swift — the only file that calls zlib.
+// DrainpipeZlib/ZlibInflater.swift — the only file that calls zlib.
 //
 // Invariants: each inflation owns one `z_stream` on the stack of `inflateGzip`, initialised and ended
 // (`inflateEnd`) in the same call on every path; zlib reads from and writes into Swift arrays only inside their

@@ -5,7 +5,7 @@ import Testing
 struct SyslogTimestampTests {
     static func parse(_ text: String) -> EventTime? {
         let bytes = Array(text.utf8)
-        return SyslogTimestamp.parse(bytes, in: bytes.indices)
+        return UTCDateTime.parse(bytes, in: bytes.indices)
     }
 
     @Test(
@@ -50,7 +50,7 @@ struct SyslogTimestampTests {
     @Test("reads only the given range of a larger buffer")
     func range() {
         let bytes = Array("xx2024-03-05T14:02:13Zyy".utf8)
-        #expect(SyslogTimestamp.parse(bytes, in: 2..<22) == EventTime(secondsSinceEpoch: 1_709_647_333))
+        #expect(UTCDateTime.parse(bytes, in: 2..<22) == EventTime(secondsSinceEpoch: 1_709_647_333))
     }
 
     @Test("agrees with year-by-year counting for 20,000 seeded random dates")

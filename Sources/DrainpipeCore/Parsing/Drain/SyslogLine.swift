@@ -45,7 +45,7 @@ package struct SyslogLine: Sendable, Hashable {
         let appName = try Self.field(bytes, from: &index, end: end)
         let processID = try Self.field(bytes, from: &index, end: end)
         let messageID = try Self.field(bytes, from: &index, end: end)
-        guard let timestamp = SyslogTimestamp.parse(bytes, in: timestampField) else { throw .badTimestamp }
+        guard let timestamp = UTCDateTime.parse(bytes, in: timestampField) else { throw .badTimestamp }
 
         var messageStart = index
         if end - messageStart >= 2, bytes[messageStart] == ASCIIBytes.minus,
