@@ -14,7 +14,8 @@ package final class ServiceProcess: @unchecked Sendable {
     package struct ExecutableNotFound: Error, CustomStringConvertible {
         package var path: String
         package var description: String {
-            "no executable at \(path); run the tests through deploy/test, which builds every product and sets DRAINPIPE_TEST_BIN_PATH"
+            "no executable at \(path); run the tests through deploy/test, "
+                + "which builds every product and sets DRAINPIPE_TEST_BIN_PATH"
         }
     }
 

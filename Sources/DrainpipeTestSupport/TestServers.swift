@@ -16,7 +16,9 @@ package enum TestServers {
     package struct Missing: Error, CustomStringConvertible {
         package var variable: String
         package var description: String {
-            "\(variable) is not set. Run the tests through the README's test command (deploy/test), which starts Postgres and the embedded Kafka broker and sets TEST_DATABASE_URL, TEST_DATABASE_SHARD_URLS and TEST_KAFKA_URL."
+            "\(variable) is not set. Run the tests through the README's test command "
+                + "(deploy/test), which starts Postgres and the embedded Kafka broker and "
+                + "sets TEST_DATABASE_URL, TEST_DATABASE_SHARD_URLS and TEST_KAFKA_URL."
         }
     }
 

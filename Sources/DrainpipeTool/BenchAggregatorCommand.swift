@@ -15,13 +15,14 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-aggregator",
         abstract:
-            "Measure the aggregator: accumulation on one core, memory per group, and the service through the embedded broker.",
+            "Measure the aggregator: accumulation on one core, memory "
+            + "per group, and the service through the embedded broker.",
         discussion: """
-            Build with -c release. Accumulation runs --rounds times over seeded corpora and reports the best and the \
-            median round, \
-            next to the foundation's String-keyed accumulation as a baseline in the same run. Memory is the growth of \
-            the resident set while --groups (owner, process type) groups fill every open window (late bound 5 min, \
-            window 60 s), measured first on a fresh heap. The broker stage produces --broker-measurements router measurements to an embedded broker \
+            Build with -c release. Accumulation runs --rounds times over seeded corpora and reports the \
+            best and the median round, next to the foundation's String-keyed accumulation as a baseline \
+            in the same run. Memory is the growth of the resident set while --groups (owner, process type) \
+            groups fill every open window (late bound 5 min, window 60 s), measured first on a fresh heap. \
+            The broker stage produces --broker-measurements router measurements to an embedded broker \
             and times one aggregator from start until every partition's last measurement is published.
             """)
 
@@ -186,10 +187,12 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             let grown = Self.residentBytes() - before
             let footprint = aggregator.footprint
             say(
-                "memory, \(name): \(groups) groups, \(footprint.openWindows) open windows, \(footprint.openSeries) (series, window) accumulators"
+                "memory, \(name): \(groups) groups, \(footprint.openWindows) open "
+                    + "windows, \(footprint.openSeries) (series, window) accumulators"
             )
             say(
-                "  resident growth \(grown / groups) bytes per group; estimate \(footprint.approximateBytes / groups) bytes per group without sketches + \(footprint.sketchBytes / groups) bytes of sketch buckets"
+                "  resident growth \(grown / groups) bytes per group; estimate \(footprint.approximateBytes / groups) "
+                    + "bytes per group without sketches + \(footprint.sketchBytes / groups) bytes of sketch buckets"
             )
             kept.append(aggregator)
         }

@@ -11,10 +11,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure the drain parser and the wire codec on one core.",
         discussion: """
-            Build with -c release. Each benchmark runs --rounds times over a seeded corpus and reports the best and the median \
-            round, by wall-clock time and by the CPU time of its thread (which holds on a busy shared machine). \
-            The parser runs over a realistic mix of drain lines (DrainTrafficGenerator) and, as a baseline, over \
-            runtime load lines only.
+            Build with -c release. Each benchmark runs --rounds times over a seeded corpus and \
+            reports the best and the median round, by wall-clock time and by the CPU time of its \
+            thread (which holds on a busy shared machine). The parser runs over a realistic mix of \
+            drain lines (DrainTrafficGenerator) and, as a baseline, over runtime load lines only.
             """)
 
     @Option(help: "Lines in each generated corpus.")

@@ -14,7 +14,8 @@ struct BenchSinkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-sink",
         abstract:
-            "Measure the sink's write path: COPY batches (binary and text, one or several per transaction) vs. one INSERT per summary.",
+            "Measure the sink's write path: COPY batches (binary and text, "
+            + "one or several per transaction) vs. one INSERT per summary.",
         discussion: """
             Build with -c release. Needs a Postgres: --database-url, else DATABASE_URL (e.g. the URL that \
             `deploy/start-postgres drainpipe_bench` prints). Writes dyno-load summaries of fresh owners into the day \
@@ -63,8 +64,8 @@ struct BenchSinkCommand: ParsableCommand {
         guard summaries > 0, insertSummaries > 0, batchSize > 0, batchesPerTransaction > 0, sessions > 0, rounds > 0
         else {
             throw ValidationError(
-                "--summaries, --insert-summaries, --batch-size, --batches-per-transaction, --sessions and --rounds must be "
-                    + "positive")
+                "--summaries, --insert-summaries, --batch-size, --batches-per-transaction, --sessions and --rounds "
+                    + "must be positive")
         }
         let connections = try (0..<sessions).map { _ in
             try PQConnection(url: url, logger: Logger(label: "drainpipe.bench-sink"))
@@ -171,7 +172,8 @@ struct BenchSinkCommand: ParsableCommand {
                     / Double(transactions))
         }
         return "per transaction: copy \(perTransaction(after.copy - before.copy)) ms, upsert "
-            + "\(perTransaction(after.upsert - before.upsert)) ms, commit \(perTransaction(after.commit - before.commit)) ms"
+            + "\(perTransaction(after.upsert - before.upsert)) ms, "
+            + "commit \(perTransaction(after.commit - before.commit)) ms"
     }
 
     /// The `COPY` formats compared: production's binary and the text baseline.

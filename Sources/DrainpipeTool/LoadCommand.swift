@@ -15,9 +15,9 @@ struct LoadCommand: AsyncParsableCommand {
         commandName: "load",
         abstract: "Send sample Logplex drain requests of mixed line kinds for every owner in a tenants file.",
         discussion: """
-            Each request mixes router requests and errors, runtime load and memory samples, R-codes, l2met metric lines \
-            and ordinary app output (see DrainTrafficGenerator), so every measurement type shows up. Lines are stamped \
-            up to --spread seconds in the past, in shuffled order, so late data is exercised too.
+            Each request mixes router requests and errors, runtime load and memory samples, R-codes, l2met metric \
+            lines and ordinary app output (see DrainTrafficGenerator), so every measurement type shows up. Lines \
+            are stamped up to --spread seconds in the past, in shuffled order, so late data is exercised too.
             """)
 
     @Option(help: "The drain endpoint.")

@@ -10,7 +10,8 @@ struct SchemaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schema",
         abstract:
-            "Create day schemas ahead of time and drop expired ones on every shard (the postgres-sink also does this hourly)."
+            "Create day schemas ahead of time and drop expired ones "
+            + "on every shard (the postgres-sink also does this hourly)."
     )
 
     @Option(help: "Create today's schema and this many days ahead.")
@@ -35,7 +36,8 @@ struct SchemaCommand: AsyncParsableCommand {
         for shard in 0..<shards.count {
             let (ensured, dropped) = try await maintenance.maintain(shard: shard)
             say(
-                "shard \(shard) (\(shards[shard].redacted)): ensured \(ensured.map(\.name).joined(separator: ", ")); dropped \(dropped.isEmpty ? "none" : dropped.map(\.name).joined(separator: ", "))"
+                "shard \(shard) (\(shards[shard].redacted)): ensured \(ensured.map(\.name).joined(separator: ", ")); "
+                    + "dropped \(dropped.isEmpty ? "none" : dropped.map(\.name).joined(separator: ", "))"
             )
         }
     }

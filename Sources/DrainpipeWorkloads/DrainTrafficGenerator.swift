@@ -58,14 +58,19 @@ package struct DrainTrafficGenerator: Sendable {
             writer.appendRuntimeError(time: time, processID: dyno(), code: code, description: description)
         case .customMetrics:
             let message = pick([
-                "count#jobs.processed=\(1 + number(below: 5)) measure#job.duration=\(number(below: 900))ms sample#queue.depth=\(number(below: 40))",
+                """
+                count#jobs.processed=\(1 + number(below: 5)) \
+                measure#job.duration=\(number(below: 900))ms sample#queue.depth=\(number(below: 40))
+                """,
                 "measure#db.query=\(number(below: 80)).\(number(below: 10))ms count#cache.hit source=checkout",
                 "sample#pool.size=\(number(below: 20)) count#mailer.sent=\(number(below: 3))",
             ])
             writer.append(time: time, appName: "app", processID: dyno(), message: message)
         case .appOutput:
             let message = pick([
-                "Started GET \"/api/v1/orders?page=\(number(below: 9))\" for 198.51.100.23 at 2024-03-05 14:02:07 +0000",
+                """
+                Started GET "/api/v1/orders?page=\(number(below: 9))" for 198.51.100.23 at 2024-03-05 14:02:07 +0000
+                """,
                 "Completed 200 OK in \(number(below: 300))ms (Views: 12.1ms | ActiveRecord: 4.3ms | Allocations: 5121)",
                 "[sidekiq] JID-\(generator.next() % 1_000_000_000) OrderMailer#deliver done: 0.412 sec",
                 "  Rendered orders/index.html.erb within layouts/application (Duration: 8.2ms | Allocations: 2210)",
@@ -77,13 +82,20 @@ package struct DrainTrafficGenerator: Sendable {
                 writer.append(
                     priority: 172, time: time, appName: "heroku", processID: "logplex",
                     message:
-                        "Error L10 (output buffer overflow): \(number(below: 500)) messages dropped since 2024-03-05T14:00:00+00:00."
+                        """
+                        Error L10 (output buffer overflow): \(number(below: 500)) \
+                        messages dropped since 2024-03-05T14:00:00+00:00.
+                        """
                 )
             case 1:
                 writer.append(
                     time: time, appName: "app", processID: "heroku-postgres",
                     message:
-                        "source=DATABASE addon=postgresql-curved-12345 sample#current_transaction=1873 sample#db_size=18102335bytes sample#tables=21 sample#active-connections=8 sample#load-avg-1m=0.015"
+                        """
+                        source=DATABASE addon=postgresql-curved-12345 \
+                        sample#current_transaction=1873 sample#db_size=18102335bytes \
+                        sample#tables=21 sample#active-connections=8 sample#load-avg-1m=0.015
+                        """
                 )
             default:
                 writer.append(

@@ -33,7 +33,11 @@ package struct LogplexFrameWriter: Sendable {
         append(
             priority: 45, time: time, appName: "heroku", processID: processID,
             message:
-                "source=\(processID) dyno=heroku.31415926.8c2e4f6a-1b3d-4e5f-a7b9-0c1d2e3f4a5b sample#load_avg_1m=\(Self.decimal(oneMinute)) sample#load_avg_5m=\(Self.decimal(fiveMinutes)) sample#load_avg_15m=\(Self.decimal(fifteenMinutes))"
+                """
+                source=\(processID) dyno=heroku.31415926.8c2e4f6a-1b3d-4e5f-a7b9-0c1d2e3f4a5b \
+                sample#load_avg_1m=\(Self.decimal(oneMinute)) sample#load_avg_5m=\(Self.decimal(fiveMinutes)) \
+                sample#load_avg_15m=\(Self.decimal(fifteenMinutes))
+                """
         )
     }
 
@@ -46,7 +50,13 @@ package struct LogplexFrameWriter: Sendable {
         append(
             priority: 45, time: time, appName: "heroku", processID: processID,
             message:
-                "source=\(processID) dyno=heroku.31415926.8c2e4f6a-1b3d-4e5f-a7b9-0c1d2e3f4a5b sample#memory_total=\(total)MB sample#memory_rss=\(Self.decimal(rssMB))MB sample#memory_cache=\(Self.decimal(cacheMB))MB sample#memory_swap=\(Self.decimal(swapMB))MB sample#memory_pgpgin=\(pagesIn)pages sample#memory_pgpgout=\(pagesOut)pages sample#memory_quota=\(Self.decimal(quotaMB))MB"
+                """
+                source=\(processID) dyno=heroku.31415926.8c2e4f6a-1b3d-4e5f-a7b9-0c1d2e3f4a5b \
+                sample#memory_total=\(total)MB sample#memory_rss=\(Self.decimal(rssMB))MB \
+                sample#memory_cache=\(Self.decimal(cacheMB))MB \
+                sample#memory_swap=\(Self.decimal(swapMB))MB sample#memory_pgpgin=\(pagesIn)pages \
+                sample#memory_pgpgout=\(pagesOut)pages sample#memory_quota=\(Self.decimal(quotaMB))MB
+                """
         )
     }
 
@@ -69,7 +79,12 @@ package struct LogplexFrameWriter: Sendable {
         append(
             priority: 158, time: time, appName: "heroku", processID: "router",
             message:
-                "\(severity) method=\(method) path=\"\(path)\" host=shop-api.herokuapp.com request_id=6f1c7a0e-2b8d-4c5e-9a41-0d3b7e8f2c11 fwd=\"198.51.100.23\" dyno=\(dyno) connect=\(connectMs.map { "\($0)ms" } ?? "") service=\(serviceMs.map { "\($0)ms" } ?? "") status=\(text(status)) bytes=\(text(bytes)) protocol=\(protocolName)"
+                """
+                \(severity) method=\(method) path="\(path)" host=shop-api.herokuapp.com \
+                request_id=6f1c7a0e-2b8d-4c5e-9a41-0d3b7e8f2c11 fwd="198.51.100.23" dyno=\(dyno) \
+                connect=\(connectMs.map { "\($0)ms" } ?? "") service=\(serviceMs.map { "\($0)ms" } ?? "") \
+                status=\(text(status)) bytes=\(text(bytes)) protocol=\(protocolName)
+                """
         )
     }
 

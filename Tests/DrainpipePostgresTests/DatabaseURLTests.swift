@@ -54,7 +54,8 @@ struct DatabaseURLTests {
             environmentValue: "postgres://u:it%27s%5Ca%20b@h:5432/d?sslmode=verify-full&application_name=x")
         #expect(
             url.conninfo
-                == #"host='h' port='5432' user='u' password='it\'s\\a b' dbname='d' sslmode='verify-full' application_name='x'"#
+                == #"host='h' port='5432' user='u' password='it\'s\\a b' "#
+                + #"dbname='d' sslmode='verify-full' application_name='x'"#
         )
     }
 

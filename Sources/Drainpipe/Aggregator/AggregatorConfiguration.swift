@@ -26,6 +26,7 @@ package struct AggregatorConfiguration: Sendable, CustomStringConvertible {
     }
 
     package var description: String {
-        "\(pipeline) assignment=\(assignment) window=\(windows.windowLength) late_bound=\(windows.lateBound) flush=\(flushInterval)"
+        "\(pipeline) assignment=\(assignment) window=\(windows.windowLength) "
+            + "late_bound=\(windows.lateBound) flush=\(flushInterval)"
     }
 }

@@ -60,7 +60,8 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
     }
 
     package var description: String {
-        "\(pipeline) port=\(port) graphite_port=\(graphitePort.map(String.init) ?? "off") owners=\(tenants.owners.count) "
-            + "shards=\(shards.count) max_body=\(maximumBodyBytes) delivery_timeout=\(deliveryTimeout)"
+        "\(pipeline) port=\(port) graphite_port=\(graphitePort.map(String.init) ?? "off") "
+            + "owners=\(tenants.owners.count) shards=\(shards.count) max_body=\(maximumBodyBytes) "
+            + "delivery_timeout=\(deliveryTimeout)"
     }
 }

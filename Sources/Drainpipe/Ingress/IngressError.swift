@@ -53,9 +53,11 @@ package enum IngressError: Error, Sendable, Equatable, CustomStringConvertible {
         case .malformedBody(let reason): "Malformed body: \(reason)"
         case .unavailable(let reason, _): "Temporarily unavailable: \(reason). Retry the same batch later."
         case .overQuota(let cap, let seconds):
-            "Over quota: this tenant's \(cap) cap is used up for the current minute; retry in \(seconds) s or ask for a higher cap."
+            "Over quota: this tenant's \(cap) cap is used up for the "
+                + "current minute; retry in \(seconds) s or ask for a higher cap."
         case .largerThanCap(let cap, let requested, let limit):
-            "Too large for this tenant's caps: the request alone needs \(requested) against a \(cap) cap of \(limit); send smaller batches or ask for a higher cap."
+            "Too large for this tenant's caps: the request alone needs \(requested) "
+                + "against a \(cap) cap of \(limit); send smaller batches or ask for a higher cap."
         }
     }
 }

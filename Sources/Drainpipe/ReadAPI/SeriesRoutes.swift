@@ -35,11 +35,11 @@ package struct SeriesRoutes: Sendable {
     private func series(_ request: Request, type typeName: String) async throws -> Response {
         guard let type = MeasurementType(rawValue: typeName.uppercased().replacingOccurrences(of: "-", with: "_"))
         else {
+            let known = MeasurementType.allCases.map {
+                $0.rawValue.lowercased().replacingOccurrences(of: "_", with: "-")
+            }
             throw HTTPError(
-                .notFound,
-                message:
-                    "Unknown series type '\(typeName)'. Use one of: \(MeasurementType.allCases.map { $0.rawValue.lowercased().replacingOccurrences(of: "_", with: "-") }.joined(separator: ", "))."
-            )
+                .notFound, message: "Unknown series type '\(typeName)'. Use one of: \(known.joined(separator: ", ")).")
         }
         guard let token = BearerToken.parse(request.headers[.authorization]) else {
             throw HTTPError(

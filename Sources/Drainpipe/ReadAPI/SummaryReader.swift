@@ -55,7 +55,8 @@ package struct SummaryReader: Sendable {
             """
             SELECT \(columns.joined(separator: ", ")) FROM \(day.qualifiedTableName(for: type))
             WHERE owner = $1 AND ($2::text IS NULL OR process_type = $2::text)
-            AND ($3::text IS NULL OR metric = $3::text) AND window_start >= $4::timestamptz AND window_start < $5::timestamptz
+            AND ($3::text IS NULL OR metric = $3::text)
+            AND window_start >= $4::timestamptz AND window_start < $5::timestamptz
             """
         }
         return branches.joined(separator: "\nUNION ALL\n")

@@ -45,7 +45,8 @@ package struct PipelineConfiguration: Sendable, CustomStringConvertible {
                 .invalid(
                     variable: workersVariable,
                     reason:
-                        "DYNO \(dyno) is worker \(dyno.index + 1), so \(workersVariable) must be at least \(dyno.index + 1) (it is \(count))"
+                        "DYNO \(dyno) is worker \(dyno.index + 1), so \(workersVariable) "
+                        + "must be at least \(dyno.index + 1) (it is \(count))"
                 ))
             return nil
         }

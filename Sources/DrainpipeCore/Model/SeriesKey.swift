@@ -34,7 +34,10 @@ package struct SeriesKey: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// The compacted summary topic's message key: the partition key followed by metric, period and window start,
     /// so compaction keeps exactly the newest version of each summary.
     package var messageKey: String {
-        "\(partitionKey)\(Self.keySeparator)\(metric)\(Self.keySeparator)\(periodSeconds)\(Self.keySeparator)\(windowStart.secondsSinceEpoch)"
+        """
+        \(partitionKey)\(Self.keySeparator)\(metric)\(Self.keySeparator)\(periodSeconds)\(Self.keySeparator)\
+        \(windowStart.secondsSinceEpoch)
+        """
     }
 
     package static func < (lhs: SeriesKey, rhs: SeriesKey) -> Bool {

@@ -106,7 +106,10 @@ struct PartitionAggregatorTests {
     }
 
     @Test(
-        "a restart from the commit point rebuilds identical summaries, whatever the flush cadence, and leaves final windows alone",
+        """
+        a restart from the commit point rebuilds identical summaries, \
+        whatever the flush cadence, and leaves final windows alone
+        """,
         arguments: [UInt64(42), 7, 1234])
     func replayFromCommitPoint(seed: UInt64) {
         let t = Self.minute

@@ -26,7 +26,8 @@ struct DrainParserMutationTests {
             Fixtures.routerH27Line, Fixtures.loadLine, Fixtures.memoryLine, Fixtures.customMetricsLine,
             Fixtures.runtimeErrorLine, Fixtures.appLine("unique#user.active=u-4821 count#login"),
             Fixtures.runtimeLine("source=web.1 sample#load_avg_1m=1.25 sample#load_avg_5m=0.5"),
-            "<172>1 2024-03-05T14:02:13+00:00 host heroku logplex - Error L10 (output buffer overflow): 7 messages dropped",
+            "<172>1 2024-03-05T14:02:13+00:00 host heroku logplex - "
+                + "Error L10 (output buffer overflow): 7 messages dropped",
             "<190>1 2024-03-05T07:02:11.5-07:00 host app web.1 - - caf\u{e9} [ok] done",
         ].map { Array($0.utf8) }
         return generated + examples

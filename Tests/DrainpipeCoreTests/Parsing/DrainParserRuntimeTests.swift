@@ -110,7 +110,8 @@ struct DrainParserRuntimeTests {
         let header = "<172>1 2024-03-05T14:02:13+00:00 host"
         let result = DrainParserTests.parse(
             lines:
-                "\(header) heroku logplex - Error L10 (output buffer overflow): 7 messages dropped since 2024-03-05T14:00:00+00:00.",
+                "\(header) heroku logplex - Error L10 (output buffer "
+                + "overflow): 7 messages dropped since 2024-03-05T14:00:00+00:00.",
             "\(header) app log-shuttle - Error L12: 222 messages dropped since 2024-03-05T14:00:00+00:00.",
             "\(header) app heroku-postgres - source=DATABASE sample#load-avg-1m=0.015 sample#db_size=18102335bytes",
             "\(header) app heroku-redis - source=REDIS sample#memory_total=301MB")

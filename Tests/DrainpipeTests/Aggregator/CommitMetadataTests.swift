@@ -27,7 +27,10 @@ struct CommitMetadataTests {
     }
 
     @Test(
-        "a new claim outranks every committed one; only a newer claim, or a rival of the same epoch with a larger name, supersedes"
+        """
+        a new claim outranks every committed one; only a newer claim, \
+        or a rival of the same epoch with a larger name, supersedes
+        """
     )
     func ordering() {
         let committed = [

@@ -46,7 +46,10 @@ struct DrainIngestorTests {
     }
 
     @Test(
-        "valid load lines are produced to DYNO_LOAD.1, partitioned by owner and process type, stamped with the receive time"
+        """
+        valid load lines are produced to DYNO_LOAD.1, partitioned \
+        by owner and process type, stamped with the receive time
+        """
     )
     func producesMeasurements() async throws {
         let publisher = InMemoryPublisher()
@@ -67,7 +70,10 @@ struct DrainIngestorTests {
     }
 
     @Test(
-        "bad frames are skipped and counted, the next frames are found and produced, and the receipt says what was rejected"
+        """
+        bad frames are skipped and counted, the next frames are \
+        found and produced, and the receipt says what was rejected
+        """
     )
     func badFrameKeepsValidOnes() async throws {
         let publisher = InMemoryPublisher()
@@ -106,7 +112,8 @@ struct DrainIngestorTests {
         writer.append(
             time: time, appName: "heroku", processID: "web.1",
             message:
-                "source=web.1 \(dyno) sample#load_avg_1m=1 sample#load_avg_1m=2 sample#load_avg_5m=1 sample#load_avg_15m=1"
+                "source=web.1 \(dyno) sample#load_avg_1m=1 "
+                + "sample#load_avg_1m=2 sample#load_avg_5m=1 sample#load_avg_15m=1"
         )
         writer.append(time: time, appName: "app", processID: "web.1", message: "GET /health 200")
         writer.append(time: time, appName: "app", processID: "web.1", message: "Started GET /")

@@ -86,7 +86,8 @@ struct GraphiteTCPServerTests {
         let metrics = TestMetrics()
         try await Self.withServer(metrics: metrics) { port, publisher in
             let text =
-                "AUTH gr-a\r\nprod.eu.svc.app.h.x.count 1 1709647400\nbad line\na.b NaN 1709647400\nprod.eu.svc.app.h.y 2 1709647401\nlast.one 3 1709647402"
+                "AUTH gr-a\r\nprod.eu.svc.app.h.x.count 1 1709647400\nbad line\na.b NaN 1709647400\n"
+                + "prod.eu.svc.app.h.y 2 1709647401\nlast.one 3 1709647402"
             var generator = SplitMix64(seed: 2003)
             var chunks: [[UInt8]] = []
             var bytes = Array(text.utf8)[...]

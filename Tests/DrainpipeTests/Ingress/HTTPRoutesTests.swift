@@ -66,7 +66,10 @@ struct HTTPRoutesTests {
     static let basic: HTTPFields = [.authorization: "Basic " + Data("shop:secret".utf8).base64EncodedString()]
 
     @Test(
-        "a drain post answers 204 once produced, 401 without credentials, 413 over the limit, 503 with Retry-After when Kafka fails"
+        """
+        a drain post answers 204 once produced, 401 without credentials, \
+        413 over the limit, 503 with Retry-After when Kafka fails
+        """
     )
     func drainStatuses() async throws {
         let publisher = InMemoryPublisher()

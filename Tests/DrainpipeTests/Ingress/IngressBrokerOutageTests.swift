@@ -17,7 +17,10 @@ struct IngressBrokerOutageTests {
     static let now = EventTime(secondsSinceEpoch: 1_709_647_440)
 
     @Test(
-        "while the broker is slow or down requests get 503 with Retry-After within the bound; once it is back they succeed, and every acknowledged datapoint is in Kafka",
+        """
+        while the broker is slow or down requests get 503 with Retry-After within the \
+        bound; once it is back they succeed, and every acknowledged datapoint is in Kafka
+        """,
         .timeLimit(.minutes(1)))
     func outage() async throws {
         let logger = Logger.kafkaTest("outage")

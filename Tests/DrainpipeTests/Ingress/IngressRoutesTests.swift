@@ -88,7 +88,10 @@ struct IngressRoutesTests {
     }
 
     @Test(
-        "a gzip drain body is inflated; a zip bomb stops at the body limit with 413; a corrupt or unknown encoding gets 415"
+        """
+        a gzip drain body is inflated; a zip bomb stops at the \
+        body limit with 413; a corrupt or unknown encoding gets 415
+        """
     )
     func gzipBodies() async throws {
         let publisher = InMemoryPublisher()
@@ -145,7 +148,10 @@ struct IngressRoutesTests {
     }
 
     @Test(
-        "drain measurements pass the owner's deny list and caps too: denied ones are counted in a 200, over the cap is a 429, more than a whole cap a 413"
+        """
+        drain measurements pass the owner's deny list and caps too: denied ones \
+        are counted in a 200, over the cap is a 429, more than a whole cap a 413
+        """
     )
     func drainAdmission() async throws {
         let publisher = InMemoryPublisher()

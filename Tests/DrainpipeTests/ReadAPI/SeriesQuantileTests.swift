@@ -33,7 +33,8 @@ struct SeriesQuantileTests {
         let store = HTTPRoutesTests.FixedStore(summaries: summaries)
         let sorted = all.sorted()
         let uri =
-            "/api/v1/series/router-requests?owner=\(HTTPRoutesTests.owner)&from=\(minute.secondsSinceEpoch)&to=\(minute.secondsSinceEpoch + 120)&resolution=120"
+            "/api/v1/series/router-requests?owner=\(HTTPRoutesTests.owner)&from=\(minute.secondsSinceEpoch)"
+            + "&to=\(minute.secondsSinceEpoch + 120)&resolution=120"
         try await HTTPRoutesTests.application(publisher: InMemoryPublisher(), store: store).test(.router) { client in
             try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer token-shop"]) {
                 response in

@@ -46,7 +46,10 @@ struct IngressReloadTests {
     }
 
     @Test(
-        "SIGHUP puts a new tenants file in force for drains and the read API; an invalid one is logged and the old one kept",
+        """
+        SIGHUP puts a new tenants file in force for drains and \
+        the read API; an invalid one is logged and the old one kept
+        """,
         .timeLimit(.minutes(1)))
     func sighup() async throws {
         let kafka = try await TestServers.kafka(prefixedWith: "reload")

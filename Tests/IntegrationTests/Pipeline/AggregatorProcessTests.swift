@@ -85,7 +85,10 @@ struct AggregatorProcessTests {
         let (missing, extra, different) = latest.differences(from: truth)
         #expect(
             matched,
-            "missing \(missing), extra \(extra), different \(different) of \(truth.count) keys; log: \(aggregator.output.suffix(2_000))"
+            """
+            missing \(missing), extra \(extra), different \(different) of \
+            \(truth.count) keys; log: \(aggregator.output.suffix(2_000))
+            """
         )
         #expect(truth.count > 500)
         // Retries and late lines were really in the workload and left out.

@@ -97,7 +97,10 @@ struct AggregatorWorkload {
                 guard windowStart + window + late > largestTimestamp else { continue }
                 if let origin = measurement.origin, !origin.frameID.isEmpty {
                     let identity =
-                        "\(origin.drainID)|\(origin.frameID)|\(origin.lineIndex)|\(measurement.type)|\(measurement.metric)"
+                        """
+                        \(origin.drainID)|\(origin.frameID)|\(origin.lineIndex)|\(measurement.type)|\
+                        \(measurement.metric)
+                        """
                     guard counted.insert(identity).inserted else { continue }
                 }
                 let key = SeriesKey(

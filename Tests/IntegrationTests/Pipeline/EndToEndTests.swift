@@ -143,7 +143,8 @@ struct EndToEndTests {
                 for owner in owners {
                     let expected = groundTruth.filter { $0.key.owner == owner }
                     let uri =
-                        "/api/v1/series/dyno-load?owner=\(owner)&from=\(Self.base.secondsSinceEpoch - 600)&to=\(Self.base.secondsSinceEpoch + 600)"
+                        "/api/v1/series/dyno-load?owner=\(owner)&from=\(Self.base.secondsSinceEpoch - 600)"
+                        + "&to=\(Self.base.secondsSinceEpoch + 600)"
                     var points: [SeriesResponse.Point] = []
                     while true {
                         points = try await client.execute(

@@ -58,7 +58,8 @@ struct SeriesSketchTests {
         _ client: some TestClientProtocol, owner: String, resolution: Int? = nil
     ) async throws -> [SeriesResponse.Point] {
         var uri =
-            "/api/v1/series/router-requests?owner=\(owner)&from=\(base.secondsSinceEpoch)&to=\(base.secondsSinceEpoch + 600)"
+            "/api/v1/series/router-requests?owner=\(owner)&from=\(base.secondsSinceEpoch)"
+            + "&to=\(base.secondsSinceEpoch + 600)"
         if let resolution { uri += "&resolution=\(resolution)" }
         return try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer token-sketch"]) {
             response in

@@ -9,7 +9,10 @@ import Testing
 @Suite("ShardedDatabase and statement timeouts against Postgres", .timeLimit(.minutes(1)))
 struct ShardedDatabaseTests {
     @Test(
-        "a statement running past the statement timeout is cancelled with a retryable error, and the timeout survives a reset"
+        """
+        a statement running past the statement timeout is cancelled \
+        with a retryable error, and the timeout survives a reset
+        """
     )
     func statementTimeout() throws {
         let connection = try PQConnection(
