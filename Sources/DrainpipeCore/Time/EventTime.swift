@@ -42,7 +42,12 @@ package struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// The start of the window of `length` that contains this time.
     package func windowStart(length: Duration) -> EventTime {
-        let windowMicros = length.wholeMicroseconds
+        windowStart(lengthMicroseconds: length.wholeMicroseconds)
+    }
+
+    /// The start of the window of `lengthMicroseconds` containing this time (floor, also before 1970); saturates
+    /// at the earliest representable time.
+    package func windowStart(lengthMicroseconds windowMicros: Int64) -> EventTime {
         precondition(windowMicros > 0, "window length must be positive")
         var remainder = microsecondsSinceEpoch % windowMicros
         if remainder < 0 { remainder += windowMicros }

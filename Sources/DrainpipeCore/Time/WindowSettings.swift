@@ -51,11 +51,7 @@ package struct WindowSettings: Sendable, Hashable {
 
     /// The start of the window that contains `time`.
     package func windowStart(containing time: EventTime) -> EventTime {
-        let micros = time.microsecondsSinceEpoch
-        var remainder = micros % windowMicroseconds
-        if remainder < 0 { remainder += windowMicroseconds }
-        let (start, overflow) = micros.subtractingReportingOverflow(remainder)
-        return EventTime(microsecondsSinceEpoch: overflow ? .min : start)
+        time.windowStart(lengthMicroseconds: windowMicroseconds)
     }
 
     /// Whether a window can still receive measurements once messages up to `watermark` have been seen.
