@@ -166,10 +166,7 @@ struct BenchSinkCommand: ParsableCommand {
     static func phases(from before: SummaryTableWriter.PhaseTimes, to after: SummaryTableWriter.PhaseTimes) -> String {
         let transactions = max(1, after.transactions - before.transactions)
         func perTransaction(_ total: Duration) -> String {
-            String(
-                format: "%.2f",
-                (Double(total.components.seconds) * 1e3 + Double(total.components.attoseconds) / 1e15)
-                    / Double(transactions))
+            String(format: "%.2f", total.inSeconds * 1e3 / Double(transactions))
         }
         return "per transaction: copy \(perTransaction(after.copy - before.copy)) ms, upsert "
             + "\(perTransaction(after.upsert - before.upsert)) ms, "
