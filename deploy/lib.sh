@@ -38,14 +38,17 @@ stop_private_postgres() {
     fi
 }
 
-# Waits up to 10 s for the bootstrap file (and the control port, when given). On failure prints the broker's log
+# Starts the broker outside the caller's process group. Waits up to 10 s for the bootstrap file (and the control port, when given). On failure prints the broker's log
 # to stderr and returns 1, so the caller can say what to check.
 start_embedded_broker() {
     local drainpipe=$1 bootstrap_file=$2 log=$3 control_port=${4:-}
     local arguments=(kafka --bootstrap-file "$bootstrap_file")
     if [ -n "$control_port" ]; then arguments+=(--control-port "$control_port"); fi
     rm -f "$bootstrap_file"
-    "$drainpipe" "${arguments[@]}" >"$log" 2>&1 &
+    # In a session of its own: a Ctrl-C in the terminal reaches every process of the foreground group at once, and
+    # the broker must outlive the services' final flush and commit; the caller's exit trap stops it after them.
+    # (setsid does not fork here, since a background job of a script leads no group, so $! is the broker.)
+    setsid "$drainpipe" "${arguments[@]}" >"$log" 2>&1 &
     broker_pid=$!
     for _ in $(seq 1 100); do
         broker_serves "$bootstrap_file" "$control_port" && break
