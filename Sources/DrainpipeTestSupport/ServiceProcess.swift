@@ -50,6 +50,16 @@ package final class ServiceProcess: @unchecked Sendable {
 
     package var isRunning: Bool { process.isRunning }
 
+    /// The process id, e.g. to read `/proc/<pid>/` (descriptors, resident memory).
+    package var processIdentifier: Int32 { process.processIdentifier }
+
+    /// Sends `signal` and waits for the exit; returns the exit status (nil when a signal ended it).
+    package func stop(with signal: Int32) -> Int32? {
+        if process.isRunning { Glibc.kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        return process.terminationReason == .exit ? process.terminationStatus : nil
+    }
+
     /// Kills the process at once, as a crash or `kill -9` would, and waits until it is gone.
     package func kill() {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }

@@ -13,6 +13,7 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
     package var graphitePort: Int?  // GRAPHITE_PORT (2003; `off` disables the TCP listener)
     package var graphitePastWindow: Duration  // GRAPHITE_PAST_WINDOW (5m, the aggregator's late bound)
     package var graphiteFutureWindow: Duration  // GRAPHITE_FUTURE_WINDOW (5m)
+    package var limits: IngressLimits  // deadlines, connection caps, body budget, request and read quotas
 
     package init(environment: Environment) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []
@@ -39,6 +40,7 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
             environment.optional("GRAPHITE_PAST_WINDOW", as: Duration.self, noting: &problems) ?? .seconds(300)
         graphiteFutureWindow =
             environment.optional("GRAPHITE_FUTURE_WINDOW", as: Duration.self, noting: &problems) ?? .seconds(300)
+        limits = IngressLimits(environment: environment, noting: &problems)
         var tenants: TenantDirectory?
         let tenantsPath = environment.required(
             "DRAINPIPE_TENANTS", as: String.self, hint: "the path of the tenants YAML file", noting: &problems)
@@ -62,6 +64,6 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
     package var description: String {
         "\(pipeline) port=\(port) graphite_port=\(graphitePort.map(String.init) ?? "off") "
             + "owners=\(tenants.owners.count) shards=\(shards.count) max_body=\(maximumBodyBytes) "
-            + "delivery_timeout=\(deliveryTimeout)"
+            + "delivery_timeout=\(deliveryTimeout) \(limits)"
     }
 }

@@ -1,5 +1,6 @@
 import DrainpipeCore
 import DrainpipeKafka
+import Logging
 import ServiceLifecycle
 
 /// The ingress (web) process: the drain and Graphite endpoints, the read API, health and metrics over HTTP, the
@@ -17,6 +18,21 @@ package struct IngressProcess {
         let pipeline = configuration.pipeline
         let logger = observability.logger
         let metrics = observability.metrics
+        var limits = configuration.limits
+        if let descriptors = FileDescriptorLimit.raiseSoftLimitToHard() {
+            logger.info(
+                "open-file limit", metadata: ["soft": "\(descriptors.soft)", "hard": "\(descriptors.hard)"])
+            if let fitted = limits.fitted(toOpenFileLimit: descriptors.soft) {
+                logger.warning(
+                    "connection caps lowered to fit the open-file limit",
+                    metadata: [
+                        "http_max_connections": "\(fitted.http.maximumConnections)",
+                        "graphite_max_connections": "\(fitted.graphite.maximumConnections)",
+                        "open_file_limit": "\(descriptors.soft)",
+                    ])
+                limits = fitted
+            }
+        }
         var options = KafkaProducer.Options()
         options.messageTimeout = configuration.deliveryTimeout
         options.enqueueTimeout = configuration.deliveryTimeout
@@ -34,17 +50,27 @@ package struct IngressProcess {
             context: context, pastWindow: configuration.graphitePastWindow,
             futureWindow: configuration.graphiteFutureWindow, metrics: metrics, logger: logger)
         let database = ShardedDatabase(shards: configuration.shards, logger: logger)
-        let application = HTTPApplication.make(port: configuration.port, observability: observability) { router in
-            DrainRoutes(ingestor: drains, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
-            GraphiteRoutes(ingestor: graphite, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
-            SeriesRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
+        let gate = IngressRequestGate(
+            budgetBytes: limits.inflightBodyBytes, defaultConcurrentRequests: limits.concurrentRequestsPerTenant)
+        let readQuota = ReadQuota(defaults: limits.readQuota, clock: clock)
+        let server = GuardedHTTP1Channel.builder(
+            limits: limits.http, roster: ConnectionRoster(maximumConnections: limits.http.maximumConnections),
+            metrics: ListenerMetrics(listener: "http", factory: metrics), logger: logger)
+        let maximumBodyBytes = configuration.maximumBodyBytes
+        let application = HTTPApplication.make(port: configuration.port, observability: observability, server: server) {
+            router in
+            DrainRoutes(ingestor: drains, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
+            GraphiteRoutes(ingestor: graphite, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
+            SeriesRoutes(tenants: tenants, store: database, clock: clock, quota: readQuota).register(on: router)
         }
         var services: [any Service] = [
             ProducerService(producer: producer),
             IngressTenantReloader(tenants: tenants, metrics: metrics, logger: logger),
         ]
         if let graphitePort = configuration.graphitePort {
-            services.append(GraphiteTCPServer(port: graphitePort, ingestor: graphite, logger: logger))
+            services.append(
+                GraphiteTCPServer(
+                    port: graphitePort, ingestor: graphite, limits: limits.graphite, metrics: metrics, logger: logger))
         }
         services.append(application)
         try await observability.run(services)

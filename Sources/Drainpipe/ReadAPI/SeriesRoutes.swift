@@ -15,15 +15,18 @@ package struct SeriesRoutes: Sendable {
     package var clock: any WallClock
     /// The longest range one request may ask for.
     package var maximumRange: Duration
+    /// The per-tenant read quotas (429 with `Retry-After` over them); nil reads without quotas.
+    package var quota: ReadQuota?
 
     package init(
         tenants: LiveTenantDirectory, store: any SummaryStore, clock: any WallClock,
-        maximumRange: Duration = .seconds(31 * 86_400)
+        maximumRange: Duration = .seconds(31 * 86_400), quota: ReadQuota? = nil
     ) {
         self.tenants = tenants
         self.store = store
         self.clock = clock
         self.maximumRange = maximumRange
+        self.quota = quota
     }
 
     package func register(on router: Router<BasicRequestContext>) {
@@ -56,6 +59,9 @@ package struct SeriesRoutes: Sendable {
         guard readable.contains(owner) else {
             throw HTTPError(.forbidden, message: "This token may not read owner \(owner).")
         }
+        let tenant = tenants.current.owner(id: owner)
+        let slot = try tenant.flatMap(acquireReader)
+        defer { slot?.release() }
         let to = try query.get("to").map { try Self.parseTime($0, parameter: "to") } ?? clock.now()
         let from = try query.get("from").map { try Self.parseTime($0, parameter: "from") } ?? (to - .seconds(7_200))
         guard from < to else { throw HTTPError(.badRequest, message: "from must be before to.") }
@@ -67,6 +73,9 @@ package struct SeriesRoutes: Sendable {
         let metric = query.get("metric") ?? (type == .customMetrics ? nil : type.platformMetricName)
         var summaries = try await store.summaries(
             type: type, owner: owner, processType: processType, metric: metric, from: from, to: to)
+        if let quota, let tenant {
+            quota.charge(tenant, series: Set(summaries.map { [$0.key.processType, $0.key.metric] }).count)
+        }
         if let resolutionText = query.get("resolution") {
             guard let resolution = Int32(resolutionText), resolution > 0,
                 summaries.allSatisfy({ resolution % $0.key.periodSeconds == 0 })
@@ -86,6 +95,17 @@ package struct SeriesRoutes: Sendable {
         headers[.contentType] = "application/json"
         return Response(
             status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
+    }
+
+    /// A reader slot of the tenant's quota, or a 429 with `Retry-After`.
+    private func acquireReader(for tenant: TenantDirectory.Owner) throws -> ReadQuota.ReaderSlot? {
+        guard let quota else { return nil }
+        do {
+            return try quota.acquireReader(for: tenant)
+        } catch {
+            throw HTTPError(
+                .tooManyRequests, headers: [.retryAfter: String(error.retryAfterSeconds)], message: error.description)
+        }
     }
 
     /// Merges summaries into windows of `resolution` seconds, exactly.

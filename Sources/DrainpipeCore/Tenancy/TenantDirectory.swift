@@ -17,6 +17,9 @@
 ///     limits:
 ///       updates_per_minute: 600000               # measurements per wall-clock minute, over it 429
 ///       distinct_series_per_minute: 20000        # distinct series per wall-clock minute, over it 429
+///       concurrent_requests: 16                  # ingest requests in progress (MAX_CONCURRENT_REQUESTS_PER_TENANT)
+///       read_series_per_second: 150              # series the read API returns per second, over it 429
+///       concurrent_readers: 5                    # read API requests in progress, over it 429
 /// ```
 package struct TenantDirectory: Sendable {
     /// Per-owner resource caps; nil means unlimited.
@@ -25,18 +28,33 @@ package struct TenantDirectory: Sendable {
         package var updatesPerMinute: Int?
         /// Distinct series (type, process type, metric) admitted per wall-clock minute.
         package var distinctSeriesPerMinute: Int?
+        /// Ingest requests in progress at once; nil: the process default (`MAX_CONCURRENT_REQUESTS_PER_TENANT`).
+        package var concurrentRequests: Int?
+        /// Series the read API may return per second; nil: the process default (150).
+        package var readSeriesPerSecond: Int?
+        /// Read API requests in progress at once; nil: the process default (5).
+        package var concurrentReaders: Int?
 
         enum CodingKeys: String, CodingKey {
             case updatesPerMinute = "updates_per_minute"
             case distinctSeriesPerMinute = "distinct_series_per_minute"
+            case concurrentRequests = "concurrent_requests"
+            case readSeriesPerSecond = "read_series_per_second"
+            case concurrentReaders = "concurrent_readers"
         }
 
-        package init(updatesPerMinute: Int? = nil, distinctSeriesPerMinute: Int? = nil) {
+        package init(
+            updatesPerMinute: Int? = nil, distinctSeriesPerMinute: Int? = nil, concurrentRequests: Int? = nil,
+            readSeriesPerSecond: Int? = nil, concurrentReaders: Int? = nil
+        ) {
             self.updatesPerMinute = updatesPerMinute
             self.distinctSeriesPerMinute = distinctSeriesPerMinute
+            self.concurrentRequests = concurrentRequests
+            self.readSeriesPerSecond = readSeriesPerSecond
+            self.concurrentReaders = concurrentReaders
         }
 
-        /// Whether no cap is set.
+        /// Whether no per-minute ingest cap is set.
         package var isUnlimited: Bool { updatesPerMinute == nil && distinctSeriesPerMinute == nil }
     }
 
@@ -157,7 +175,11 @@ package struct TenantDirectory: Sendable {
             for source in owner.graphiteSources where ownerByGraphiteSource.updateValue(index, forKey: source) != nil {
                 problem("Graphite source \(source) is mapped to more than one owner")
             }
-            for cap in [owner.limits.updatesPerMinute, owner.limits.distinctSeriesPerMinute] {
+            let limits = owner.limits
+            for cap in [
+                limits.updatesPerMinute, limits.distinctSeriesPerMinute, limits.concurrentRequests,
+                limits.readSeriesPerSecond, limits.concurrentReaders,
+            ] {
                 if let cap, cap < 1 { problem("owner \(owner.id): limits must be at least 1") }
             }
             for token in owner.apiTokens {
@@ -165,6 +187,11 @@ package struct TenantDirectory: Sendable {
             }
         }
         guard problems.isEmpty else { throw .invalidEnvironment(problems) }
+    }
+
+    /// The owner with this id.
+    package func owner(id: String) -> Owner? {
+        ownerByID[id].map { owners[$0] }
     }
 
     /// The owner whose drain URL carries these basic-auth credentials (`user:password`).
