@@ -4,6 +4,7 @@ import Testing
 #if canImport(Glibc)
     import Glibc
     import DrainpipeTestSupport
+    import DrainpipeKafka
 #endif
 
 /// The `ingress` executable under the attacks of issue 14, over real sockets: silent and slow clients on both
