@@ -208,7 +208,9 @@ final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler 
 
     // MARK: - What the observer reports
 
-    func headReceived() {
+    /// - Parameter closeRequested: the request said `Connection: close`; the connection closes after the answer.
+    func headReceived(closeRequested: Bool) {
+        if closeRequested { closeAfterResponse = true }
         phase = .exchanging
         requestsInProgress += 1
         requestsServed += 1
@@ -333,7 +335,8 @@ final class HTTPExchangeObserver: ChannelDuplexHandler, RemovableChannelHandler 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: connectionGuard?.headReceived()
+        case .head(let head):
+            connectionGuard?.headReceived(closeRequested: head.headerFields[.connection]?.lowercased() == "close")
         case .body: break
         case .end: connectionGuard?.requestEnded()
         }

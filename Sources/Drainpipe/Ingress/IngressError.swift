@@ -8,6 +8,8 @@ package enum IngressError: Error, Sendable, Equatable, CustomStringConvertible {
     case requestTimeout
     /// The tenant has its limit of requests in progress; retry when one ends.
     case tooManyRequests(limit: Int, retryAfterSeconds: Int)
+    /// The tenant's requests in progress already hold half of the in-flight body budget; retry when one ends.
+    case tenantBodyShare(limitBytes: Int, retryAfterSeconds: Int)
     /// The in-flight body budget is used up by other requests; retry shortly.
     case busy(reason: String, retryAfterSeconds: Int)
     /// A `Content-Encoding` other than `gzip` or `identity`, or a gzip body that does not inflate.
@@ -29,14 +31,14 @@ package enum IngressError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedEncoding: 415
         case .malformedBody: 400
         case .unavailable, .busy: 503
-        case .overQuota, .tooManyRequests: 429
+        case .overQuota, .tooManyRequests, .tenantBodyShare: 429
         }
     }
 
     /// Whether the sender may succeed by sending the same request again later.
     package var isRetryable: Bool {
         switch self {
-        case .unavailable, .overQuota, .tooManyRequests, .busy: true
+        case .unavailable, .overQuota, .tooManyRequests, .tenantBodyShare, .busy: true
         case .unauthenticated, .bodyTooLarge, .unsupportedEncoding, .malformedBody, .largerThanCap, .requestTimeout:
             false
         }
@@ -46,7 +48,7 @@ package enum IngressError: Error, Sendable, Equatable, CustomStringConvertible {
     package var retryAfterSeconds: Int? {
         switch self {
         case .unavailable(_, let seconds), .overQuota(_, let seconds), .tooManyRequests(_, let seconds),
-            .busy(_, let seconds):
+            .tenantBodyShare(_, let seconds), .busy(_, let seconds):
             seconds
         case .unauthenticated, .bodyTooLarge, .unsupportedEncoding, .malformedBody, .largerThanCap, .requestTimeout:
             nil
@@ -59,6 +61,8 @@ package enum IngressError: Error, Sendable, Equatable, CustomStringConvertible {
         case .requestTimeout: "Request timeout: the body did not arrive in time."
         case .tooManyRequests(let limit, let seconds):
             "Too many requests: this tenant already has \(limit) request(s) in progress; retry in \(seconds) s."
+        case .tenantBodyShare(let limit, let seconds):
+            "Too many request bodies in progress: this tenant's already hold \(limit) bytes; retry in \(seconds) s."
         case .busy(let reason, _): "Busy: \(reason). Retry the same batch shortly."
         case .bodyTooLarge(let limit): "Request body exceeds \(limit) bytes; send smaller batches."
         case .unsupportedEncoding(let reason): "Unsupported body encoding: \(reason). Send identity or gzip."
@@ -82,6 +86,7 @@ extension IngressError {
         case .bodyTooLarge: "body_too_large"
         case .requestTimeout: "request_timeout"
         case .tooManyRequests: "too_many_requests"
+        case .tenantBodyShare: "tenant_body_share"
         case .busy: "body_budget"
         case .unsupportedEncoding: "unsupported_encoding"
         case .malformedBody: "malformed_body"

@@ -7,11 +7,13 @@ import Synchronization
 /// A request reserves its worst case before a byte of its body is read: its `Content-Length` (the body limit when it
 /// has none, i.e. chunked), plus the body limit again when the body is gzip (the inflated copy). The reservation is
 /// held until the answer, since the body stays in memory until Kafka acknowledged it. So memory held by bodies stays
-/// under the budget however slowly clients send, and one tenant's stalled requests cannot take all of it.
+/// under the budget however slowly clients send; and no tenant may hold more than half of it, so one tenant's stalled
+/// requests always leave room for the others.
 package final class IngressRequestGate: Sendable {
     private struct State {
         var reservedBytes = 0
         var requestsByOwner: [String: Int] = [:]
+        var bytesByOwner: [String: Int] = [:]
     }
 
     /// Bytes all requests in progress may reserve together.
@@ -36,7 +38,8 @@ package final class IngressRequestGate: Sendable {
     /// Runs `body` holding `reservedBytes` of the budget and one of `owner`'s request slots.
     ///
     /// - Throws: `.tooManyRequests` (429) when the tenant has its limit of requests in progress, `.busy` (503) when
-    ///   the budget cannot hold the reservation; `body`'s error otherwise.
+    ///   the budget cannot hold the reservation, `.tenantBodyShare` (429) when the tenant would hold more than half
+    ///   of the budget; `body`'s error otherwise.
     package func withPass<Result>(
         owner: String, ownerLimit: Int?, reservedBytes: Int,
         _ body: () async throws(IngressError) -> Result
@@ -47,12 +50,17 @@ package final class IngressRequestGate: Sendable {
             guard running < limit else {
                 return .tooManyRequests(limit: limit, retryAfterSeconds: retryAfterSeconds)
             }
+            let ownerBytes = state.bytesByOwner[owner, default: 0]
+            guard ownerBytes == 0 || reservedBytes <= budgetBytes / 2 - ownerBytes else {
+                return .tenantBodyShare(limitBytes: budgetBytes / 2, retryAfterSeconds: retryAfterSeconds)
+            }
             guard reservedBytes <= budgetBytes - state.reservedBytes else {
                 return .busy(
                     reason: "the server is receiving too many request bodies at once",
                     retryAfterSeconds: retryAfterSeconds)
             }
             state.requestsByOwner[owner] = running + 1
+            state.bytesByOwner[owner] = ownerBytes + reservedBytes
             state.reservedBytes += reservedBytes
             return nil
         }
@@ -62,6 +70,8 @@ package final class IngressRequestGate: Sendable {
                 state.reservedBytes -= reservedBytes
                 let remaining = state.requestsByOwner[owner, default: 1] - 1
                 state.requestsByOwner[owner] = remaining > 0 ? remaining : nil
+                let bytes = state.bytesByOwner[owner, default: reservedBytes] - reservedBytes
+                state.bytesByOwner[owner] = remaining > 0 ? bytes : nil
             }
         }
         return try await body()

@@ -156,7 +156,7 @@ struct IngressHardeningTests {
 
     @Test(
         """
-        100 stalled bodies: memory stays bounded, admitted ones get 408 and the rest 503 before their body, \
+        100 stalled bodies: memory stays bounded, admitted ones get 408 and the rest 429 before their body, \
         another tenant is served, and early refusals close the connection
         """,
         .timeLimit(.minutes(2)))
@@ -195,15 +195,16 @@ struct IngressHardeningTests {
         #expect(closedAll)
         let statuses = stalled.map { RawConnection.status(of: $0.text) }
         let timedOut = statuses.filter { $0 == 408 }.count
-        let refused = statuses.filter { $0 == 503 }.count
+        let refused = statuses.filter { $0 == 429 || $0 == 503 }.count
         print(
             """
-            stalled bodies: 100 × \(length) B announced; \(timedOut) got 408, \(refused) got 503; \
+            stalled bodies: 100 × \(length) B announced; \(timedOut) got 408, \(refused) got 429/503; \
             RSS \(residentBefore >> 20) MiB before, \(residentUnderAttack >> 20) MiB under attack; \
             other tenant's POST /graphite \(calm.elapsed)
             """)
         #expect(timedOut + refused == 100, "\(statuses)")
-        #expect(timedOut > 0 && timedOut <= 32)
+        // One tenant may hold half of the 32 MiB budget: 16 bodies of 1 MiB.
+        #expect(timedOut > 0 && timedOut <= 16)
         #expect(stalled.allSatisfy { $0.text.contains("Connection: close") || $0.text.contains("connection: close") })
         // 32 MiB of bodies in flight, plus buffers: a stated bound of 192 MiB above the start.
         #expect(residentUnderAttack - residentBefore < 192 << 20)

@@ -4,7 +4,8 @@ import NIOPosix
 import Synchronization
 
 /// A TCP client that sends exactly the bytes a test writes (a slow or hostile client), from a chosen loopback
-/// source address, and records what the server answers and whether it closed the connection.
+/// source address, and records what the server answers and whether it closed the connection (the server's FIN
+/// closes it: it never half-closes).
 final class RawConnection: Sendable {
     private final class Recorder: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
@@ -28,7 +29,6 @@ final class RawConnection: Sendable {
     static func open(port: Int, from source: String = "127.0.0.1") async throws -> RawConnection {
         let recorder = Recorder()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.allowRemoteHalfClosure, value: true)
             .bind(to: try SocketAddress(ipAddress: source, port: 0))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(recorder) }
