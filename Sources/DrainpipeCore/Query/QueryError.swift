@@ -1,6 +1,6 @@
 /// A query the user wrote wrong: a malformed path pattern, time, target expression or function call.
 ///
-/// Every case is the client's fault (an HTTP 400); `description` is one line that names what was wrong and where,
+/// Every case but `unplannedFetch` is the client's fault (an HTTP 400); `description` is one line that names what was wrong and where,
 /// and never mentions stored series, so it reveals nothing about other tenants.
 package struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
     package enum Kind: Sendable, Hashable {
@@ -12,6 +12,9 @@ package struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
         case malformedTarget(position: Int)
         /// A function that does not exist, or a call with arguments of the wrong number, type or value.
         case invalidCall(function: String)
+        /// The evaluator needed a fetch its caller did not supply: a programming error (an HTTP 500), not the
+        /// client's.
+        case unplannedFetch
     }
 
     package var kind: Kind
