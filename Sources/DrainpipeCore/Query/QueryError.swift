@@ -1,7 +1,7 @@
-/// A query the user wrote wrong: a malformed path pattern, time, target expression or function call.
+/// A query that cannot be answered: a malformed path pattern, time, target expression or function call.
 ///
-/// Every case but `unplannedFetch` is the client's fault (an HTTP 400); `description` is one line that names what was wrong and where,
-/// and never mentions stored series, so it reveals nothing about other tenants.
+/// Every case but `unplannedFetch` is the client's fault (an HTTP 400); `description` is one line that names what
+/// was wrong and where, and never mentions stored series, so it reveals nothing about other tenants.
 package struct QueryError: Error, Sendable, Hashable, CustomStringConvertible {
     package enum Kind: Sendable, Hashable {
         /// A Graphite path pattern (`a.{b,c}.*`) that does not parse.
