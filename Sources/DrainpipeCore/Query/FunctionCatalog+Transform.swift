@@ -10,11 +10,12 @@ extension FunctionCatalog {
             ]
         ) { (invocation: inout Invocation) throws(QueryError) in
             let factor = invocation.float(1)!
+            let factorInName = PythonNumberFormat.g(factor)
+            let factorTag = PythonNumberFormat.repr(factor)
             return invocation.seriesList(0).map { series in
                 var result = series.copy(
-                    name: "scale(\(series.name),\(PythonNumberFormat.g(factor)))",
-                    values: series.values.map { $0.map { $0 * factor } })
-                result.tags["scale"] = PythonNumberFormat.repr(factor)
+                    name: "scale(\(series.name),\(factorInName))", values: series.values.map { $0.map { $0 * factor } })
+                result.tags["scale"] = factorTag
                 return result
             }
         },
@@ -27,11 +28,13 @@ extension FunctionCatalog {
             ]
         ) { (invocation: inout Invocation) throws(QueryError) in
             let factor = invocation.float(1)!
+            let factorInName = PythonNumberFormat.g(factor)
+            let factorTag = PythonNumberFormat.repr(factor)
             return invocation.seriesList(0).map { series in
                 var result = series.copy(
-                    name: "offset(\(series.name),\(PythonNumberFormat.g(factor)))",
-                    values: series.values.map { $0.map { $0 + factor } })
-                result.tags["offset"] = PythonNumberFormat.repr(factor)
+                    name: "offset(\(series.name),\(factorInName))", values: series.values.map { $0.map { $0 + factor } }
+                )
+                result.tags["offset"] = factorTag
                 return result
             }
         },
@@ -379,11 +382,14 @@ extension FunctionCatalog {
             var values: [Double?] = []
             if windowPoints >= 0, windowPoints < series.values.count {
                 values.reserveCapacity(series.values.count - windowPoints)
+                var nonNil: [Double?] = []
+                nonNil.reserveCapacity(windowPoints)
                 for index in windowPoints..<series.values.count {
-                    let nonNil = series.values[(index - windowPoints)..<index].compactMap { $0 }
+                    nonNil.removeAll(keepingCapacity: true)
+                    for case let value? in series.values[(index - windowPoints)..<index] { nonNil.append(value) }
                     values.append(
                         meetsXFilesFactor(nonNil: nonNil.count, total: Double(windowPoints), xFilesFactor: factor)
-                            ? function.apply(nonNil.map { Optional($0) }) : nil)
+                            ? function.apply(nonNil) : nil)
                 }
             }
             var result = series.copy(name: name, values: values)

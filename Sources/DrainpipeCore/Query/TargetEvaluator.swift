@@ -118,7 +118,7 @@ package struct TargetEvaluator {
         switch expression {
         case .path(let path):
             var series = try fetch(FetchRequest(pathExpression: path, from: window.from, until: window.until))
-            series.sort { $0.name < $1.name }
+            series.sort(by: RenderSeries.nameOrder)
             for index in series.indices { series[index].pathExpression = path }
             return .seriesList(series)
         case .call(let call):
