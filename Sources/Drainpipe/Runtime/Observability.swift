@@ -22,7 +22,7 @@ package struct Observability: Sendable {
             return handler
         }
         let registry = PrometheusCollectorRegistry()
-        let factory = PrometheusMetricsFactory(registry: registry)
+        let factory = DocumentedMetricsFactory(registry: registry)
         MetricsSystem.bootstrap(factory)
         var logger = Logger(label: "drainpipe.\(process)")
         logger[metadataKey: "process"] = "\(process)"
