@@ -57,6 +57,19 @@ package struct ShardLayout: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension ShardLayout {
+    /// The layout a shard recorded, without recording one: nil when no sink has started on it yet.
+    package static func recorded(on connection: PQConnection) throws(PostgresError) -> ShardLayout? {
+        let table = try connection.query("SELECT to_regclass('public.drainpipe_shard_layout') IS NOT NULL")
+        guard table.rows.first?.first == "t" else { return nil }
+        let rows = try connection.query("SELECT shard_index, shard_count FROM public.drainpipe_shard_layout")
+        guard let row = rows.rows.first, let index = row[0].flatMap({ Int($0) }),
+            let count = row[1].flatMap({ Int($0) })
+        else { return nil }
+        return ShardLayout(index: index, count: count)
+    }
+}
+
 extension ShardedDatabase {
     /// Checks every shard against its position in the list, recording the layout where none is recorded yet; all
     /// shards at once, so a start waits at most one connect timeout.
