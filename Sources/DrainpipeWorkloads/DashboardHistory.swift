@@ -67,7 +67,7 @@ package struct DashboardHistory: Sendable {
             var counts: [String: UInt64] = [:]
             for _ in 0..<requests {
                 // Mostly quick, with a slow tail that grows when busy.
-                let slow = uniform(0...1) < 0.05 + 0.05 * busy
+                let slow = uniform(0...1) < 0.02 + 0.03 * busy
                 let milliseconds = (slow ? uniform(300...3_000) : uniform(5...120)).rounded()
                 service.add(milliseconds)
                 serviceSketch.add(milliseconds)

@@ -113,7 +113,11 @@ function chooseProcessType() {
 async function loadOwners(span) {
   const answer = await api("/api/v1/owners", { from: span.from, to: span.to });
   state.owners = answer.owners;
-  if (!state.owners.some((owner) => owner.id === state.owner)) state.owner = state.owners[0]?.id || null;
+  if (!state.owners.some((owner) => owner.id === state.owner)) {
+    // Open the first app that has data in the range, else the first app.
+    const withData = state.owners.find((owner) => owner.process_types.length > 0);
+    state.owner = (withData || state.owners[0])?.id || null;
+  }
   fillSelect($("#owner"), state.owners.map((owner) => [owner.id, owner.name]), state.owner);
   chooseProcessType();
 }
