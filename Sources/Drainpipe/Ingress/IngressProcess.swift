@@ -38,6 +38,7 @@ package struct IngressProcess {
             DrainRoutes(ingestor: drains, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
             GraphiteRoutes(ingestor: graphite, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
             SeriesRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
+            EventsRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
         }
         var services: [any Service] = [
             ProducerService(producer: producer),
