@@ -73,16 +73,25 @@ struct SeedHistoryCommand: AsyncParsableCommand {
             try await database.write(summaries, toShard: shard, session: database.session(forOwner: owner))
             written += summaries.count
         }
+        let marked = end - markedMinutesAgo * 60
+        let events = history.events(start: start, end: end, marked: marked)
+        try await database.write(
+            history.eventSummaries(events), toShard: shard, session: database.session(forOwner: owner))
         say(
-            "seed-history: \(written) summaries of \(owner) (\(history.processTypes.joined(separator: ", "))) "
+            "seed-history: \(written) summaries and \(events.count) platform events of \(owner) "
+                + "(\(history.processTypes.joined(separator: ", "))) "
                 + "from \(UTCDateTime(EventTime(secondsSinceEpoch: start)).formatted(.rfc3339Seconds)) "
                 + "to \(UTCDateTime(EventTime(secondsSinceEpoch: end)).formatted(.rfc3339Seconds)) "
                 + "in \(clock.now - started) on shard \(shard)")
 
         if let expect {
-            let marked = end - markedMinutesAgo * 60
             let expected = Expected(
                 owner: owner, from: start, to: end, markedMinute: marked,
+                events: events.map {
+                    Expected.Event(
+                        time: $0.event.time.secondsSinceEpoch, kind: $0.event.kind.rawValue,
+                        processType: $0.processType, dyno: $0.event.dyno)
+                },
                 windows: history.processTypes.flatMap { processType in
                     Self.resolutions.map { resolution in
                         Self.window(
@@ -137,14 +146,29 @@ struct SeedHistoryCommand: AsyncParsableCommand {
             }
         }
 
+        /// A seeded platform event; its marker belongs at `time` on the charts of `process_type`, or on every chart
+        /// for app-wide kinds.
+        struct Event: Encodable {
+            var time: Int64
+            var kind: String
+            var processType: String
+            var dyno: String
+
+            enum CodingKeys: String, CodingKey {
+                case time, kind, dyno
+                case processType = "process_type"
+            }
+        }
+
         var owner: String
         var from: Int64
         var to: Int64
         var markedMinute: Int64
+        var events: [Event]
         var windows: [Window]
 
         enum CodingKeys: String, CodingKey {
-            case owner, from, to, windows
+            case owner, from, to, events, windows
             case markedMinute = "marked_minute"
         }
     }

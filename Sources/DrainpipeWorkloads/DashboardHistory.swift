@@ -130,6 +130,68 @@ package struct DashboardHistory: Sendable {
         return summaries
     }
 
+    /// A platform event of the history and the process type it is stored under (`api` for app-wide events).
+    package struct ScheduledEvent: Sendable, Hashable {
+        package var processType: String
+        package var event: PlatformEvent
+    }
+
+    /// The platform events in `start..<end` (Unix seconds): a deploy and its release every day at 09:00 UTC, and
+    /// around `marked` (a minute) a deploy, a release, a scaling, a restart of `web.1` and a crash of `worker.1`,
+    /// each at an odd second so a marker drawn at its minute instead would be caught.
+    package func events(start: Int64, end: Int64, marked: Int64) -> [ScheduledEvent] {
+        let appWide = PlatformEvent.appWideProcessType
+        func at(
+            _ seconds: Int64, _ processType: String, _ kind: PlatformEventKind, _ dyno: String, _ text: String
+        )
+            -> ScheduledEvent
+        {
+            ScheduledEvent(
+                processType: processType,
+                event: PlatformEvent(time: EventTime(secondsSinceEpoch: seconds), kind: kind, dyno: dyno, text: text))
+        }
+        var events: [ScheduledEvent] = []
+        var day = start / 86_400 * 86_400
+        while day < end {
+            let deploy = day + 9 * 3_600 + 31
+            events.append(at(deploy, appWide, .deploy, "", "Deploy \(String(day / 86_400 % 0xfffffff, radix: 16))"))
+            events.append(at(deploy + 4, appWide, .release, "", "Release v\(day / 86_400 % 1_000) created"))
+            day += 86_400
+        }
+        events += [
+            at(marked - 1_200 + 13, appWide, .deploy, "", "Deploy 4f2a1c7 by dev@example.com"),
+            at(marked - 1_200 + 17, appWide, .release, "", "Release v42 created by dev@example.com"),
+            at(marked - 900 + 5, appWide, .scale, "", "Scale to web=2, worker=1, clock=1 by dev@example.com"),
+        ]
+        if processTypes.contains("web") {
+            events.append(at(marked - 600 + 42, "web", .restart, "web.1", "Restarting"))
+        }
+        if processTypes.contains("worker") {
+            events.append(at(marked - 300 + 7, "worker", .exit, "worker.1", "Process exited with status 137"))
+        }
+        return events.filter { (start..<end).contains($0.event.time.secondsSinceEpoch) }.sorted {
+            ($0.event, $0.processType) < ($1.event, $1.processType)
+        }
+    }
+
+    /// One `PLATFORM_EVENTS` summary per process type and minute of `events`, counting each kind.
+    package func eventSummaries(_ events: [ScheduledEvent]) -> [Summary] {
+        var summaries: [SeriesKey: Summary] = [:]
+        for scheduled in events {
+            let key = SeriesKey(
+                type: .platformEvents, owner: owner, processType: scheduled.processType,
+                metric: MeasurementType.platformEvents.platformMetricName,
+                windowStart: scheduled.event.time.windowStart(length: .seconds(60)), periodSeconds: 60)
+            var summary = summaries[key] ?? Summary(key: key, version: 1)
+            summary.counts[scheduled.event.kind.rawValue, default: 0] += 1
+            var log = summary.platformEvents
+            log.add(scheduled.event)
+            summary.platformEvents = log
+            summaries[key] = summary
+        }
+        return summaries.values.sorted { $0.key < $1.key }
+    }
+
     /// FNV-1a of the process type, so each type's minutes draw different values.
     private static func hash(_ text: String) -> UInt64 {
         text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }

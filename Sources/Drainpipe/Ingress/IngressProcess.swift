@@ -41,6 +41,7 @@ package struct IngressProcess {
             DrainRoutes(ingestor: drains, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
             GraphiteRoutes(ingestor: graphite, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
             SeriesRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
+            EventsRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
             OwnersRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
             DashboardRoutes(assets: dashboard).register(on: router)
         }

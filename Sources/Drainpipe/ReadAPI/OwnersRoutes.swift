@@ -6,8 +6,8 @@ import Hummingbird
 
 /// Which process types of an owner have stored summaries in a range, and the newest window of each.
 package protocol SeriesActivityStore: Sendable {
-    /// The newest window start per process type among `owner`'s summaries (every measurement type) whose windows
-    /// start in `[from, to)`.
+    /// The newest window start per process type among `owner`'s metric summaries (every measurement type but
+    /// platform events) whose windows start in `[from, to)`.
     func newestWindows(owner: String, from: EventTime, to: EventTime) async throws -> [String: EventTime]
 }
 
@@ -120,7 +120,8 @@ extension SummaryReader {
         var attempt = 1
         while true {
             var branches: [String] = []
-            for type in MeasurementType.allCases {
+            // Metrics only: app-wide platform events are stored under the `api` writer, which has no charts.
+            for type in MeasurementType.allCases where type != .platformEvents {
                 for day in try DaySchema.existing(holding: type, on: connection) where days.contains(day) {
                     branches.append(
                         """
