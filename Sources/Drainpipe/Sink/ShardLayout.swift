@@ -71,32 +71,17 @@ extension ShardLayout {
 }
 
 extension ShardedDatabase {
-    /// Checks every shard against its position in the list, recording the layout where none is recorded yet; all
-    /// shards at once, so a start waits at most one connect timeout.
+    /// Checks every shard against its position in the list, recording the layout where none is recorded yet, one
+    /// shard after another (a shard that hangs costs one connect timeout).
     ///
     /// A shard that cannot be reached is logged and left unchecked (a sink must start while a shard is down; its
     /// batches then go to RETRY as usual).
     /// - Parameter names: how to name each shard in a message (`host:port/database`, never the password).
     /// - Throws: ``ShardLayout/Mismatch`` naming the first shard whose recorded position or list length differs.
     package func verifyLayout(names: [String], logger: Logger) async throws {
-        let outcomes = await withTaskGroup(of: (Int, Result<ShardLayout, PostgresError>).self) { group in
-            for shard in 0..<shardCount {
-                let expected = ShardLayout(index: shard, count: shardCount)
-                group.addTask {
-                    do throws(PostgresError) {
-                        return (
-                            shard,
-                            .success(
-                                try await self.withShard(shard) { connection throws(PostgresError) in
-                                    try expected.record(on: connection)
-                                })
-                        )
-                    } catch {
-                        return (shard, .failure(error))
-                    }
-                }
-            }
-            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        var outcomes: [Int: Result<ShardLayout, PostgresError>] = [:]
+        for shard in 0..<shardCount {
+            outcomes[shard] = await recordLayout(ShardLayout(index: shard, count: shardCount))
         }
         for shard in 0..<shardCount {
             switch outcomes[shard] {
@@ -109,6 +94,18 @@ extension ShardedDatabase {
                     metadata: ["shard": "\(shard)", "database": "\(names[shard])", "error": "\(error)"])
             default: break
             }
+        }
+    }
+
+    /// Records `layout` on its shard unless one is recorded, and returns what the shard holds.
+    private func recordLayout(_ layout: ShardLayout) async -> Result<ShardLayout, PostgresError> {
+        do {
+            return .success(
+                try await withShard(layout.index) { connection throws(PostgresError) in
+                    try layout.record(on: connection)
+                })
+        } catch {
+            return .failure(error)
         }
     }
 }
