@@ -253,7 +253,7 @@ package struct GraphiteEvent: Codable, Sendable, Equatable {
         let location = event.dyno.isEmpty ? "" : event.dyno + " "
         let text = event.text.isEmpty ? "" : " " + event.text
         what = location + event.kind.rawValue + text
-        data = "\(event.kind.rawValue) on \(event.dyno.isEmpty ? "app \(owner)" : event.dyno)\(text)"
+        data = "\(event.kind.rawValue) on \(event.kind.isAppWide ? "app \(owner)" : event.dyno)\(text)"
         tags = [owner, processType, event.kind.rawValue]
         when = Double(event.time.microsecondsSinceEpoch) / 1_000_000
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
