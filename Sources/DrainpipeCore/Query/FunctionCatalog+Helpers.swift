@@ -2,8 +2,12 @@
 extension FunctionCatalog {
     static func greatestCommonDivisor(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : greatestCommonDivisor(b, a % b) }
 
+    /// Saturates at `Int64.max` rather than overflowing for steps no store has.
     static func leastCommonMultiple(_ a: Int64, _ b: Int64) -> Int64 {
-        a == b ? a : max(a, b) / greatestCommonDivisor(max(a, b), min(a, b)) * min(a, b)
+        guard a != b else { return a }
+        let (product, overflow) = (max(a, b) / greatestCommonDivisor(max(a, b), min(a, b)))
+            .multipliedReportingOverflow(by: min(a, b))
+        return overflow ? .max : product
     }
 
     /// graphite's `normalize`: every series consolidated to the least common multiple of their steps (exactly where
@@ -96,7 +100,9 @@ extension FunctionCatalog {
 
     /// Python's `list[:count]`.
     static func pythonPrefix<Element>(_ elements: [Element], _ count: Int) -> [Element] {
-        count >= 0 ? Array(elements.prefix(count)) : Array(elements.dropLast(min(-count, elements.count)))
+        count >= 0
+            ? Array(elements.prefix(count))
+            : Array(elements.dropLast(Int(clamping: min(count.magnitude, UInt(elements.count)))))
     }
 
     /// The text graphite puts in names and tags for a number argument: `str()` of the int or float.

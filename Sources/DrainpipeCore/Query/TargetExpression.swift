@@ -258,12 +258,14 @@ private struct TargetParser {
         while end < scalars.count, Self.isPathCharacter(scalars[end]) || scalars[end] == "." { end += 1 }
         var afterToken = end
         while afterToken < scalars.count, Self.isWhitespace(scalars[afterToken]) { afterToken += 1 }
-        guard end > position, afterToken == scalars.count || [",", ")"].contains(scalars[afterToken]) else {
-            return nil
-        }
+        guard end > position, afterToken == scalars.count || scalars[afterToken] == "," || scalars[afterToken] == ")"
+        else { return nil }
+        let first = scalars[position]
+        let isKeywordLength = end - position <= 5
+        guard first == "-" || ("0"..."9").contains(first) || isKeywordLength else { return nil }
         let token = String(String.UnicodeScalarView(scalars[position..<end]))
         let literal: TargetExpression
-        switch token.count <= 5 ? token.lowercased() : "" {
+        switch isKeywordLength ? token.lowercased() : "" {
         case "true": literal = .boolean(true)
         case "false": literal = .boolean(false)
         case "none": literal = .none
@@ -334,7 +336,8 @@ private struct TargetParser {
 
     /// Dot-separated elements, each a run of path characters, backslash escapes and `{a,b}` groups.
     mutating func parsePath() throws(QueryError) -> String {
-        var path = String.UnicodeScalarView()
+        var path: [Unicode.Scalar] = []
+        path.reserveCapacity(scalars.count - position)
         while true {
             let elementStart = path.count
             while let scalar = current {
@@ -355,13 +358,13 @@ private struct TargetParser {
             guard path.count > elementStart else {
                 throw error(expected: path.isEmpty ? "a path expression or a function call" : "a path element")
             }
-            guard current == "." else { return String(path) }
+            guard current == "." else { return String(String.UnicodeScalarView(path)) }
             path.append(".")
             position += 1
         }
     }
 
-    mutating func parseBraces(into path: inout String.UnicodeScalarView) throws(QueryError) {
+    mutating func parseBraces(into path: inout [Unicode.Scalar]) throws(QueryError) {
         let open = position
         path.append("{")
         position += 1
