@@ -20,7 +20,8 @@ struct LoadCommand: AsyncParsableCommand {
             are stamped up to --spread seconds in the past, in shuffled order, so late data is exercised too. \
             Platform events come at chosen times, so charts get a few readable markers: the first request of each \
             owner carries a deploy (release, then every dyno restarting) and a scale, and every --deploy-every \
-            seconds another deploy follows.
+            seconds another deploy follows. Releases count from 100 × seed (v101, v102… with seed 1), so two runs \
+            with different seeds never repeat a version.
             """)
 
     @Option(help: "The drain endpoint.")
@@ -95,6 +96,9 @@ struct LoadCommand: AsyncParsableCommand {
         if failed > 0 { throw ExitCode(1) }
     }
 
+    /// The first release number of this run, less one: 100 × seed.
+    private var releaseBase: Int { Int(seed % 10_000) * 100 }
+
     /// The request of one owner in round `round` (one round per second) and its frame count.
     private func makeRequest(
         endpoint: URL, owner: TenantDirectory.Owner, now: EventTime, round: Int, generator: inout SplitMix64,
@@ -108,7 +112,7 @@ struct LoadCommand: AsyncParsableCommand {
         if round % max(1, deployEvery) == 0 {
             let deploy = round / max(1, deployEvery)
             DrainTrafficGenerator.appendDeploy(
-                to: &writer, time: round == 0 ? now - .seconds(90) : now, version: 100 + deploy,
+                to: &writer, time: round == 0 ? now - .seconds(90) : now, version: releaseBase + deploy + 1,
                 commit: String(format: "%07llx", generator.next() % 0x1000_0000))
         }
         if round == 0 {

@@ -10,7 +10,7 @@ extension Measurement {
     /// Decodes a measurement from its `drainpipe.v1.Measurement` protobuf bytes.
     ///
     /// - Throws: `WireError` when the bytes do not parse, the type is unknown, `field_names` and `field_values`
-    ///   differ in length, or a string is not UTF-8.
+    ///   differ in length, a string is not UTF-8, or the platform event's kind is unknown.
     package init(wireBytes: [UInt8]) throws(WireError) {
         let decoder = WireDecoder(message: "Measurement", byteCount: wireBytes.count)
         let unpacked = wireUnpack(wireBytes) { drainpipe__v1__measurement__unpack(nil, $0, $1) }

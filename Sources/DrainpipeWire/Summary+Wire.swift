@@ -12,7 +12,7 @@ extension Summary {
     ///
     /// - Throws: `WireError` when the bytes do not parse, the type is unknown, parallel arrays differ in length,
     ///   a name repeats, a string is not UTF-8, the window start overflows `EventTime`, the period is not
-    ///   positive, or the sketch bytes are not `QuantileSketch.encode`'s format.
+    ///   positive, the sketch bytes are not `QuantileSketch.encode`'s format, or an event kind is unknown.
     package init(wireBytes: [UInt8]) throws(WireError) {
         let decoder = WireDecoder(message: "Summary", byteCount: wireBytes.count)
         let unpacked = wireUnpack(wireBytes) { drainpipe__v1__summary__unpack(nil, $0, $1) }

@@ -9,7 +9,8 @@ import Hummingbird
 /// - `GET /api/v1/events?owner=…&process_type=…&from=…&to=…`: the native shape, with `Authorization: Bearer <token>`
 ///   and the same time parsing and range limit as `/api/v1/series`. `process_type` keeps that process type's dyno
 ///   events and the app-wide ones (written by `api`: deploys, releases, scaling, config and add-on changes).
-/// - `GET /events/get_data?from=…&until=…&tags=…`: graphite-web's events API, so Grafana can draw annotations. Auth
+/// - `GET /events/get_data?from=…&until=…&tags=…`: graphite-web's events API, so Grafana can draw annotations;
+///   `from`/`until` in graphite's time syntax (`GraphiteTime`: `-6h`, `now`, Unix seconds, `14:02_20240305`…). Auth
 ///   by Bearer token or basic auth whose password is the token. `tags` (space-separated) keeps events carrying every
 ///   tag (`set=union`: any tag); each event is tagged with its owner, process type and kind.
 package struct EventsRoutes: Sendable {
@@ -88,10 +89,14 @@ package struct EventsRoutes: Sendable {
         let now = clock.now()
         func time(_ name: String) throws -> EventTime? {
             guard let text = query.get(name) else { return nil }
-            guard let time = GraphiteEventsTime.parse(text, now: now) else {
-                throw HTTPError(
-                    .badRequest,
-                    message: "\(name) must be now, Unix seconds or an offset such as -6h, -30min or -7d.")
+            let time: EventTime
+            do {
+                time = try GraphiteTime.parse(text, now: now)
+            } catch {
+                throw HTTPError(.badRequest, message: "\(name): \(error.message)")
+            }
+            guard (0...SeriesRoutes.latestSeconds).contains(time.secondsSinceEpoch) else {
+                throw HTTPError(.badRequest, message: "\(name) must lie between 1970 and 9999.")
             }
             return time
         }
@@ -248,7 +253,7 @@ package struct GraphiteEvent: Codable, Sendable, Equatable {
         let location = event.dyno.isEmpty ? "" : event.dyno + " "
         let text = event.text.isEmpty ? "" : " " + event.text
         what = location + event.kind.rawValue + text
-        data = "\(event.kind.rawValue) on \(event.dyno.isEmpty ? "app \(owner)" : event.dyno)\(text)"
+        data = "\(event.kind.rawValue) on \(event.kind.isAppWide ? "app \(owner)" : event.dyno)\(text)"
         tags = [owner, processType, event.kind.rawValue]
         when = Double(event.time.microsecondsSinceEpoch) / 1_000_000
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325

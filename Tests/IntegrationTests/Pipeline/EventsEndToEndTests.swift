@@ -145,7 +145,7 @@ struct EventsEndToEndTests {
         var malformed = LogplexFrameWriter()
         malformed.append(
             priority: 45, time: Self.base + .seconds(10), appName: "app", processID: "api",
-            message: "Release 42 created by ops@example.com")
+            message: "Release v42 by ops@example.com")
         malformed.append(
             priority: 45, time: Self.base + .seconds(10), appName: "heroku", processID: "web.1",
             message: "Restarting")
