@@ -77,6 +77,8 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
+            // The dashboard's page, style sheet and script, served by the web process at `/`.
+            resources: [.copy("ReadAPI/Dashboard")],
             swiftSettings: upcomingFeatures
         ),
 

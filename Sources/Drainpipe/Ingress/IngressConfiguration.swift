@@ -14,6 +14,7 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
     package var graphitePastWindow: Duration  // GRAPHITE_PAST_WINDOW (5m, the aggregator's late bound)
     package var graphiteFutureWindow: Duration  // GRAPHITE_FUTURE_WINDOW (5m)
     package var limits: IngressLimits  // deadlines, connection caps, body budget, request and read quotas
+    package var dygraphsDirectory: String  // DYGRAPHS_DIR (Debian's libjs-dygraphs directory), for the dashboard
 
     package init(environment: Environment) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []
@@ -41,6 +42,7 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
         graphiteFutureWindow =
             environment.optional("GRAPHITE_FUTURE_WINDOW", as: Duration.self, noting: &problems) ?? .seconds(300)
         limits = IngressLimits(environment: environment, noting: &problems)
+        dygraphsDirectory = environment["DYGRAPHS_DIR"] ?? DashboardAssets.debianDygraphsDirectory
         var tenants: TenantDirectory?
         let tenantsPath = environment.required(
             "DRAINPIPE_TENANTS", as: String.self, hint: "the path of the tenants YAML file", noting: &problems)

@@ -3,8 +3,8 @@ import DrainpipeKafka
 import Logging
 import ServiceLifecycle
 
-/// The ingress (web) process: the drain and Graphite endpoints, the read API, health and metrics over HTTP, the
-/// Graphite TCP listener, the SIGHUP tenants reloader and a producer.
+/// The ingress (web) process: the drain and Graphite endpoints, the read API and the dashboard, health and metrics
+/// over HTTP, the Graphite TCP listener, the SIGHUP tenants reloader and a producer.
 package struct IngressProcess {
     package var configuration: IngressConfiguration
     package var observability: Observability
@@ -57,11 +57,16 @@ package struct IngressProcess {
             limits: limits.http, roster: ConnectionRoster(maximumConnections: limits.http.maximumConnections),
             metrics: ListenerMetrics(listener: "http", factory: metrics), logger: logger)
         let maximumBodyBytes = configuration.maximumBodyBytes
+        let dashboard = DashboardAssets(dygraphsDirectory: configuration.dygraphsDirectory)
+        if let warning = dashboard.warning { logger.warning("\(warning)") }
         let application = HTTPApplication.make(port: configuration.port, observability: observability, server: server) {
             router in
             DrainRoutes(ingestor: drains, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
             GraphiteRoutes(ingestor: graphite, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
             SeriesRoutes(tenants: tenants, store: database, clock: clock, quota: readQuota).register(on: router)
+            EventsRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
+            OwnersRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
+            DashboardRoutes(assets: dashboard).register(on: router)
         }
         var services: [any Service] = [
             ProducerService(producer: producer),
