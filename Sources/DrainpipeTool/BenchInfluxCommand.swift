@@ -118,6 +118,7 @@ struct BenchInfluxCommand: AsyncParsableCommand {
                 for runner in runners { group.addTask { try await runner.run() } }
                 let finished = await counter.waitUntil(each: runners.map(\.settings.sink), reaches: summaries)
                 group.cancelAll()
+                try await group.waitForAll()
                 return finished
             }
             let rates = finished.mapValues { Double(summaries) / ($0 - started).inSeconds }

@@ -1,3 +1,4 @@
+import DrainpipeCore
 import DrainpipeZlib
 import Foundation
 

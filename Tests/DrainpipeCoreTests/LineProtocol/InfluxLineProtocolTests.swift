@@ -72,14 +72,11 @@ struct InfluxLineProtocolTests {
                 metric: graphite),
             version: 3, fields: ["value": FieldStatistics(value: 1)])
         let line = try InfluxLineProtocol.line(for: summary)
-        let escapedMetric = graphite.replacingOccurrences(of: " ", with: "\\ ").replacingOccurrences(
-            of: ",", with: "\\,"
-        )
-        .replacingOccurrences(of: "=", with: "\\=")
+        let escapedMetric = String(graphite.flatMap { [",", " ", "="].contains($0) ? ["\\", $0] : [$0] })
         #expect(
             line.hasPrefix(
                 "custom_metrics,metric=\(escapedMetric),owner=o\\ w\\,n\\=e\\r,"
-                    + "process_type=quote'd\\ \"q\"\\ bs\\\\ \\\\\\,\\ \\\\\\=\\ é中文📈 value_count=1i,"))
+                    + "process_type=quote'd\\ \"q\"\\ bs\\\\ \\\\,\\ \\\\=\\ é中文📈 value_count=1i,"))
         #expect(Self.unescapedTags(of: line) == [graphite, "o w,n=e\\r", "quote'd \"q\" bs\\ \\, \\= é中文📈"])
     }
 
