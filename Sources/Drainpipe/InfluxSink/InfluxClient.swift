@@ -1,6 +1,7 @@
 import DrainpipeCore
 import DrainpipeZlib
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -27,14 +28,16 @@ package struct InfluxClient: Sendable {
 
     package let url: InfluxURL
     package let gzip: Bool
+    private let timeout: Double
     private let session: URLSession
 
     package init(url: InfluxURL, gzip: Bool, timeout: Duration) {
         self.url = url
         self.gzip = gzip
+        self.timeout = Double(timeout.wholeMicroseconds) / 1_000_000
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = Double(timeout.wholeMicroseconds) / 1_000_000
-        configuration.timeoutIntervalForResource = Double(timeout.wholeMicroseconds) / 1_000_000
+        configuration.timeoutIntervalForRequest = self.timeout
+        configuration.timeoutIntervalForResource = self.timeout
         session = URLSession(configuration: configuration)
     }
 
@@ -83,23 +86,52 @@ package struct InfluxClient: Sendable {
         }
     }
 
+    /// Sends one request; gives up after the timeout by its own timer, because FoundationNetworking can wait
+    /// forever on a connection whose server went away mid-request (InfluxDB restarted), whatever its own timeout.
     private func send(_ request: URLRequest) async -> Result<(Int, Data), SendFailure> {
         var request = request
         if let authorization = url.authorization {
             request.setValue(authorization, forHTTPHeaderField: "Authorization")
         }
-        do {
-            let (body, response) = try await session.data(for: request)
-            guard let http = response as? HTTPURLResponse else { return .failure(SendFailure("not an HTTP answer")) }
-            return .success((http.statusCode, body))
-        } catch let error as URLError {
-            return .failure(SendFailure("\(url.origin): \(error.code) (\(error.localizedDescription))"))
-        } catch {
-            return .failure(SendFailure("\(url.origin): \(error.localizedDescription)"))
+        let origin = url.origin
+        let answer = OneAnswer()
+        return await withCheckedContinuation { continuation in
+            answer.await(continuation)
+            let task = session.dataTask(with: request) { body, response, error in
+                if let error {
+                    answer.give(.failure(SendFailure("\(origin): \(error.localizedDescription)")))
+                } else if let http = response as? HTTPURLResponse {
+                    answer.give(.success((http.statusCode, body ?? Data())))
+                } else {
+                    answer.give(.failure(SendFailure("\(origin): not an HTTP answer")))
+                }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                answer.give(.failure(SendFailure("\(origin): no answer within \(timeout)")))
+                task.cancel()
+            }
+            task.resume()
         }
     }
 
-    private struct SendFailure: Error {
+    /// The first of the request's completion and its timer to arrive resumes the caller; the other is ignored.
+    private final class OneAnswer: Sendable {
+        private let waiting = Mutex<CheckedContinuation<Result<(Int, Data), SendFailure>, Never>?>(nil)
+
+        func await(_ continuation: CheckedContinuation<Result<(Int, Data), SendFailure>, Never>) {
+            waiting.withLock { $0 = continuation }
+        }
+
+        func give(_ result: Result<(Int, Data), SendFailure>) {
+            let continuation = waiting.withLock { waiting in
+                defer { waiting = nil }
+                return waiting
+            }
+            continuation?.resume(returning: result)
+        }
+    }
+
+    private struct SendFailure: Error, Sendable {
         var reason: String
         init(_ reason: String) { self.reason = reason }
     }

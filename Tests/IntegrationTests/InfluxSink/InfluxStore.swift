@@ -4,6 +4,10 @@ import Foundation
 @testable import Drainpipe
 @testable import DrainpipeCore
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// Reads a test's InfluxDB database back with InfluxQL over `/query`, and states what a summary's point must hold,
 /// from the README's mapping rather than from the encoder.
 struct InfluxStore {
@@ -39,7 +43,7 @@ struct InfluxStore {
     /// Every point of `type`'s measurement and its numeric fields.
     func points(of type: MeasurementType) async throws -> [PointKey: [String: Double]] {
         let measurement = InfluxLineProtocol.series(of: type).measurement
-        let results = try await client.query("SELECT * FROM \"\(measurement)\" GROUP BY *")
+        let results = try await exactQuery("SELECT * FROM \"\(measurement)\" GROUP BY *")
         var points: [PointKey: [String: Double]] = [:]
         for series in results.first?["series"] as? [[String: Any]] ?? [] {
             let tags = series["tags"] as? [String: String] ?? [:]
@@ -48,8 +52,8 @@ struct InfluxStore {
                 var fields: [String: Double] = [:]
                 var seconds: Int64 = 0
                 for (column, value) in zip(columns, row) {
-                    guard let number = value as? NSNumber else { continue }
-                    if column == "time" { seconds = number.int64Value } else { fields[column] = number.doubleValue }
+                    guard let text = value as? String, let number = Double(text) else { continue }
+                    if column == "time" { seconds = Int64(number) } else { fields[column] = number }
                 }
                 let key = PointKey(
                     owner: tags["owner"] ?? "", processType: tags["process_type"] ?? "", metric: tags["metric"] ?? "",
@@ -58,6 +62,60 @@ struct InfluxStore {
             }
         }
         return points
+    }
+
+    /// Runs a query with its numbers read exactly: Foundation's JSON parser may miss a float by one unit in the last
+    /// place, so every number of the answer is quoted first and read with `Double(_:)`, which rounds correctly.
+    private func exactQuery(_ statement: String) async throws -> [[String: Any]] {
+        var request = URLRequest(url: client.url.queryURL)
+        request.httpMethod = "POST"
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        if let authorization = client.url.authorization {
+            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        }
+        var form = URLComponents()
+        form.queryItems = [URLQueryItem(name: "q", value: statement)]
+        request.httpBody = Data((form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B").utf8)
+        let (body, _) = try await URLSession.shared.data(for: request)
+        let object = try JSONSerialization.jsonObject(with: Self.quotingNumbers(body)) as? [String: Any]
+        return object?["results"] as? [[String: Any]] ?? []
+    }
+
+    /// The JSON text with every number outside strings turned into a string of the same digits.
+    static func quotingNumbers(_ json: Data) -> Data {
+        var output = Data()
+        var inString = false
+        var escaped = false
+        var inNumber = false
+        for byte in json {
+            if inString {
+                output.append(byte)
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            let digit = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            let numberStart = digit || byte == UInt8(ascii: "-")
+            let numberPart =
+                numberStart
+                || [UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(byte)
+            if numberStart && !inNumber {
+                output.append(UInt8(ascii: "\""))
+                inNumber = true
+            } else if !numberPart && inNumber {
+                output.append(UInt8(ascii: "\""))
+                inNumber = false
+            }
+            if byte == UInt8(ascii: "\"") { inString = true }
+            output.append(byte)
+        }
+        if inNumber { output.append(UInt8(ascii: "\"")) }
+        return output
     }
 
     /// The stored version of every point of the types.
