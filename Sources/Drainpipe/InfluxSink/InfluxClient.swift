@@ -29,16 +29,11 @@ package struct InfluxClient: Sendable {
     package let url: InfluxURL
     package let gzip: Bool
     private let timeout: Double
-    private let session: URLSession
 
     package init(url: InfluxURL, gzip: Bool, timeout: Duration) {
         self.url = url
         self.gzip = gzip
         self.timeout = Double(timeout.wholeMicroseconds) / 1_000_000
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = self.timeout
-        configuration.timeoutIntervalForResource = self.timeout
-        session = URLSession(configuration: configuration)
     }
 
     /// Posts line protocol (one line per point, each ending in a line feed).
@@ -86,31 +81,40 @@ package struct InfluxClient: Sendable {
         }
     }
 
-    /// Sends one request; gives up after the timeout by its own timer, because FoundationNetworking can wait
-    /// forever on a connection whose server went away mid-request (InfluxDB restarted), whatever its own timeout.
+    /// Sends one request on a session of its own, closing the connection after it, and gives up after the timeout
+    /// by its own timer: FoundationNetworking was seen waiting forever, whatever its own timeouts, once a server
+    /// went away mid-request (InfluxDB restarted), and a session that did so stayed stuck for later requests.
     private func send(_ request: URLRequest) async -> Result<(Int, Data), SendFailure> {
         var request = request
         if let authorization = url.authorization {
             request.setValue(authorization, forHTTPHeaderField: "Authorization")
         }
+        request.setValue("close", forHTTPHeaderField: "Connection")
         let origin = url.origin
+        let timeout = timeout
+        let prepared = request
         let answer = OneAnswer()
         return await withCheckedContinuation { continuation in
             answer.await(continuation)
-            let task = session.dataTask(with: request) { body, response, error in
-                if let error {
-                    answer.give(.failure(SendFailure("\(origin): \(error.localizedDescription)")))
-                } else if let http = response as? HTTPURLResponse {
-                    answer.give(.success((http.statusCode, body ?? Data())))
-                } else {
-                    answer.give(.failure(SendFailure("\(origin): not an HTTP answer")))
-                }
-            }
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-                answer.give(.failure(SendFailure("\(origin): no answer within \(timeout)")))
-                task.cancel()
+                answer.give(.failure(SendFailure("\(origin): no answer within \(timeout) s")))
             }
-            task.resume()
+            DispatchQueue.global().async {
+                let configuration = URLSessionConfiguration.ephemeral
+                configuration.timeoutIntervalForRequest = timeout
+                configuration.timeoutIntervalForResource = timeout
+                let session = URLSession(configuration: configuration)
+                session.dataTask(with: prepared) { body, response, error in
+                    if let error {
+                        answer.give(.failure(SendFailure("\(origin): \(error.localizedDescription)")))
+                    } else if let http = response as? HTTPURLResponse {
+                        answer.give(.success((http.statusCode, body ?? Data())))
+                    } else {
+                        answer.give(.failure(SendFailure("\(origin): not an HTTP answer")))
+                    }
+                }.resume()
+                session.finishTasksAndInvalidate()
+            }
         }
     }
 
