@@ -1,9 +1,10 @@
 import DrainpipeCore
 import DrainpipeKafka
+import Logging
 import ServiceLifecycle
 
-/// The ingress (web) process: the drain and Graphite endpoints, the read API, health and metrics over HTTP, the
-/// Graphite TCP listener, the SIGHUP tenants reloader and a producer.
+/// The ingress (web) process: the drain and Graphite endpoints, the read API and the dashboard, health and metrics
+/// over HTTP, the Graphite TCP listener, the SIGHUP tenants reloader and a producer.
 package struct IngressProcess {
     package var configuration: IngressConfiguration
     package var observability: Observability
@@ -34,10 +35,15 @@ package struct IngressProcess {
             context: context, pastWindow: configuration.graphitePastWindow,
             futureWindow: configuration.graphiteFutureWindow, metrics: metrics, logger: logger)
         let database = ShardedDatabase(shards: configuration.shards, logger: logger)
+        let dashboard = DashboardAssets(dygraphsDirectory: configuration.dygraphsDirectory)
+        if let warning = dashboard.warning { logger.warning("\(warning)") }
         let application = HTTPApplication.make(port: configuration.port, observability: observability) { router in
             DrainRoutes(ingestor: drains, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
             GraphiteRoutes(ingestor: graphite, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
             SeriesRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
+            EventsRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
+            OwnersRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
+            DashboardRoutes(assets: dashboard).register(on: router)
         }
         var services: [any Service] = [
             ProducerService(producer: producer),

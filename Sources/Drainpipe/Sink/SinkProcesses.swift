@@ -1,5 +1,6 @@
 import DrainpipeCore
 import DrainpipeKafka
+import DrainpipePostgres
 import ServiceLifecycle
 
 /// The postgres-sink process: the sink kit's primary loop over the Postgres shards, and daily schema maintenance.
@@ -49,6 +50,8 @@ private func runPostgresSink(
     extraServices: [any Service] = []
 ) async throws {
     let pipeline = configuration.pipeline
+    try await database.verifyLayout(
+        names: configuration.shards.map { "\($0.endpoint)/\($0.database ?? "")" }, logger: observability.logger)
     try await SinkProcess.run(
         pipeline: pipeline, observability: observability,
         loops: { producer in

@@ -35,6 +35,8 @@ package enum InfluxLineProtocol {
         case .dynoMemory: Series(measurement: "dyno_memory", metricIsTag: false)
         case .dynoErrors: Series(measurement: "dyno_errors", metricIsTag: false)
         case .customMetrics: Series(measurement: "custom_metrics", metricIsTag: true)
+        // Event counts become `event_<name>` fields like every type's; the bounded list of events is not written.
+        case .platformEvents: Series(measurement: "platform_events", metricIsTag: false)
         }
     }
 
