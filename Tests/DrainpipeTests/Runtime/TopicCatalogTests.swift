@@ -61,7 +61,7 @@ struct TopicCatalogTests {
 
                 """
         }
-        #expect(try TopicCatalog(yaml: yaml).topics.count == 15)
+        #expect(try TopicCatalog(yaml: yaml).topics.count == 3 * MeasurementType.allCases.count)
         yaml +=
             "  - {name: RETRY.X.DYNO_LOAD_SUMMARY.1, type: DYNO_LOAD, role: retry, sink: x, cleanup_policy: delete}\n"
         #expect {
