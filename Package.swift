@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "aggregator", targets: ["AggregatorMain"]),
         .executable(name: "postgres-sink", targets: ["PostgresSinkMain"]),
         .executable(name: "retry-sink", targets: ["RetrySinkMain"]),
+        .executable(name: "influx-sink", targets: ["InfluxSinkMain"]),
         .executable(name: "drainpipe", targets: ["DrainpipeTool"]),
     ],
     dependencies: [
@@ -104,6 +105,7 @@ let package = Package(
         .executableTarget(name: "AggregatorMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
         .executableTarget(name: "PostgresSinkMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
         .executableTarget(name: "RetrySinkMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
+        .executableTarget(name: "InfluxSinkMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
         .executableTarget(
             name: "DrainpipeTool",
             dependencies: mainDependencies + [
@@ -133,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "DrainpipeTests",
             dependencies: [
-                "Drainpipe", "DrainpipeCore", "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres",
+                "Drainpipe", "DrainpipeCore", "DrainpipeWire", "DrainpipeKafka", "DrainpipePostgres", "DrainpipeZlib",
                 "DrainpipeWorkloads",
                 "DrainpipeTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

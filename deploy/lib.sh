@@ -6,6 +6,8 @@
 #   stop_private_postgres                stop it again, quietly
 #   start_embedded_broker BIN BOOTSTRAP_FILE LOG [CONTROL_PORT]
 #                                        start `drainpipe kafka` and wait until it serves (sets broker_pid, broker_url)
+#   start_private_influx STATE_DIR PORT  start deploy/start-influxdb's server there (sets influx_url, database drainpipe_test)
+#   stop_private_influx                  stop it again, quietly
 #   stop_processes GRACE PID...          SIGTERM, then SIGKILL whatever still runs after GRACE seconds
 #   on_exit FUNCTION                     run FUNCTION once when the script ends, also on Ctrl-C (130) and SIGTERM (143)
 
@@ -61,6 +63,16 @@ start_embedded_broker() {
     fi
     cat "$log" >&2
     return 1
+}
+
+# The influx-sink's tests and local runs: Debian's influxd on loopback, data under STATE_DIR, HTTP on PORT (RPC PORT+1).
+start_private_influx() {
+    export DRAINPIPE_INFLUX_STATE_DIR=$1 DRAINPIPE_INFLUX_PORT=$2
+    influx_url=$(deploy/start-influxdb drainpipe_test) || { echo "InfluxDB did not start; see above" >&2; exit 1; }
+}
+
+stop_private_influx() {
+    if [ -n "${DRAINPIPE_INFLUX_STATE_DIR:-}" ]; then deploy/start-influxdb --stop >/dev/null 2>&1 || true; fi
 }
 
 broker_serves() {

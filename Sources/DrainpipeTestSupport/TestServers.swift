@@ -18,7 +18,7 @@ package enum TestServers {
         package var description: String {
             "\(variable) is not set. Run the tests through the README's test command "
                 + "(deploy/test), which starts Postgres and the embedded Kafka broker and "
-                + "sets TEST_DATABASE_URL, TEST_DATABASE_SHARD_URLS and TEST_KAFKA_URL."
+                + "sets TEST_DATABASE_URL, TEST_DATABASE_SHARD_URLS, TEST_KAFKA_URL and TEST_INFLUX_URL."
         }
     }
 
@@ -77,5 +77,48 @@ package enum TestServers {
                 }, timeout: .seconds(30))
         }
         return connection
+    }
+}
+
+/// The InfluxDB 1.x server the README's test command starts (`deploy/start-influxdb`), for the influx-sink's tests.
+package enum TestInflux {
+    /// A database of one test's own: its URL, and the same as `INFLUX_URL` spells it for child processes.
+    package struct Database: Sendable {
+        package var url: InfluxURL
+        package var urlText: String
+    }
+
+    /// A database of the test's own on the server of `TEST_INFLUX_URL`, created empty.
+    package static func database(_ label: String) async throws -> Database {
+        let text = try TestServers.variable("TEST_INFLUX_URL")
+        let name = "\(label)_\(UUID().uuidString.prefix(8).lowercased())"
+        var components = URLComponents(string: text)
+        components?.path = "/\(name)"
+        let urlText = components?.string ?? ""
+        let url = try InfluxURL(environmentValue: urlText)
+        let admin = InfluxClient(url: url, gzip: false, timeout: .seconds(10))
+        _ = try await admin.query("CREATE DATABASE \(InfluxLineProtocol.quotedIdentifier(name))")
+        return Database(url: url, urlText: urlText)
+    }
+
+    /// Stops the server (as an outage would); ``start()`` brings it back with its data.
+    package static func stop() throws { try control(["--stop"]) }
+
+    /// Starts the server again and waits until it answers.
+    package static func start() throws { try control([]) }
+
+    /// Runs `deploy/start-influxdb` with the state directory and port `deploy/test` exported.
+    private static func control(_ arguments: [String]) throws {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/start-influxdb")
+        let process = Process()
+        process.executableURL = script
+        process.arguments = arguments + (arguments.isEmpty ? ["drainpipe_test"] : [])
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestServers.Missing(variable: "a working deploy/start-influxdb \(arguments.joined(separator: " "))")
+        }
     }
 }

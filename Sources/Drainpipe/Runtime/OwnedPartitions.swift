@@ -14,9 +14,13 @@ package struct OwnedPartitions: Sendable, Hashable {
         role: TopicCatalog.Role, of types: [MeasurementType], in topics: TopicCatalog, kafka: KafkaConnection,
         assignment: WorkerAssignment
     ) {
-        partitions = types.flatMap { type in
-            let topic = topics.topic(role, for: type)
-            return assignment.partitions(of: topic.partitions).map {
+        self.init(topics: types.map { topics.topic(role, for: $0) }, kafka: kafka, assignment: assignment)
+    }
+
+    /// The owned partitions of exactly these topics.
+    package init(topics: [TopicCatalog.Topic], kafka: KafkaConnection, assignment: WorkerAssignment) {
+        partitions = topics.flatMap { topic in
+            assignment.partitions(of: topic.partitions).map {
                 TopicPartition(topic: kafka.topicName(topic.name), partition: $0)
             }
         }

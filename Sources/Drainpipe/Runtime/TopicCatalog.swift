@@ -33,6 +33,9 @@ package struct TopicCatalog: Sendable, Hashable {
         package var partitions: Int
         package var replicationFactor: Int
         package var retentionMilliseconds: Int?
+        /// For a retry topic, the sink whose failed writes it holds (`postgres` unless `topics.yaml` says `sink:`);
+        /// nil for raw and summary topics.
+        package var sink: String?
 
         /// The partition of a series in this topic: Kafka's default murmur2 partitioner over the partition key.
         package func partition(owner: String, processType: String) -> Int32 {
@@ -67,7 +70,8 @@ package struct TopicCatalog: Sendable, Hashable {
                 partitionKey: entry.partitionKey ?? .ownerProcessType,
                 partitions: entry.partitions ?? file.defaults.partitions,
                 replicationFactor: entry.replicationFactor ?? file.defaults.replicationFactor,
-                retentionMilliseconds: entry.role == .raw ? file.defaults.rawRetentionMs : nil)
+                retentionMilliseconds: entry.role == .raw ? file.defaults.rawRetentionMs : nil,
+                sink: entry.role == .retry ? entry.sink ?? Self.postgresSink : nil)
         }
         var problems: [ConfigurationError.Problem] = []
         for topic in topics where !(1...Int(Int32.max)).contains(topic.partitions) || topic.replicationFactor < 1 {
@@ -82,7 +86,22 @@ package struct TopicCatalog: Sendable, Hashable {
                 problems.append(.invalid(variable: source, reason: "no \(role.rawValue) topic for \(type.rawValue)"))
             }
         }
+        for sink in Set(topics.compactMap(\.sink)).sorted() {
+            for type in MeasurementType.allCases
+            where !topics.contains(where: { $0.type == type && $0.role == .retry && $0.sink == sink }) {
+                problems.append(
+                    .invalid(variable: source, reason: "no retry topic of sink \(sink) for \(type.rawValue)"))
+            }
+        }
         guard problems.isEmpty else { throw .invalidEnvironment(problems) }
+    }
+
+    /// The sink of retry topics that name none: the postgres-sink, whose retry-sink drains them.
+    package static let postgresSink = "postgres"
+
+    /// The retry topic of `type` that holds the failed writes of `sink`, if `topics.yaml` declares one.
+    package func retryTopic(for type: MeasurementType, sink: String) -> Topic? {
+        topics.first { $0.type == type && $0.role == .retry && $0.sink == sink }
     }
 
     /// Reads a topics file from disk.
@@ -90,9 +109,11 @@ package struct TopicCatalog: Sendable, Hashable {
         try self.init(yaml: ConfigurationFile.text(at: path), source: path)
     }
 
-    /// The topic of a type and role. Every type has one of each role; `init` checks it.
+    /// The topic of a type and role (for `.retry`, the postgres-sink's). Every type has one of each role; `init`
+    /// checks it.
     package func topic(_ role: Role, for type: MeasurementType) -> Topic {
-        guard let topic = topics.first(where: { $0.type == type && $0.role == role }) else {
+        let sink = role == .retry ? Self.postgresSink : nil
+        guard let topic = topics.first(where: { $0.type == type && $0.role == role && $0.sink == sink }) else {
             preconditionFailure("TopicCatalog.init guarantees a \(role) topic for \(type)")
         }
         return topic
@@ -139,9 +160,10 @@ package struct TopicCatalog: Sendable, Hashable {
             var partitionKey: PartitionKeyStrategy?
             var partitions: Int?
             var replicationFactor: Int?
+            var sink: String?
 
             enum CodingKeys: String, CodingKey {
-                case name, type, role, partitions
+                case name, type, role, partitions, sink
                 case cleanupPolicy = "cleanup_policy"
                 case partitionKey = "partition_key"
                 case replicationFactor = "replication_factor"

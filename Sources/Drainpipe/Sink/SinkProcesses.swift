@@ -3,7 +3,7 @@ import DrainpipeKafka
 import DrainpipePostgres
 import ServiceLifecycle
 
-/// The postgres-sink process: a producer for the RETRY topics, the sink loop, and daily schema maintenance.
+/// The postgres-sink process: the sink kit's primary loop over the Postgres shards, and daily schema maintenance.
 package struct PostgresSinkProcess {
     package var configuration: SinkConfiguration
     package var observability: Observability
@@ -14,19 +14,20 @@ package struct PostgresSinkProcess {
     }
 
     package func run() async throws {
-        try await runSink(
-            mode: .primary, configuration: configuration, observability: observability,
-            extraServices: { database in
-                [
-                    SchemaMaintenanceService(
-                        database: database, retentionDays: configuration.retentionDays, clock: SystemWallClock(),
-                        logger: observability.logger)
-                ]
-            })
+        let database = ShardedDatabase(
+            shards: configuration.shards, rowsPerCopy: configuration.batchSize, logger: observability.logger)
+        try await runPostgresSink(
+            .primary, database: database, configuration: configuration, observability: observability,
+            extraServices: [
+                SchemaMaintenanceService(
+                    database: database, retentionDays: configuration.retentionDays, clock: SystemWallClock(),
+                    logger: observability.logger)
+            ])
     }
 }
 
-/// The retry-sink process: persists what reached the RETRY topics, with back-off, forever.
+/// The retry-sink process: the postgres-sink's retry loop, persisting what reached its RETRY topics, with back-off,
+/// forever.
 package struct RetrySinkProcess {
     package var configuration: SinkConfiguration
     package var observability: Observability
@@ -37,31 +38,47 @@ package struct RetrySinkProcess {
     }
 
     package func run() async throws {
-        try await runSink(
-            mode: .retry, configuration: configuration, observability: observability, extraServices: { _ in [] })
+        let database = ShardedDatabase(
+            shards: configuration.shards, rowsPerCopy: configuration.batchSize, logger: observability.logger)
+        try await runPostgresSink(
+            .retry, database: database, configuration: configuration, observability: observability)
     }
 }
 
-private func runSink(
-    mode: SummarySinkService.Mode, configuration: SinkConfiguration, observability: Observability,
-    extraServices: (ShardedDatabase) -> [any Service]
+private func runPostgresSink(
+    _ mode: SinkMode, database: ShardedDatabase, configuration: SinkConfiguration, observability: Observability,
+    extraServices: [any Service] = []
 ) async throws {
     let pipeline = configuration.pipeline
-    let producer = try KafkaProducer(
-        connection: pipeline.kafka, clientID: "drainpipe-\(pipeline.dyno)", logger: observability.logger)
-    let database = ShardedDatabase(
-        shards: configuration.shards, rowsPerCopy: configuration.batchSize, logger: observability.logger)
     try await database.verifyLayout(
         names: configuration.shards.map { "\($0.endpoint)/\($0.database ?? "")" }, logger: observability.logger)
-    let sink = SummarySinkService(
-        settings: SummarySinkService.Settings(
-            mode: mode, topics: pipeline.topics, kafka: pipeline.kafka, assignment: configuration.assignment,
-            batchSize: configuration.batchSize, clientID: "drainpipe-\(pipeline.dyno)"),
-        database: database, publisher: producer, metrics: observability.metrics, logger: observability.logger)
-    var services: [any Service] = [ProducerService(producer: producer), sink]
-    services.append(contentsOf: extraServices(database))
-    if let port = pipeline.port {
-        services.append(HTTPApplication.make(port: port, observability: observability))
+    try await SinkProcess.run(
+        pipeline: pipeline, observability: observability,
+        loops: { producer in
+            [
+                SinkRunner(
+                    settings: .postgres(
+                        mode: mode, topics: pipeline.topics, kafka: pipeline.kafka,
+                        assignment: configuration.assignment, batchSize: configuration.batchSize,
+                        clientID: "drainpipe-\(pipeline.dyno)"),
+                    destination: PostgresSummaryDestination(database: database), publisher: producer,
+                    metrics: observability.metrics, logger: observability.logger)
+            ]
+        }, extraServices: extraServices)
+}
+
+extension SinkSettings {
+    /// The postgres-sink's loops (`primary`) and the retry-sink's (`retry`): a poll is up to four COPY batches of
+    /// `batchSize` rows (`SINK_BATCH_SIZE`).
+    package static func postgres(
+        mode: SinkMode, topics: TopicCatalog, kafka: KafkaConnection, assignment: WorkerAssignment,
+        batchSize: Int = 1024, types: [MeasurementType] = MeasurementType.allCases, clientID: String = "sink",
+        retryDelay: Duration = .milliseconds(200), maximumRetryDelay: Duration = .seconds(30),
+        backlogReportInterval: Duration = .seconds(10)
+    ) -> SinkSettings {
+        SinkSettings(
+            sink: TopicCatalog.postgresSink, mode: mode, topics: topics, kafka: kafka, assignment: assignment,
+            pollLimit: batchSize * 4, types: types, clientID: clientID, retryDelay: retryDelay,
+            maximumRetryDelay: maximumRetryDelay, backlogReportInterval: backlogReportInterval)
     }
-    try await observability.run(services)
 }

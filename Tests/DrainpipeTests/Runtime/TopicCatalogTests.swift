@@ -15,7 +15,7 @@ struct TopicCatalogTests {
     @Test("topics.yaml declares raw, compacted summary and retry topics of every type at version 1")
     func declaresEveryTopic() throws {
         let catalog = try Self.repositoryCatalog()
-        #expect(catalog.topics.count == 3 * MeasurementType.allCases.count)
+        #expect(catalog.topics.count(where: { $0.sink != "influx" }) == 3 * MeasurementType.allCases.count)
         for type in MeasurementType.allCases {
             let raw = catalog.topic(.raw, for: type)
             let summary = catalog.topic(.summary, for: type)
@@ -30,6 +30,44 @@ struct TopicCatalogTests {
                 #expect(topic.replicationFactor == 3)
                 #expect(topic.partitionKey == .ownerProcessType)
             }
+        }
+    }
+
+    @Test("the influx-sink has a retry topic of its own per summary topic, partitioned like it")
+    func declaresTheInfluxRetryTopics() throws {
+        let catalog = try Self.repositoryCatalog()
+        #expect(catalog.topics.count == 4 * MeasurementType.allCases.count)
+        for type in MeasurementType.allCases {
+            let retry = try #require(catalog.retryTopic(for: type, sink: "influx"))
+            let summary = catalog.topic(.summary, for: type)
+            #expect(retry.name == "RETRY.INFLUX.\(type.rawValue)_SUMMARY.1")
+            #expect(retry.partitions == summary.partitions && retry.partitionKey == summary.partitionKey)
+            #expect(catalog.retryTopic(for: type, sink: "postgres") == catalog.topic(.retry, for: type))
+        }
+    }
+
+    @Test("a sink named by one retry topic needs one for every type")
+    func rejectsAnIncompleteRetryPath() throws {
+        var yaml = """
+            defaults: {partitions: 4, replication_factor: 1}
+            topics:
+
+            """
+        for type in MeasurementType.allCases.map(\.rawValue) {
+            yaml += """
+                  - {name: \(type).1, type: \(type), role: raw, cleanup_policy: delete}
+                  - {name: \(type)_SUMMARY.1, type: \(type), role: summary, cleanup_policy: compact}
+                  - {name: RETRY.\(type)_SUMMARY.1, type: \(type), role: retry, cleanup_policy: delete}
+
+                """
+        }
+        #expect(try TopicCatalog(yaml: yaml).topics.count == 3 * MeasurementType.allCases.count)
+        yaml +=
+            "  - {name: RETRY.X.DYNO_LOAD_SUMMARY.1, type: DYNO_LOAD, role: retry, sink: x, cleanup_policy: delete}\n"
+        #expect {
+            try TopicCatalog(yaml: yaml)
+        } throws: { error in
+            "\(error)".contains("no retry topic of sink x for ROUTER_REQUESTS")
         }
     }
 

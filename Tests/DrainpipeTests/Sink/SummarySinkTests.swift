@@ -149,7 +149,7 @@ struct SummarySinkTests {
 private struct Harness {
     static let seed: UInt64 = 42
 
-    let settings: SummarySinkService.Settings
+    let settings: SinkSettings
     let topics: TopicCatalog
     let kafka = KafkaConnection(bootstrapServers: "127.0.0.1:1", prefix: "t-")
     let log = EventLog()
@@ -158,12 +158,12 @@ private struct Harness {
     let publisher: LoggingPublisher
     let clock = ImmediateClock()
     let metrics = TestMetrics()
-    let sink: SummarySink<ImmediateClock>
+    let sink: SinkLoop<ImmediateClock>
     let worker = BlockingWorker(label: "summary-sink-test")
 
-    init(mode: SummarySinkService.Mode) throws {
+    init(mode: SinkMode) throws {
         topics = try TopicCatalogTests.repositoryCatalog()
-        settings = SummarySinkService.Settings(
+        settings = .postgres(
             mode: mode, topics: topics, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
             retryDelay: .milliseconds(100), maximumRetryDelay: .milliseconds(800))
         consumer = ScriptedConsumer(log: log)
@@ -171,8 +171,9 @@ private struct Harness {
         publisher = LoggingPublisher(log: log)
         var logger = Logger(label: "summary-sink-test")
         logger.logLevel = .critical
-        sink = SummarySink(
-            settings: settings, database: shards, publisher: publisher, clock: clock,
+        sink = SinkLoop(
+            settings: settings, destination: PostgresSummaryDestination(database: shards), publisher: publisher,
+            clock: clock,
             random: SplitMix64(seed: Self.seed), metrics: metrics, logger: logger)
     }
 
@@ -216,7 +217,7 @@ private struct Harness {
     }
 
     func counter(_ label: String) throws -> Int64 {
-        try metrics.expectCounter(label, [("mode", settings.mode.rawValue)]).totalValue
+        try metrics.expectCounter(label, [("sink", "postgres"), ("mode", settings.mode.rawValue)]).totalValue
     }
 }
 

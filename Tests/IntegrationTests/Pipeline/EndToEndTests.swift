@@ -54,9 +54,11 @@ struct EndToEndTests {
                 topics: topics, kafka: kafka, assignment: everything, windows: .production,
                 flushInterval: .milliseconds(100), types: [.dynoLoad]),
             clock: ContinuousClock(), publisher: pipelineProducer, metrics: metrics, logger: logger)
-        let sink = SummarySinkService(
-            settings: .init(mode: .primary, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad]),
-            database: database, publisher: pipelineProducer, metrics: metrics, logger: logger)
+        let sink = SinkRunner(
+            settings: .postgres(
+                mode: .primary, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad]),
+            destination: PostgresSummaryDestination(database: database), publisher: pipelineProducer, metrics: metrics,
+            logger: logger)
 
         let router = Router()
         let context = IngressContext(

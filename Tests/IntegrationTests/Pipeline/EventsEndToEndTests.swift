@@ -56,9 +56,10 @@ struct EventsEndToEndTests {
                 topics: topics, kafka: kafka, assignment: everything, windows: .production,
                 flushInterval: .milliseconds(100), types: types),
             clock: ContinuousClock(), publisher: pipelineProducer, metrics: metrics, logger: logger)
-        let sink = SummarySinkService(
-            settings: .init(mode: .primary, topics: topics, kafka: kafka, assignment: everything, types: types),
-            database: database, publisher: pipelineProducer, metrics: metrics, logger: logger)
+        let sink = SinkRunner(
+            settings: .postgres(mode: .primary, topics: topics, kafka: kafka, assignment: everything, types: types),
+            destination: PostgresSummaryDestination(database: database), publisher: pipelineProducer,
+            metrics: metrics, logger: logger)
 
         let router = Router()
         let context = IngressContext(

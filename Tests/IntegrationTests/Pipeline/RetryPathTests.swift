@@ -54,16 +54,19 @@ struct RetryPathTests {
 
         let everything = try WorkerAssignment(workerIndex: 0, workerCount: 1)
         let database = ShardedDatabase(shards: realShards, logger: logger)
-        let primary = SummarySinkService(
-            settings: .init(mode: .primary, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad]),
-            database: ShardedDatabase(
-                shards: [realShards[0], unreachable], connectTimeout: .seconds(1), logger: logger),
+        let primary = SinkRunner(
+            settings: .postgres(
+                mode: .primary, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad]),
+            destination: PostgresSummaryDestination(
+                database: ShardedDatabase(
+                    shards: [realShards[0], unreachable], connectTimeout: .seconds(1), logger: logger)),
             publisher: producer, metrics: metrics, logger: logger)
-        let retry = SummarySinkService(
-            settings: .init(
+        let retry = SinkRunner(
+            settings: .postgres(
                 mode: .retry, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad],
                 retryDelay: .milliseconds(20)),
-            database: database, publisher: producer, metrics: metrics, logger: logger)
+            destination: PostgresSummaryDestination(database: database), publisher: producer, metrics: metrics,
+            logger: logger)
 
         // The primary sink writes shard 0 and hands shard 1's batch to RETRY; shard 1 stays empty meanwhile.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -122,11 +125,12 @@ struct RetryPathTests {
                     value: $0.wireBytes)
             })
         let database = ShardedDatabase(shards: shards, logger: logger)
-        let sink = SummarySinkService(
-            settings: .init(
+        let sink = SinkRunner(
+            settings: .postgres(
                 mode: .primary, topics: topics, kafka: kafka,
                 assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1), types: [.dynoLoad]),
-            database: database, publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
+            destination: PostgresSummaryDestination(database: database), publisher: producer,
+            metrics: NOOPMetricsHandler.instance, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sink.run() }
             for owner in [owners[0], owners[2]] {

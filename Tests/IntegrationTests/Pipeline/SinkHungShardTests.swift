@@ -44,14 +44,15 @@ struct SinkHungShardTests {
         try locker.execute("BEGIN; LOCK TABLE \(day.qualifiedTableName(for: .dynoLoad)) IN ACCESS EXCLUSIVE MODE")
 
         let producer = try KafkaProducer(connection: kafka, clientID: "hung-test", logger: logger)
-        let primary = SummarySinkService(
-            settings: .init(
+        let primary = SinkRunner(
+            settings: .postgres(
                 mode: .primary, topics: topics, kafka: kafka,
                 assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
                 types: [.dynoLoad]),
-            database: ShardedDatabase(
-                shards: shardURLs, statementTimeout: .seconds(1), reconnectInterval: .seconds(1),
-                maximumReconnectInterval: .seconds(2), logger: logger),
+            destination: PostgresSummaryDestination(
+                database: ShardedDatabase(
+                    shards: shardURLs, statementTimeout: .seconds(1), reconnectInterval: .seconds(1),
+                    maximumReconnectInterval: .seconds(2), logger: logger)),
             publisher: producer, metrics: NOOPMetricsHandler.instance, logger: logger)
         let observer = ShardedDatabase(shards: [healthy.url], logger: logger)
 

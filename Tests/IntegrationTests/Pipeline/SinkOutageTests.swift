@@ -57,15 +57,16 @@ struct SinkOutageTests {
         let producer = try KafkaProducer(connection: kafka, clientID: "outage-test", logger: logger)
         let everything = try WorkerAssignment(workerIndex: 0, workerCount: 1)
         let retryBacklogGauge = BacklogGaugeRecorder()
-        func sink(_ mode: SummarySinkService.Mode) -> SummarySinkService {
-            SummarySinkService(
-                settings: .init(
+        func sink(_ mode: SinkMode) -> SinkRunner {
+            SinkRunner(
+                settings: .postgres(
                     mode: mode, topics: topics, kafka: kafka, assignment: everything, types: [.dynoLoad],
                     retryDelay: retryDelay.first, maximumRetryDelay: retryDelay.maximum,
                     backlogReportInterval: .milliseconds(200)),
-                database: ShardedDatabase(
-                    shards: shardURLs, connectTimeout: .seconds(2), reconnectInterval: gate.first,
-                    maximumReconnectInterval: gate.maximum, logger: logger),
+                destination: PostgresSummaryDestination(
+                    database: ShardedDatabase(
+                        shards: shardURLs, connectTimeout: .seconds(2), reconnectInterval: gate.first,
+                        maximumReconnectInterval: gate.maximum, logger: logger)),
                 publisher: producer, metrics: mode == .retry ? retryBacklogGauge : NOOPMetricsHandler.instance,
                 logger: logger)
         }

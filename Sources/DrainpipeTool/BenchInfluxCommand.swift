@@ -1,0 +1,204 @@
+import ArgumentParser
+import Drainpipe
+import DrainpipeCore
+import DrainpipeKafka
+import DrainpipePostgres
+import Foundation
+import Logging
+import Metrics
+import Synchronization
+
+/// `drainpipe bench-influx`: summaries per second into one InfluxDB through the influx-sink's loop, batch size and
+/// gzip varied, with the postgres-sink's loop consuming the same topic in the same run (never run by `swift test`).
+struct BenchInfluxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-influx",
+        abstract: "Measure the influx-sink (batch size × gzip) beside the postgres-sink on the same summary topic.",
+        discussion: """
+            Build with -c release. Needs a Postgres (--database-url or DATABASE_URL; \
+            `deploy/start-postgres drainpipe_bench` prints one) and an InfluxDB 1.x (--influx-url or INFLUX_URL; \
+            `deploy/start-influxdb drainpipe_bench` prints one). Kafka is an embedded broker of its own. Each \
+            configuration produces fresh dyno-load summaries of the day --day to a topic of its own, then runs both \
+            sinks' primary loops on it at once and times each until it has written them all. Writes into the \
+            Postgres day schema of --day (dropped before and after) and into InfluxDB databases named \
+            bench_<n> (dropped after): use scratch servers.
+            """)
+
+    @Option(help: "postgres:// URL (default: DATABASE_URL).")
+    var databaseURL: String?
+
+    @Option(help: "http://user:password@host:port/database of an InfluxDB 1.x (default: INFLUX_URL).")
+    var influxURL: String?
+
+    @Option(help: "Summaries per configuration.")
+    var summaries = 100_000
+
+    @Option(help: "Influx batch sizes (lines per write), comma-separated.")
+    var batchSizes = "1000,5000,20000"
+
+    @Option(help: "The UTC day (YYYY-MM-DD) of the summaries' windows.")
+    var day = "2001-01-01"
+
+    func run() async throws {
+        guard let databaseText = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"],
+            let influxText = influxURL ?? ProcessInfo.processInfo.environment["INFLUX_URL"]
+        else { throw ValidationError("give --database-url and --influx-url (or DATABASE_URL and INFLUX_URL)") }
+        let database: DatabaseURL
+        let influx: InfluxURL
+        do {
+            database = try DatabaseURL(environmentValue: databaseText)
+            influx = try InfluxURL(environmentValue: influxText)
+        } catch {
+            throw ValidationError("a URL is malformed: expected \(error.expected)")
+        }
+        let sizes = batchSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let parts = day.split(separator: "-").compactMap { Int($0) }
+        guard summaries > 0, !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }), parts.count == 3,
+            let schema = DaySchema(year: parts[0], month: parts[1], day: parts[2])
+        else { throw ValidationError("--summaries and --batch-sizes must be positive, --day a date") }
+
+        var logger = Logger(label: "bench-influx")
+        logger.logLevel = .error
+        let admin = try PQConnection(url: database, logger: logger)
+        try admin.execute("DROP SCHEMA IF EXISTS \(schema.name) CASCADE")
+        defer { try? admin.execute("DROP SCHEMA IF EXISTS \(schema.name) CASCADE") }
+        let window = schema.start + .seconds(3_600)
+        let cluster = try EmbeddedKafkaCluster(logger: logger)
+        defer { cluster.close() }
+        let catalog = try TopicCatalog(contentsOf: "topics.yaml")
+        say(
+            "bench-influx: \(summaries) dyno-load summaries per configuration (3 fields each), embedded broker, "
+                + "postgres \(database.redacted), influx \(influx)")
+
+        var configurations: [(batch: Int, gzip: Bool)] = [(0, false)]  // the postgres-sink alone, the baseline
+        for size in sizes { configurations += [(size, false), (size, true)] }
+        var baseline: Double?
+        for (index, configuration) in configurations.enumerated() {
+            let kafka = cluster.connection(prefix: "c\(index).")
+            for topic in [catalog.topic(.summary, for: .dynoLoad), catalog.topic(.retry, for: .dynoLoad)]
+                + [catalog.retryTopic(for: .dynoLoad, sink: InfluxSink.name)].compactMap({ $0 })
+            {
+                try cluster.createTopic(name: kafka.topicName(topic.name), partitions: topic.partitions)
+            }
+            let producer = try KafkaProducer(connection: kafka, clientID: "bench-influx", logger: logger)
+            let records = (0..<summaries).map { index in
+                catalog.summaryRecord(for: Self.summary(index, configuration: index, window: window), in: kafka)
+            }
+            progress("bench: configuration \(index + 1) of \(configurations.count): producing")
+            for start in stride(from: 0, to: records.count, by: 50_000) {
+                try await producer.send(Array(records[start..<min(start + 50_000, records.count)]))
+            }
+            var target = influx
+            target.database = "bench_\(index)"
+            let client = InfluxClient(url: target, gzip: configuration.gzip, timeout: .seconds(30))
+            if configuration.batch > 0 { _ = try await client.query("CREATE DATABASE \"\(target.database)\"") }
+            let counter = WrittenCounter()
+            let everything = try WorkerAssignment(workerIndex: 0, workerCount: 1)
+            var runners = [
+                SinkRunner(
+                    settings: .postgres(
+                        mode: .primary, topics: catalog, kafka: kafka, assignment: everything, types: [.dynoLoad]),
+                    destination: PostgresSummaryDestination(
+                        database: ShardedDatabase(shards: [database], logger: logger)),
+                    publisher: producer, metrics: counter, logger: logger)
+            ]
+            if configuration.batch > 0 {
+                runners.append(
+                    SinkRunner(
+                        settings: SinkSettings(
+                            sink: InfluxSink.name, mode: .primary, topics: catalog, kafka: kafka,
+                            assignment: everything, pollLimit: configuration.batch, batchWait: .milliseconds(100),
+                            types: [.dynoLoad]),
+                        destination: InfluxSummaryDestination(client: client, guard: .none, lock: InfluxWriteLock()),
+                        publisher: producer, metrics: counter, logger: logger))
+            }
+            progress("bench: configuration \(index + 1) of \(configurations.count): sinking")
+            let started = ContinuousClock.now
+            let finished = try await withThrowingTaskGroup(of: Void.self) { group in
+                for runner in runners { group.addTask { try await runner.run() } }
+                let finished = await counter.waitUntil(each: runners.map(\.settings.sink), reaches: summaries)
+                group.cancelAll()
+                try await group.waitForAll()
+                return finished
+            }
+            let rates = finished.mapValues { Double(summaries) / ($0 - started).inSeconds }
+            let postgres = rates[TopicCatalog.postgresSink] ?? .nan
+            if configuration.batch == 0 {
+                baseline = postgres
+                say(String(format: "  postgres-sink alone: %.0f summaries/s", postgres))
+            } else {
+                say(
+                    "  influx batch \(configuration.batch), gzip \(configuration.gzip ? "on" : "off"): "
+                        + String(
+                            format: "influx-sink %.0f summaries/s; postgres-sink beside it %.0f summaries/s "
+                                + "(%.2f× its rate alone)",
+                            rates[InfluxSink.name] ?? .nan, postgres, postgres / (baseline ?? .nan)))
+                _ = try? await client.query("DROP DATABASE \"\(target.database)\"")
+            }
+            await producer.close()
+        }
+    }
+
+    /// Summary `index` of a configuration: fresh owners each time, 20 process types, three load fields.
+    static func summary(_ index: Int, configuration: Int, window: EventTime) -> Summary {
+        let statistics = FieldStatistics(
+            count: 4, sum: Double(index % 97) / 4, sumOfSquares: Double(index % 89), minimum: 0.25,
+            maximum: Double(index % 13))
+        return Summary(
+            key: SeriesKey(
+                type: .dynoLoad, owner: "bench-\(configuration)-owner-\(index / 20)", processType: "web\(index % 20)",
+                metric: "load_avg", windowStart: window, periodSeconds: 60),
+            version: 1, fields: ["load_avg_1m": statistics, "load_avg_5m": statistics, "load_avg_15m": statistics])
+    }
+}
+
+/// Counts `drainpipe_sink_summaries_written_total` per sink and notes when each reached a target; every other
+/// metric goes nowhere.
+private final class WrittenCounter: MetricsFactory, Sendable {
+    private let state = Mutex<[String: Int64]>([:])
+
+    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+        guard label == "drainpipe_sink_summaries_written_total",
+            let sink = dimensions.first(where: { $0.0 == "sink" })?.1
+        else { return NOOPMetricsHandler.instance }
+        return SinkCounter(sink: sink, owner: self)
+    }
+
+    func add(_ amount: Int64, to sink: String) {
+        state.withLock { $0[sink, default: 0] += amount }
+    }
+
+    /// Polls every 10 ms until each sink's count reaches `target`; returns when each did.
+    func waitUntil(each sinks: [String], reaches target: Int) async -> [String: ContinuousClock.Instant] {
+        var reached: [String: ContinuousClock.Instant] = [:]
+        while reached.count < sinks.count {
+            let counts = state.withLock { $0 }
+            for sink in sinks where reached[sink] == nil && (counts[sink] ?? 0) >= target {
+                reached[sink] = .now
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return reached
+    }
+
+    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+        NOOPMetricsHandler.instance
+    }
+    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler { NOOPMetricsHandler.instance }
+    func destroyCounter(_ handler: any CounterHandler) {}
+    func destroyRecorder(_ handler: any RecorderHandler) {}
+    func destroyTimer(_ handler: any TimerHandler) {}
+
+    private final class SinkCounter: CounterHandler, Sendable {
+        let sink: String
+        let owner: WrittenCounter
+
+        init(sink: String, owner: WrittenCounter) {
+            self.sink = sink
+            self.owner = owner
+        }
+
+        func increment(by amount: Int64) { owner.add(amount, to: sink) }
+        func reset() {}
+    }
+}
