@@ -8,6 +8,6 @@ struct DrainpipeCommand: AsyncParsableCommand {
         abstract: "Drainpipe administration: embedded Kafka, topics, database schemas and sample load.",
         subcommands: [
             KafkaCommand.self, TopicsCommand.self, SchemaCommand.self, LoadCommand.self, BenchCommand.self,
-            BenchGraphiteCommand.self, BenchSinkCommand.self, BenchAggregatorCommand.self,
+            BenchGraphiteCommand.self, BenchSinkCommand.self, BenchAggregatorCommand.self, BenchQueryCommand.self,
         ])
 }

@@ -1,5 +1,6 @@
 import DrainpipeCore
 import DrainpipeKafka
+import Hummingbird
 import ServiceLifecycle
 
 /// The ingress (web) process: the drain and Graphite endpoints, the read API, health and metrics over HTTP, the
@@ -35,9 +36,9 @@ package struct IngressProcess {
             futureWindow: configuration.graphiteFutureWindow, metrics: metrics, logger: logger)
         let database = ShardedDatabase(shards: configuration.shards, logger: logger)
         let application = HTTPApplication.make(port: configuration.port, observability: observability) { router in
-            DrainRoutes(ingestor: drains, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
-            GraphiteRoutes(ingestor: graphite, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
-            SeriesRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
+            Self.registerRoutes(
+                on: router, drains: drains, graphite: graphite, tenants: tenants, store: database, clock: clock,
+                maximumBodyBytes: configuration.maximumBodyBytes)
         }
         var services: [any Service] = [
             ProducerService(producer: producer),
@@ -48,5 +49,17 @@ package struct IngressProcess {
         }
         services.append(application)
         try await observability.run(services)
+    }
+
+    /// Registers every route of the web process except `/healthz` and `/metrics` (``HTTPApplication`` adds those):
+    /// the drain, Graphite ingest, the series API and the OpenAPI document, and the Graphite query API.
+    package static func registerRoutes(
+        on router: Router<BasicRequestContext>, drains: DrainIngestor, graphite: GraphiteIngestor,
+        tenants: LiveTenantDirectory, store: any SeriesCatalogStore, clock: any WallClock, maximumBodyBytes: Int
+    ) {
+        DrainRoutes(ingestor: drains, maximumBodyBytes: maximumBodyBytes).register(on: router)
+        GraphiteRoutes(ingestor: graphite, maximumBodyBytes: maximumBodyBytes).register(on: router)
+        SeriesRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
+        GraphiteQueryRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
     }
 }

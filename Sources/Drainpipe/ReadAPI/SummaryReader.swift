@@ -46,7 +46,7 @@ package struct SummaryReader: Sendable {
     // MARK: - Query
 
     /// Window starts that have a day schema: years 1 through 9999.
-    private static let supportedRange: Range<EventTime> =
+    static let supportedRange: Range<EventTime> =
         DaySchema(year: 1, month: 1, day: 1)!.start..<DaySchema(year: 9999, month: 12, day: 31)!.end
 
     private static func selectStatement(type: MeasurementType, days: [DaySchema]) -> String {
@@ -65,7 +65,7 @@ package struct SummaryReader: Sendable {
 
     /// What the query selects for `part`, in text the reader parses: the window start as microseconds since the
     /// epoch, the counts as JSON text, the sketch as base64; every other column as it is.
-    private static func selectedColumns(of part: SummaryTableLayout.Part) -> [String] {
+    static func selectedColumns(of part: SummaryTableLayout.Part) -> [String] {
         switch part {
         case .windowStart: ["(extract(epoch FROM window_start) * 1000000)::bigint AS window_start_us"]
         case .counts: ["counts::text AS counts"]
@@ -77,7 +77,7 @@ package struct SummaryReader: Sendable {
     // MARK: - Rows
 
     /// The summary in `row`, whose columns are those ``selectedColumns(of:)`` lists for the layout's written parts.
-    private static func summary(type: MeasurementType, row: [String?]) throws(PostgresError) -> Summary {
+    static func summary(type: MeasurementType, row: [String?]) throws(PostgresError) -> Summary {
         var reader = RowReader(table: type.tableName, row: row)
         var summary = Summary(
             key: SeriesKey(

@@ -17,6 +17,7 @@
 ///     limits:
 ///       updates_per_minute: 600000               # measurements per wall-clock minute, over it 429
 ///       distinct_series_per_minute: 20000        # distinct series per wall-clock minute, over it 429
+///       series_per_query: 150                    # series one Graphite render may expand to (default 150)
 /// ```
 package struct TenantDirectory: Sendable {
     /// Per-owner resource caps; nil means unlimited.
@@ -25,18 +26,25 @@ package struct TenantDirectory: Sendable {
         package var updatesPerMinute: Int?
         /// Distinct series (type, process type, metric) admitted per wall-clock minute.
         package var distinctSeriesPerMinute: Int?
+        /// Series the targets of one Graphite render request may expand to; nil means the default.
+        package var seriesPerQuery: Int?
+
+        /// The fan-out limit of a render request when the tenants file sets none.
+        package static let defaultSeriesPerQuery = 150
 
         enum CodingKeys: String, CodingKey {
             case updatesPerMinute = "updates_per_minute"
             case distinctSeriesPerMinute = "distinct_series_per_minute"
+            case seriesPerQuery = "series_per_query"
         }
 
-        package init(updatesPerMinute: Int? = nil, distinctSeriesPerMinute: Int? = nil) {
+        package init(updatesPerMinute: Int? = nil, distinctSeriesPerMinute: Int? = nil, seriesPerQuery: Int? = nil) {
             self.updatesPerMinute = updatesPerMinute
             self.distinctSeriesPerMinute = distinctSeriesPerMinute
+            self.seriesPerQuery = seriesPerQuery
         }
 
-        /// Whether no cap is set.
+        /// Whether no ingest cap (updates or distinct series per minute) is set.
         package var isUnlimited: Bool { updatesPerMinute == nil && distinctSeriesPerMinute == nil }
     }
 
@@ -157,7 +165,9 @@ package struct TenantDirectory: Sendable {
             for source in owner.graphiteSources where ownerByGraphiteSource.updateValue(index, forKey: source) != nil {
                 problem("Graphite source \(source) is mapped to more than one owner")
             }
-            for cap in [owner.limits.updatesPerMinute, owner.limits.distinctSeriesPerMinute] {
+            for cap in [
+                owner.limits.updatesPerMinute, owner.limits.distinctSeriesPerMinute, owner.limits.seriesPerQuery,
+            ] {
                 if let cap, cap < 1 { problem("owner \(owner.id): limits must be at least 1") }
             }
             for token in owner.apiTokens {
