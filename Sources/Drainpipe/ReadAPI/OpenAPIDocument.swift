@@ -1459,17 +1459,12 @@ enum OpenAPIDocument {
                "type": "array",
                "items": {
                 "type": "array",
-                "prefixItems": [
-                 {
-                  "type": [
-                   "number",
-                   "null"
-                  ]
-                 },
-                 {
-                  "type": "integer"
-                 }
-                ],
+                "items": {
+                 "type": [
+                  "number",
+                  "null"
+                 ]
+                },
                 "minItems": 2,
                 "maxItems": 2
                }
