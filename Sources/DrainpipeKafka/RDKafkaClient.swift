@@ -41,6 +41,8 @@ final class RDKafkaClient: @unchecked Sendable {
     private let handle: OpaquePointer
     private let mainQueue: OpaquePointer
     let logger: Logger
+    /// What librdkafka logged lately, so its error event for the same problem is not logged twice.
+    private let recentLogLines = RecentLogLines()
 
     /// Creates the handle from librdkafka properties.
     ///
@@ -132,9 +134,12 @@ final class RDKafkaClient: @unchecked Sendable {
             var text: UnsafePointer<CChar>?
             var level: Int32 = 0
             guard rd_kafka_event_log(event, &facility, &text, &level) == 0 else { return }
+            let message = text.map { String(cString: $0) } ?? ""
+            let logLevel = Self.logLevel(syslog: level)
+            if logLevel >= .warning { recentLogLines.remember(message) }
             logger.log(
-                level: Self.logLevel(syslog: level),
-                "\(text.map { String(cString: $0) } ?? "")",
+                level: logLevel,
+                "\(message)",
                 metadata: ["librdkafka.facility": "\(facility.map { String(cString: $0) } ?? "")"]
             )
         case RD_KAFKA_EVENT_ERROR:
@@ -148,7 +153,8 @@ final class RDKafkaClient: @unchecked Sendable {
                     "librdkafka fatal error", metadata: ["code": "\(original.name)", "reason": "\(reasonText)"])
                 onEvent(.fatal(code: original, reason: reasonText))
             } else {
-                logger.warning("librdkafka error", metadata: ["code": "\(code.name)", "reason": "\(text)"])
+                let level: Logger.Level = recentLogLines.takeRepeat(of: text) ? .debug : .warning
+                logger.log(level: level, "librdkafka error", metadata: ["code": "\(code.name)", "reason": "\(text)"])
             }
         default:
             logger.debug(

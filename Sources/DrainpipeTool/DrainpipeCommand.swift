@@ -8,6 +8,7 @@ struct DrainpipeCommand: AsyncParsableCommand {
         abstract: "Drainpipe administration: embedded Kafka, topics, database schemas and sample load.",
         subcommands: [
             KafkaCommand.self, TopicsCommand.self, SchemaCommand.self, LoadCommand.self, BenchCommand.self,
-            BenchGraphiteCommand.self, BenchSinkCommand.self, BenchAggregatorCommand.self, BenchQueryCommand.self,
+            BenchGraphiteCommand.self, BenchSinkCommand.self, BenchAggregatorCommand.self, StatusCommand.self,
+            BenchQueryCommand.self,
         ])
 }

@@ -13,18 +13,19 @@ package struct Observability: Sendable {
     /// The accepted log level names.
     package static let logLevels = Logger.Level.allCases.map(\.rawValue)
 
-    /// Bootstraps swift-log (stderr, one line per event) and swift-metrics (Prometheus) for this process.
+    /// Bootstraps swift-log (logfmt on stderr, one line per event) and swift-metrics (Prometheus) for this process.
     package static func bootstrap(process: String, dyno: String, logLevel: String?) -> Observability {
         let level = logLevel.flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+        LoggingSystem.bootstrap { _ in
+            var handler = LogfmtLogHandler()
             handler.logLevel = level
             return handler
         }
         let registry = PrometheusCollectorRegistry()
-        let factory = PrometheusMetricsFactory(registry: registry)
+        let factory = DocumentedMetricsFactory(registry: registry)
         MetricsSystem.bootstrap(factory)
         var logger = Logger(label: "drainpipe.\(process)")
+        logger[metadataKey: "process"] = "\(process)"
         logger[metadataKey: "dyno"] = "\(dyno)"
         return Observability(logger: logger, registry: registry, metrics: factory)
     }

@@ -1,5 +1,6 @@
 import DrainpipeCore
 import DrainpipeKafka
+import DrainpipePostgres
 import ServiceLifecycle
 
 /// The postgres-sink process: a producer for the RETRY topics, the sink loop, and daily schema maintenance.
@@ -50,6 +51,8 @@ private func runSink(
         connection: pipeline.kafka, clientID: "drainpipe-\(pipeline.dyno)", logger: observability.logger)
     let database = ShardedDatabase(
         shards: configuration.shards, rowsPerCopy: configuration.batchSize, logger: observability.logger)
+    try await database.verifyLayout(
+        names: configuration.shards.map { "\($0.endpoint)/\($0.database ?? "")" }, logger: observability.logger)
     let sink = SummarySinkService(
         settings: SummarySinkService.Settings(
             mode: mode, topics: pipeline.topics, kafka: pipeline.kafka, assignment: configuration.assignment,

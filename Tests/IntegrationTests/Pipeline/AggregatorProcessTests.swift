@@ -158,9 +158,36 @@ struct AggregatorProcessTests {
         let status = first.terminate()
         #expect(status != nil && status != 0)
         #expect(
-            first.output.contains("Another aggregator process runs as worker 0 of 1"),
+            first.output.contains("Another aggregator process claimed")
+                && first.output.contains("which this process owns as worker 0 of 1"),
             "log: \(first.output.suffix(2_000))")
         #expect(second.isRunning, "the newer process keeps the partitions")
+        #expect(second.terminate() == 0)
+    }
+
+    @Test(
+        "worker counts that disagree so that two processes own one partition: the earlier claimant exits saying so",
+        .timeLimit(.minutes(2)))
+    func disagreeingCountsAreReported() async throws {
+        let kafka = try await TestServers.kafka(prefixedWith: "counts")
+        let alone = Self.environment(kafka: kafka)
+        var secondOfTwo = alone
+        secondOfTwo["DYNO"] = "aggregator.2"
+        secondOfTwo["AGGREGATOR_WORKERS"] = "2"
+
+        let first = try ServiceProcess("aggregator", environment: alone)
+        #expect(try await Self.eventually(within: .seconds(60)) { first.output.contains("aggregator assigned") })
+        let second = try ServiceProcess("aggregator", environment: secondOfTwo)
+        #expect(try await Self.eventually(within: .seconds(60)) { second.output.contains("aggregator assigned") })
+        #expect(try await Self.eventually(within: .seconds(20)) { !first.isRunning }, "the first process stops")
+        let status = first.terminate()
+        #expect(status != nil && status != 0)
+        #expect(
+            first.output.contains("Another aggregator process claimed")
+                && first.output.contains("which this process owns as worker 0 of 1")
+                && first.output.contains("AGGREGATOR_WORKERS differ"),
+            "log: \(first.output.suffix(2_000))")
+        #expect(second.isRunning, "the newer process keeps its partitions")
         #expect(second.terminate() == 0)
     }
 }
