@@ -92,7 +92,8 @@ extension SummaryReader {
                         owner, Self.arrayLiteral(wanted.map(\.processType)), Self.arrayLiteral(wanted.map(\.metric)),
                         DaySchema.timestampText(from), DaySchema.timestampText(to),
                     ])
-                for row in rows.rows { summaries.append(try Self.summary(type: type, row: row)) }
+                let decoder = JSONDecoder()
+                for row in rows.rows { summaries.append(try Self.summary(type: type, row: row, decoder: decoder)) }
             }
             return summaries.sorted { $0.key.windowStart < $1.key.windowStart }
         } ?? []

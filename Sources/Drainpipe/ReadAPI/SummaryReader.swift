@@ -33,7 +33,10 @@ package struct SummaryReader: Sendable {
             guard !tables.isEmpty else { return [] }
             do throws(PostgresError) {
                 let rows = try connection.query(Self.selectStatement(type: type, days: tables), parameters: parameters)
-                return try rows.rows.map { row throws(PostgresError) in try Self.summary(type: type, row: row) }
+                let decoder = JSONDecoder()
+                return try rows.rows.map { row throws(PostgresError) in
+                    try Self.summary(type: type, row: row, decoder: decoder)
+                }
             } catch {
                 // Retention dropped a day between listing and reading: list again.
                 let dropped = error.sqlState == .invalidSchemaName || error.sqlState == .undefinedTable
@@ -77,7 +80,10 @@ package struct SummaryReader: Sendable {
     // MARK: - Rows
 
     /// The summary in `row`, whose columns are those ``selectedColumns(of:)`` lists for the layout's written parts.
-    static func summary(type: MeasurementType, row: [String?]) throws(PostgresError) -> Summary {
+    /// `decoder` reads the counts; one per statement, since making one per row costs more than the row.
+    static func summary(
+        type: MeasurementType, row: [String?], decoder: JSONDecoder
+    ) throws(PostgresError) -> Summary {
         var reader = RowReader(table: type.tableName, row: row)
         var summary = Summary(
             key: SeriesKey(
@@ -110,8 +116,9 @@ package struct SummaryReader: Sendable {
                     count: count, sum: sum, sumOfSquares: sumOfSquares, minimum: minimum, maximum: maximum)
             case .counts:
                 let counts = try reader.text("counts")
+                guard counts != "{}" else { continue }  // every gauge type's row
                 do {
-                    summary.counts = try JSONDecoder().decode([String: UInt64].self, from: Data(counts.utf8))
+                    summary.counts = try decoder.decode([String: UInt64].self, from: Data(counts.utf8))
                 } catch {
                     throw .invalidValue(table: type.tableName, reason: "counts is not an object of whole numbers")
                 }
