@@ -53,7 +53,28 @@ package enum AggregationFunction: String, Sendable, Hashable, CaseIterable {
                 product *= value
             }
             return product
-        default:
+        case .average, .sum:
+            var sum = 0.0
+            var count = 0
+            for case let value? in values {
+                sum += value
+                count += 1
+            }
+            guard count > 0 else { return nil }
+            return self == .sum ? sum : sum / Double(count)
+        case .min, .max, .last:
+            var result: Double?
+            for case let value? in values {
+                if let current = result {
+                    result = self == .min ? Swift.min(current, value) : self == .max ? Swift.max(current, value) : value
+                } else {
+                    result = value
+                }
+            }
+            return result
+        case .count:
+            return Double(values.count { $0 != nil })
+        case .median, .diff, .stddev, .range:
             return apply(nonNil: values.compactMap { $0 })
         }
     }

@@ -133,8 +133,8 @@ extension FunctionCatalog {
             totalValues = rows(seriesList).map(safeSum)
             totalText = "sumSeries(\(formatPathExpressions(seriesList)))"
         case .seriesList(let totals) where totals.count == seriesList.count:
-            let sortedSeries = seriesList.sorted { $0.name < $1.name }
-            let sortedTotals = totals.sorted { $0.name < $1.name }
+            let sortedSeries = seriesList.sorted(by: RenderSeries.nameOrder)
+            let sortedTotals = totals.sorted(by: RenderSeries.nameOrder)
             return zip(sortedSeries, sortedTotals).map { series, total in
                 let pair = normalize([series, total])!
                 return RenderSeries(

@@ -2,8 +2,12 @@
 extension FunctionCatalog {
     static func greatestCommonDivisor(_ a: Int64, _ b: Int64) -> Int64 { b == 0 ? a : greatestCommonDivisor(b, a % b) }
 
+    /// Saturates at `Int64.max` rather than overflowing for steps no store has.
     static func leastCommonMultiple(_ a: Int64, _ b: Int64) -> Int64 {
-        a == b ? a : max(a, b) / greatestCommonDivisor(max(a, b), min(a, b)) * min(a, b)
+        guard a != b else { return a }
+        let (product, overflow) = (max(a, b) / greatestCommonDivisor(max(a, b), min(a, b)))
+            .multipliedReportingOverflow(by: min(a, b))
+        return overflow ? .max : product
     }
 
     /// graphite's `normalize`: every series consolidated to the least common multiple of their steps (exactly where
@@ -64,33 +68,21 @@ extension FunctionCatalog {
     /// graphite's `aggKey`: the chosen nodes of the series' path (its first path expression when the name is a
     /// function call), joined by dots; a node past the end, or a string, reads a tag instead ("" when absent).
     static func nodeKey(_ series: RenderSeries, nodes: [ArgumentValue]) -> String {
-        let path = series.name.last == ")" ? firstPathExpression(series.name) ?? series.name : series.name
-        let withoutTags = path.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        let parts = withoutTags.split(separator: ".", omittingEmptySubsequences: false)
+        let path =
+            series.name.last == ")" ? TargetExpression.firstPathExpression(in: series.name) ?? series.name : series.name
+        let withoutTags = path.utf8.split(separator: UInt8(ascii: ";"), maxSplits: 1, omittingEmptySubsequences: false)
+        let parts = (withoutTags.first ?? path.utf8[...]).split(
+            separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         return nodes.map { node -> String in
             switch node {
             case .integer(let index):
                 let position = index < 0 ? parts.count + index : index
-                if parts.indices.contains(position) { return String(parts[position]) }
+                if parts.indices.contains(position) { return String(Substring(parts[position])) }
                 return series.tags[String(index)] ?? ""
             case .string(let tag): return series.tags[tag] ?? ""
             default: return ""
             }
         }.joined(separator: ".")
-    }
-
-    /// The first path expression of a name like `scale(sumSeries(a.b.c),2)`, following first arguments.
-    static func firstPathExpression(_ name: String) -> String? {
-        guard var expression = try? TargetExpression.parse(name) else { return nil }
-        while true {
-            switch expression {
-            case .path(let path): return path
-            case .call(let call):
-                guard let first = call.arguments.first else { return nil }
-                expression = first
-            default: return nil
-            }
-        }
     }
 
     static func safeDivide(_ dividend: Double?, _ divisor: Double?) -> Double? {
@@ -108,7 +100,9 @@ extension FunctionCatalog {
 
     /// Python's `list[:count]`.
     static func pythonPrefix<Element>(_ elements: [Element], _ count: Int) -> [Element] {
-        count >= 0 ? Array(elements.prefix(count)) : Array(elements.dropLast(min(-count, elements.count)))
+        count >= 0
+            ? Array(elements.prefix(count))
+            : Array(elements.dropLast(Int(clamping: min(count.magnitude, UInt(elements.count)))))
     }
 
     /// The text graphite puts in names and tags for a number argument: `str()` of the int or float.
@@ -124,6 +118,11 @@ extension FunctionCatalog {
 }
 
 extension RenderSeries {
+    /// Python's string order (by code point, which UTF-8 bytes preserve), which graphite sorts names by.
+    static func nameOrder(_ left: RenderSeries, _ right: RenderSeries) -> Bool {
+        left.name.utf8.lexicographicallyPrecedes(right.name.utf8)
+    }
+
     static func floorModulo(_ value: Int64, _ divisor: Int64) -> Int64 {
         let remainder = value % divisor
         return remainder < 0 ? remainder + divisor : remainder

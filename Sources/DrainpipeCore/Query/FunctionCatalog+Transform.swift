@@ -10,11 +10,12 @@ extension FunctionCatalog {
             ]
         ) { (invocation: inout Invocation) throws(QueryError) in
             let factor = invocation.float(1)!
+            let factorInName = PythonNumberFormat.g(factor)
+            let factorTag = PythonNumberFormat.repr(factor)
             return invocation.seriesList(0).map { series in
                 var result = series.copy(
-                    name: "scale(\(series.name),\(PythonNumberFormat.g(factor)))",
-                    values: series.values.map { $0.map { $0 * factor } })
-                result.tags["scale"] = PythonNumberFormat.repr(factor)
+                    name: "scale(\(series.name),\(factorInName))", values: series.values.map { $0.map { $0 * factor } })
+                result.tags["scale"] = factorTag
                 return result
             }
         },
@@ -27,11 +28,13 @@ extension FunctionCatalog {
             ]
         ) { (invocation: inout Invocation) throws(QueryError) in
             let factor = invocation.float(1)!
+            let factorInName = PythonNumberFormat.g(factor)
+            let factorTag = PythonNumberFormat.repr(factor)
             return invocation.seriesList(0).map { series in
                 var result = series.copy(
-                    name: "offset(\(series.name),\(PythonNumberFormat.g(factor)))",
-                    values: series.values.map { $0.map { $0 + factor } })
-                result.tags["offset"] = PythonNumberFormat.repr(factor)
+                    name: "offset(\(series.name),\(factorInName))", values: series.values.map { $0.map { $0 + factor } }
+                )
+                result.tags["offset"] = factorTag
                 return result
             }
         },
@@ -155,6 +158,9 @@ extension FunctionCatalog {
                 xFilesFactor: invocation.float(3))
         },
     ]
+
+    /// The most buckets `summarize` makes of one series: far more than any chart draws.
+    static let maximumSummarizeBuckets: Int64 = 1_000_000
 
     private static let windowSuggestions: [ParameterDefault] =
         [.integer(5), .integer(7), .integer(10)]
@@ -290,7 +296,11 @@ extension FunctionCatalog {
         let functionName = invocation.string(2) ?? "sum"
         let (function, _) = invocation.aggregation(2, default: "sum")
         let alignToFrom = invocation.boolean(3) ?? false
-        return invocation.seriesList(0).map { series in
+        let seriesList = invocation.seriesList(0)
+        if let longest = seriesList.map({ $0.end - $0.start }).max(), longest / interval > maximumSummarizeBuckets {
+            throw invocation.error("'\(intervalText)' makes more than \(maximumSummarizeBuckets) buckets")
+        }
+        return seriesList.map { series in
             let newStart = alignToFrom ? series.start : series.start - RenderSeries.floorModulo(series.start, interval)
             var newEnd =
                 alignToFrom ? series.end : series.end - RenderSeries.floorModulo(series.end, interval) + interval
@@ -351,12 +361,22 @@ extension FunctionCatalog {
         guard !seriesList.isEmpty else { return [] }
         let windowArgument = invocation.bound[1][0]
         let previewSeconds: Int64
+        let windowTooLarge = invocation.error("windowSize must be a number of points or an interval up to 100 years")
         switch windowArgument {
         case .string(let text): previewSeconds = abs(try GraphiteTime.intervalSeconds(text))
-        case .integer(let points): previewSeconds = seriesList.map(\.step).max()! * Int64(points)
-        case .float(let points): previewSeconds = seriesList.map(\.step).max()! * Int64(points)
+        case .integer, .float:
+            let points: Int64
+            switch windowArgument {
+            case .integer(let integer): points = Int64(integer)
+            case .float(let float) where float.isFinite && abs(float) < 1e12: points = Int64(float)
+            default: throw windowTooLarge
+            }
+            let (seconds, overflow) = seriesList.map(\.step).max()!.multipliedReportingOverflow(by: points)
+            guard !overflow else { throw windowTooLarge }
+            previewSeconds = seconds
         default: throw invocation.error("windowSize must be a number of points or an interval string")
         }
+        guard (0...(100 * 365 * 86_400)).contains(previewSeconds) else { throw windowTooLarge }
         let tagName = "moving" + functionName.prefix(1).uppercased() + functionName.dropFirst().lowercased()
         let previewList = try invocation.evaluateFirstArgument(
             from: invocation.window.from - previewSeconds, until: invocation.window.until)
@@ -379,11 +399,14 @@ extension FunctionCatalog {
             var values: [Double?] = []
             if windowPoints >= 0, windowPoints < series.values.count {
                 values.reserveCapacity(series.values.count - windowPoints)
+                var nonNil: [Double?] = []
+                nonNil.reserveCapacity(windowPoints)
                 for index in windowPoints..<series.values.count {
-                    let nonNil = series.values[(index - windowPoints)..<index].compactMap { $0 }
+                    nonNil.removeAll(keepingCapacity: true)
+                    for case let value? in series.values[(index - windowPoints)..<index] { nonNil.append(value) }
                     values.append(
                         meetsXFilesFactor(nonNil: nonNil.count, total: Double(windowPoints), xFilesFactor: factor)
-                            ? function.apply(nonNil.map { Optional($0) }) : nil)
+                            ? function.apply(nonNil) : nil)
                 }
             }
             var result = series.copy(name: name, values: values)

@@ -72,8 +72,9 @@ package enum GraphiteTime {
             guard let unitSeconds = secondsPerUnit(unit) else {
                 throw QueryError(.malformedTime, "invalid offset unit '\(unit)' in '\(original)'")
             }
-            total += number * unitSeconds
-            guard total <= maximumSeconds * 2 else {
+            let (seconds, overflow) = number.multipliedReportingOverflow(by: unitSeconds)
+            total = overflow ? .max : total.addingReportingOverflow(seconds).partialValue
+            guard !overflow, total >= 0, total <= maximumSeconds * 2 else {
                 throw QueryError(.malformedTime, "offset '\(text)' in '\(original)' is out of range")
             }
         }
@@ -189,7 +190,9 @@ package enum GraphiteTime {
     }
 
     private static func isValid(_ date: CivilDate) -> Bool {
-        guard (1...9999).contains(date.year), (1...12).contains(date.month), date.day >= 1 else { return false }
+        guard (1...9999).contains(date.year), (1...12).contains(date.month), (1...31).contains(date.day) else {
+            return false
+        }
         return CivilDate(daysSinceEpoch: date.daysSinceEpoch) == date
     }
 }

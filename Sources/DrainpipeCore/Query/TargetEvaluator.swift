@@ -97,7 +97,8 @@ package struct TargetEvaluator {
         }
     }
 
-    /// The series of one target, in graphite's order.
+    /// The series of one target, in graphite's order. Fetched series take the path expression and the request's
+    /// xFilesFactor, as graphite-web's fetch gives them.
     package func evaluate(_ target: TargetExpression) throws(QueryError) -> [RenderSeries] {
         let window = EvaluationWindow(from: context.from, until: context.until)
         switch try evaluate(target, window: window) {
@@ -118,8 +119,11 @@ package struct TargetEvaluator {
         switch expression {
         case .path(let path):
             var series = try fetch(FetchRequest(pathExpression: path, from: window.from, until: window.until))
-            series.sort { $0.name < $1.name }
-            for index in series.indices { series[index].pathExpression = path }
+            series.sort(by: RenderSeries.nameOrder)
+            for index in series.indices {
+                series[index].pathExpression = path
+                series[index].xFilesFactor = context.xFilesFactor
+            }
             return .seriesList(series)
         case .call(let call):
             guard let function = FunctionCatalog.function(named: call.name) else {

@@ -85,6 +85,24 @@ extension TargetExpression {
     }
 }
 
+extension TargetExpression {
+    /// The path expression reached from a series name like `scale(sumSeries(a.b.c),2)` by following first
+    /// arguments (graphite's `_getFirstPathExpression`, which `aliasByNode` and `groupByNode` use on function
+    /// names); nil when a first argument is a literal. Reads only up to that path, not the whole name.
+    package static func firstPathExpression(in name: String) -> String? {
+        var parser = TargetParser(text: name)
+        parser.skipWhitespace()
+        while parser.identifierBeforeParenthesis() != nil {
+            parser.position += 1
+            parser.skipWhitespace()
+        }
+        guard let first = parser.current, first != "'", first != "\"", parser.literalBeforeTerminator() == nil else {
+            return nil
+        }
+        return try? parser.parsePath()
+    }
+}
+
 /// A recursive-descent parser over the target's Unicode scalars.
 private struct TargetParser {
     let text: String
@@ -99,10 +117,22 @@ private struct TargetParser {
     var isAtEnd: Bool { position >= scalars.count }
     var current: Unicode.Scalar? { isAtEnd ? nil : scalars[position] }
 
-    /// Characters that end a path element (graphite-web's `(){},.'"\|` plus whitespace).
+    /// Whether a character belongs in a path element: anything printable but graphite-web's `(){},.'"\|`.
     static func isPathCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        !"(){},.'\"\\|".unicodeScalars.contains(scalar) && !scalar.properties.isWhitespace
-            && scalar.value >= 0x21 && scalar.value != 0x7F
+        switch scalar {
+        case "(", ")", "{", "}", ",", ".", "'", "\"", "\\", "|": false
+        case "\u{21}"..."\u{7E}": true
+        case "\u{00}"..."\u{A0}": false
+        default: !scalar.properties.isWhitespace
+        }
+    }
+
+    /// The whitespace graphite-web skips between tokens.
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case " ", "\t", "\n", "\r", "\u{0B}", "\u{0C}": true
+        default: false
+        }
     }
 
     static func isIdentifierStart(_ scalar: Unicode.Scalar) -> Bool {
@@ -124,7 +154,7 @@ private struct TargetParser {
     }
 
     mutating func skipWhitespace() {
-        while let scalar = current, scalar.properties.isWhitespace { position += 1 }
+        while let scalar = current, Self.isWhitespace(scalar) { position += 1 }
     }
 
     /// A call or path, then any number of `| call(…)` pipes.
@@ -162,7 +192,7 @@ private struct TargetParser {
         var end = position + 1
         while end < scalars.count, Self.isIdentifierCharacter(scalars[end]) { end += 1 }
         var afterName = end
-        while afterName < scalars.count, scalars[afterName].properties.isWhitespace { afterName += 1 }
+        while afterName < scalars.count, Self.isWhitespace(scalars[afterName]) { afterName += 1 }
         guard afterName < scalars.count, scalars[afterName] == "(" else { return nil }
         let name = String(String.UnicodeScalarView(scalars[position..<end]))
         position = afterName
@@ -206,7 +236,7 @@ private struct TargetParser {
         var end = position + 1
         while end < scalars.count, Self.isIdentifierCharacter(scalars[end]) { end += 1 }
         var afterName = end
-        while afterName < scalars.count, scalars[afterName].properties.isWhitespace { afterName += 1 }
+        while afterName < scalars.count, Self.isWhitespace(scalars[afterName]) { afterName += 1 }
         guard afterName < scalars.count, scalars[afterName] == "=" else { return nil }
         let name = String(String.UnicodeScalarView(scalars[position..<end]))
         position = afterName + 1
@@ -227,13 +257,15 @@ private struct TargetParser {
         var end = position
         while end < scalars.count, Self.isPathCharacter(scalars[end]) || scalars[end] == "." { end += 1 }
         var afterToken = end
-        while afterToken < scalars.count, scalars[afterToken].properties.isWhitespace { afterToken += 1 }
-        guard end > position, afterToken == scalars.count || [",", ")"].contains(scalars[afterToken]) else {
-            return nil
-        }
+        while afterToken < scalars.count, Self.isWhitespace(scalars[afterToken]) { afterToken += 1 }
+        guard end > position, afterToken == scalars.count || scalars[afterToken] == "," || scalars[afterToken] == ")"
+        else { return nil }
+        let first = scalars[position]
+        let isKeywordLength = end - position <= 5
+        guard first == "-" || ("0"..."9").contains(first) || isKeywordLength else { return nil }
         let token = String(String.UnicodeScalarView(scalars[position..<end]))
         let literal: TargetExpression
-        switch token.lowercased() {
+        switch isKeywordLength ? token.lowercased() : "" {
         case "true": literal = .boolean(true)
         case "false": literal = .boolean(false)
         case "none": literal = .none
@@ -304,7 +336,8 @@ private struct TargetParser {
 
     /// Dot-separated elements, each a run of path characters, backslash escapes and `{a,b}` groups.
     mutating func parsePath() throws(QueryError) -> String {
-        var path = String.UnicodeScalarView()
+        var path: [Unicode.Scalar] = []
+        path.reserveCapacity(scalars.count - position)
         while true {
             let elementStart = path.count
             while let scalar = current {
@@ -325,13 +358,13 @@ private struct TargetParser {
             guard path.count > elementStart else {
                 throw error(expected: path.isEmpty ? "a path expression or a function call" : "a path element")
             }
-            guard current == "." else { return String(path) }
+            guard current == "." else { return String(String.UnicodeScalarView(path)) }
             path.append(".")
             position += 1
         }
     }
 
-    mutating func parseBraces(into path: inout String.UnicodeScalarView) throws(QueryError) {
+    mutating func parseBraces(into path: inout [Unicode.Scalar]) throws(QueryError) {
         let open = position
         path.append("{")
         position += 1

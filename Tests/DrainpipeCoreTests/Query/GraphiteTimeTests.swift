@@ -46,6 +46,8 @@ struct GraphiteTimeTests {
             ("25:00", "unknown time reference '25:00' in '25:00'"), ("02/30/2024", "invalid date in '02/30/2024'"),
             ("jan", "day of month required after month name in 'jan'"), ("-1x", "invalid offset unit 'x' in '-1x'"),
             ("99999999999999", "time '99999999999999' is out of range"),
+            ("-999999999999y", "offset '-999999999999y' in '-999999999999y' is out of range"),
+            ("12/9223372036854775807/2020", "invalid date in '12/9223372036854775807/2020'"),
         ])
     func malformed(text: String, message: String) {
         #expect(throws: QueryError(.malformedTime, message)) { try GraphiteTime.parse(text, now: Self.now) }

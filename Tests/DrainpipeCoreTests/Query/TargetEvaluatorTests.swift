@@ -227,6 +227,24 @@ struct TargetEvaluatorTests {
         }
     }
 
+    @Test(
+        "refuses hostile sizes instead of trapping",
+        arguments: [
+            "summarize(a.x, '999999999999y')", "summarize(a.x, '1s')", "movingAverage(a.x, 1e300)",
+            "movingAverage(a.x, 9223372036854775807)", "movingAverage(a.x, -5)", "timeShift(a.x, '99999999999999y')",
+        ])
+    func hostileSizes(target: String) {
+        let longWindow = QueryTestStore(series: ["a.x": { _ in 1 }], now: 2_000_000)
+        #expect(throws: QueryError.self) { try longWindow.render(target, from: 0, until: 2_000_000) }
+    }
+
+    @Test("takes extreme counts as Python slices them")
+    func extremeCounts() throws {
+        #expect(try Self.names("highestMax(h.*.*, -9223372036854775808)") == [])
+        #expect(try Self.names("highestMax(h.*.*, 9223372036854775807)").count == 3)
+        #expect(try Self.names("aliasByNode(h.web.1, -9223372036854775808)") == [""])
+    }
+
     @Test("lists every function with graphite's info shape")
     func catalog() {
         let names = FunctionCatalog.functions.map(\.name)
