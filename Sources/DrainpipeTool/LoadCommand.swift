@@ -17,7 +17,11 @@ struct LoadCommand: AsyncParsableCommand {
         discussion: """
             Each request mixes router requests and errors, runtime load and memory samples, R-codes, l2met metric \
             lines and ordinary app output (see DrainTrafficGenerator), so every measurement type shows up. Lines \
-            are stamped up to --spread seconds in the past, in shuffled order, so late data is exercised too.
+            are stamped up to --spread seconds in the past, in shuffled order, so late data is exercised too. \
+            Platform events come at chosen times, so charts get a few readable markers: the first request of each \
+            owner carries a deploy (release, then every dyno restarting) and a scale, and every --deploy-every \
+            seconds another deploy follows. Releases count from 100 × seed (v101, v102… with seed 1), so two runs \
+            with different seeds never repeat a version.
             """)
 
     @Option(help: "The drain endpoint.")
@@ -41,6 +45,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Seed of the random generator, for repeatable workloads.")
     var seed: UInt64 = 1
 
+    @Option(help: "Seconds between two deploys (with restarts) of each owner.")
+    var deployEvery = 600
+
     func run() async throws {
         let directory = try TenantDirectory(contentsOf: tenants)
         let owners = directory.owners.filter { !$0.drainCredentials.isEmpty }
@@ -48,24 +55,26 @@ struct LoadCommand: AsyncParsableCommand {
             throw ValidationError("Need a valid --url and a tenants file with at least one drain credential.")
         }
         var generator = SplitMix64(seed: seed)
-        var traffic = DrainTrafficGenerator(seed: seed, processTypes: ["web", "worker"])
+        var traffic = DrainTrafficGenerator(seed: seed, processTypes: ["web", "worker"], dynoEvents: false)
         let clock = SystemWallClock()
         let start = Date()
         var sent = 0
         var failed = 0
         var lineCount = 0
         var statuses: [Int: Int] = [:]
+        var round = 0
         repeat {
             let roundStart = Date()
             for _ in 0..<max(1, rate) {
                 for owner in owners {
-                    let request = makeRequest(
-                        endpoint: endpoint, owner: owner, now: clock.now(), generator: &generator, traffic: &traffic)
+                    let (request, frames) = makeRequest(
+                        endpoint: endpoint, owner: owner, now: clock.now(), round: round, generator: &generator,
+                        traffic: &traffic)
                     do {
                         let (_, response) = try await URLSession.shared.data(for: request)
                         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                         statuses[status, default: 0] += 1
-                        if status == 204 { lineCount += lines } else { failed += 1 }
+                        if status == 204 { lineCount += frames } else { failed += 1 }
                     } catch {
                         failed += 1
                         statuses[0, default: 0] += 1
@@ -80,20 +89,34 @@ struct LoadCommand: AsyncParsableCommand {
                 String(
                     format: "load: %d requests, %d lines accepted, %.0f lines/s, %@", sent, lineCount,
                     Double(lineCount) / max(elapsed, 0.001), statusText))
+            round += 1
             let pause = 1 - Date().timeIntervalSince(roundStart)
             if duration > 0, pause > 0 { try await Task.sleep(for: .milliseconds(Int(pause * 1000))) }
         } while duration > 0 && Date().timeIntervalSince(start) < Double(duration)
         if failed > 0 { throw ExitCode(1) }
     }
 
+    /// The first release number of this run, less one: 100 × seed.
+    private var releaseBase: Int { Int(seed % 10_000) * 100 }
+
+    /// The request of one owner in round `round` (one round per second) and its frame count.
     private func makeRequest(
-        endpoint: URL, owner: TenantDirectory.Owner, now: EventTime, generator: inout SplitMix64,
+        endpoint: URL, owner: TenantDirectory.Owner, now: EventTime, round: Int, generator: inout SplitMix64,
         traffic: inout DrainTrafficGenerator
-    ) -> URLRequest {
+    ) -> (URLRequest, Int) {
         var writer = LogplexFrameWriter()
         for _ in 0..<lines {
             let time = now - .milliseconds(Int64(generator.next() % UInt64(max(1, spread) * 1000)))
             traffic.appendLine(to: &writer, time: time)
+        }
+        if round % max(1, deployEvery) == 0 {
+            let deploy = round / max(1, deployEvery)
+            DrainTrafficGenerator.appendDeploy(
+                to: &writer, time: round == 0 ? now - .seconds(90) : now, version: releaseBase + deploy + 1,
+                commit: String(format: "%07llx", generator.next() % 0x1000_0000))
+        }
+        if round == 0 {
+            DrainTrafficGenerator.appendScale(to: &writer, time: now - .seconds(30), formation: "web=2, worker=1")
         }
         var request = URLRequest(url: endpoint)
         request.httpMethod = "POST"
@@ -106,6 +129,6 @@ struct LoadCommand: AsyncParsableCommand {
         request.setValue(
             "Basic " + Data(owner.drainCredentials[0].utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
         if let token = owner.drainTokens.first { request.setValue(token, forHTTPHeaderField: "Logplex-Drain-Token") }
-        return request
+        return (request, writer.frameCount)
     }
 }

@@ -10,7 +10,7 @@ extension Measurement {
     /// Decodes a measurement from its `drainpipe.v1.Measurement` protobuf bytes.
     ///
     /// - Throws: `WireError` when the bytes do not parse, the type is unknown, `field_names` and `field_values`
-    ///   differ in length, or a string is not UTF-8.
+    ///   differ in length, a string is not UTF-8, or the platform event's kind is unknown.
     package init(wireBytes: [UInt8]) throws(WireError) {
         let decoder = WireDecoder(message: "Measurement", byteCount: wireBytes.count)
         let unpacked = wireUnpack(wireBytes) { drainpipe__v1__measurement__unpack(nil, $0, $1) }
@@ -42,6 +42,12 @@ extension Measurement {
                 message.frame_id = arena.cString(origin.frameID)
                 message.line_index = origin.lineIndex
             }
+            if let platformEvent {
+                message.has_platform_event = 1
+                message.platform_event_kind = arena.cString(platformEvent.kind.rawValue)
+                message.platform_event_dyno = arena.cString(platformEvent.dyno)
+                message.platform_event_text = arena.cString(platformEvent.text)
+            }
             return wirePacked(size: drainpipe__v1__measurement__get_packed_size(&message)) {
                 drainpipe__v1__measurement__pack(&message, $0)
             }
@@ -60,6 +66,16 @@ extension Measurement {
                 frameID: try decoder.string(message.frame_id, field: "frame_id"),
                 lineIndex: message.line_index)
         }
+        var platformEvent: PlatformEventDetail?
+        if message.has_platform_event != 0 {
+            let kindName = try decoder.string(message.platform_event_kind, field: "platform_event_kind")
+            guard let kind = PlatformEventKind(rawValue: kindName) else {
+                throw decoder.outOfRange(field: "platform_event_kind")
+            }
+            platformEvent = PlatformEventDetail(
+                kind: kind, dyno: try decoder.string(message.platform_event_dyno, field: "platform_event_dyno"),
+                text: try decoder.string(message.platform_event_text, field: "platform_event_text"))
+        }
         self.init(
             type: try decoder.measurementType(rawValue: message.type.rawValue),
             owner: try decoder.string(message.owner, field: "owner"),
@@ -69,6 +85,7 @@ extension Measurement {
             receivedAt: EventTime(microsecondsSinceEpoch: message.received_micros),
             fields: zip(names, values).map { MeasurementField(name: $0, value: $1) },
             events: events,
-            origin: origin)
+            origin: origin,
+            platformEvent: platformEvent)
     }
 }

@@ -12,7 +12,7 @@ extension Summary {
     ///
     /// - Throws: `WireError` when the bytes do not parse, the type is unknown, parallel arrays differ in length,
     ///   a name repeats, a string is not UTF-8, the window start overflows `EventTime`, the period is not
-    ///   positive, or the sketch bytes are not `QuantileSketch.encode`'s format.
+    ///   positive, the sketch bytes are not `QuantileSketch.encode`'s format, or an event kind is unknown.
     package init(wireBytes: [UInt8]) throws(WireError) {
         let decoder = WireDecoder(message: "Summary", byteCount: wireBytes.count)
         let unpacked = wireUnpack(wireBytes) { drainpipe__v1__summary__unpack(nil, $0, $1) }
@@ -59,6 +59,16 @@ extension Summary {
             message.count_values = arena.array(sortedCounts.map(\.value))
             let sketchBytes = QuantileSketch.encode(sketches)
             message.sketch = ProtobufCBinaryData(len: sketchBytes.count, data: arena.array(sketchBytes))
+            let events = platformEvents.events
+            message.n_event_times_micros = events.count
+            message.event_times_micros = arena.array(events.map(\.time.microsecondsSinceEpoch))
+            message.n_event_kinds = events.count
+            message.event_kinds = arena.cStrings(events.map(\.kind.rawValue))
+            message.n_event_dynos = events.count
+            message.event_dynos = arena.cStrings(events.map(\.dyno))
+            message.n_event_texts = events.count
+            message.event_texts = arena.cStrings(events.map(\.text))
+            message.events_overflow = platformEvents.overflow
             return wirePacked(size: drainpipe__v1__summary__get_packed_size(&message)) {
                 drainpipe__v1__summary__pack(&message, $0)
             }
@@ -118,6 +128,41 @@ extension Summary {
             ? [] : Array(UnsafeBufferPointer(start: message.sketch.data, count: message.sketch.len))
         guard let sketches = QuantileSketch.decode(sketchBytes) else { throw decoder.malformed }
 
-        self.init(key: key, version: message.version, fields: fields, counts: eventCounts, sketches: sketches)
+        self.init(
+            key: key, version: message.version, fields: fields, counts: eventCounts, sketches: sketches,
+            platformEvents: try Self.platformEvents(copying: message, with: decoder))
+    }
+
+    /// The event log of `message`: four parallel arrays and the overflow. The log keeps its own order and bound, so
+    /// a message listing events out of order or too many decodes to the log a merge of those events would give.
+    private static func platformEvents(
+        copying message: Drainpipe__V1__Summary, with decoder: WireDecoder
+    ) throws(WireError) -> PlatformEventLog {
+        let times = try decoder.values(
+            message.event_times_micros, count: message.n_event_times_micros, field: "event_times_micros",
+            parallelTo: message.n_event_times_micros)
+        let kinds = try decoder.strings(message.event_kinds, count: message.n_event_kinds, field: "event_kinds")
+        let dynos = try decoder.strings(message.event_dynos, count: message.n_event_dynos, field: "event_dynos")
+        let texts = try decoder.strings(message.event_texts, count: message.n_event_texts, field: "event_texts")
+        for (field, count) in [
+            ("event_kinds", kinds.count), ("event_dynos", dynos.count), ("event_texts", texts.count),
+        ]
+        where count != times.count {
+            throw .malformedParallelArrays(
+                message: decoder.message, byteCount: decoder.byteCount, field: field, count: count,
+                expected: times.count)
+        }
+        var events: [PlatformEvent] = []
+        events.reserveCapacity(times.count)
+        for index in times.indices {
+            guard let kind = PlatformEventKind(rawValue: kinds[index]) else {
+                throw decoder.outOfRange(field: "event_kinds")
+            }
+            events.append(
+                PlatformEvent(
+                    time: EventTime(microsecondsSinceEpoch: times[index]), kind: kind, dyno: dynos[index],
+                    text: texts[index]))
+        }
+        return PlatformEventLog(events: events, overflow: message.events_overflow)
     }
 }

@@ -5,22 +5,30 @@ import DrainpipeCore
 ///
 /// Out of 1 000 lines about: 600 router requests (mostly 2xx, some 3xx/4xx/5xx, a few with empty values), 20 router
 /// error lines (H12, H10 with no dyno, H27), 40 runtime load and 40 memory samples, 3 dyno manager errors (R14, R15,
-/// R10), 100 l2met app lines, 190 lines of ordinary app output and 7 platform notices that are ignored (Logplex L10,
-/// add-on metrics, dyno state changes).
+/// R10), 100 l2met app lines, 190 lines of ordinary app output, 4 platform notices that are ignored (Logplex L10,
+/// add-on metrics, `Process running mem=…`) and 3 dyno events (state changes, restarts, starts, stops, exits,
+/// cycles). `appendDeploy` and `appendScale` write the app-wide events of a release and a formation change.
 package struct DrainTrafficGenerator: Sendable {
     /// What one generated line is.
     package enum Sample: Int, Sendable, Hashable, CaseIterable {
         case routerRequest, routerError, runtimeLoad, runtimeMemory, runtimeError, customMetrics, appOutput
         case ignoredNotice
+        /// A dyno's platform event (`State changed from starting to up`, `Restarting`…).
+        case platformEvent
     }
 
     private var generator: SplitMix64
     private let processTypes: [String]
+    private let writesDynoEvents: Bool
 
     /// A generator whose dynos are `<type>.1`…`<type>.3` for each of `processTypes` (web is always first).
-    package init(seed: UInt64, processTypes: [String] = ["web", "worker", "clock"]) {
+    ///
+    /// Without `dynoEvents`, the lines that would be random dyno events are ignored notices instead, for callers
+    /// that write their own events at chosen times (`drainpipe load`).
+    package init(seed: UInt64, processTypes: [String] = ["web", "worker", "clock"], dynoEvents: Bool = true) {
         generator = SplitMix64(seed: seed)
         self.processTypes = processTypes
+        writesDynoEvents = dynoEvents
     }
 
     /// Appends one line stamped `time` and says what it was.
@@ -36,7 +44,8 @@ package struct DrainTrafficGenerator: Sendable {
             case ..<703: .runtimeError
             case ..<803: .customMetrics
             case ..<993: .appOutput
-            default: .ignoredNotice
+            case ..<997: .ignoredNotice
+            default: writesDynoEvents ? .platformEvent : .ignoredNotice
             }
         switch sample {
         case .routerRequest: appendRouterRequest(to: &writer, time: time)
@@ -100,10 +109,51 @@ package struct DrainTrafficGenerator: Sendable {
             default:
                 writer.append(
                     priority: 45, time: time, appName: "heroku", processID: dyno(),
-                    message: "State changed from starting to up")
+                    message: "Process running mem=\(500 + number(below: 90))M(10\(number(below: 10)).0%)")
             }
+        case .platformEvent:
+            let message = pick([
+                "State changed from starting to up", "State changed from up to crashed",
+                "State changed from crashed to starting", "Restarting", "Cycling",
+                "Stopping all processes with SIGTERM", "Process exited with status \(pick([0, 1, 137, 143]))",
+                "Starting process with command `bundle exec sidekiq -C config/sidekiq.yml`",
+            ])
+            writer.append(priority: 45, time: time, appName: "heroku", processID: dyno(), message: message)
         }
         return sample
+    }
+
+    // MARK: - Platform events at chosen times
+
+    /// The lines of a deploy of release `version` with commit `commit`, all stamped `time`: `Deploy`, `Release`,
+    /// then for every dyno of `dynos` `Restarting`, `Stopping all processes with SIGTERM`,
+    /// `Process exited with status 143`, `State changed from up to starting`, `Starting process with command …` and
+    /// `State changed from starting to up`.
+    package static func appendDeploy(
+        to writer: inout LogplexFrameWriter, time: EventTime, version: Int, commit: String,
+        dynos: [String] = ["web.1", "worker.1"]
+    ) {
+        writer.append(
+            priority: 45, time: time, appName: "app", processID: "api", message: "Deploy \(commit) by ops@example.com")
+        writer.append(
+            priority: 45, time: time, appName: "app", processID: "api",
+            message: "Release v\(version) created by ops@example.com")
+        for dyno in dynos {
+            for message in [
+                "Restarting", "Stopping all processes with SIGTERM", "Process exited with status 143",
+                "State changed from up to starting", "Starting process with command `bin/start \(dyno)`",
+                "State changed from starting to up",
+            ] {
+                writer.append(priority: 45, time: time, appName: "heroku", processID: dyno, message: message)
+            }
+        }
+    }
+
+    /// `Scale to <formation> by …`, e.g. formation `web=2, worker=1`.
+    package static func appendScale(to writer: inout LogplexFrameWriter, time: EventTime, formation: String) {
+        writer.append(
+            priority: 45, time: time, appName: "app", processID: "api",
+            message: "Scale to \(formation) by ops@example.com")
     }
 
     // MARK: - Router lines

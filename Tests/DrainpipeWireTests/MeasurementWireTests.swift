@@ -184,7 +184,7 @@ struct MeasurementWireTests {
         }
     }
 
-    @Test("an unspecified or unknown type throws unknownMeasurementType", arguments: [Int64(0), 6, 99, -1])
+    @Test("an unspecified or unknown type throws unknownMeasurementType", arguments: [Int64(0), 7, 99, -1])
     func unknownType(wireNumber: Int64) {
         var writer = ProtobufTestWriter()
         writer.varint(1, wireNumber)

@@ -259,7 +259,7 @@ struct SummaryWireTests {
         }
     }
 
-    @Test("an unspecified or unknown type throws unknownMeasurementType", arguments: [Int64(0), 6, Int64(Int32.min)])
+    @Test("an unspecified or unknown type throws unknownMeasurementType", arguments: [Int64(0), 7, Int64(Int32.min)])
     func unknownType(wireNumber: Int64) {
         let writer = Self.header(type: wireNumber)
         #expect(

@@ -153,6 +153,7 @@ extension LineRejectionReason {
         case .badMetricName: "bad_metric_name"
         case .duplicateMetric: "duplicate_metric"
         case .lineTooLong: "line_too_long"
+        case .malformedEvent: "malformed_event"
         }
     }
 }
@@ -171,6 +172,8 @@ extension DrainLineKind {
         case .appOutput: "app_output"
         case .addOn: "add_on"
         case .other: "other"
+        case .appEvent: "app_event"
+        case .dynoEvent: "dyno_event"
         }
     }
 }

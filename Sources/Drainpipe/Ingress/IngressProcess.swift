@@ -52,7 +52,8 @@ package struct IngressProcess {
     }
 
     /// Registers every route of the web process except `/healthz` and `/metrics` (``HTTPApplication`` adds those):
-    /// the drain, Graphite ingest, the series API and the OpenAPI document, and the Graphite query API.
+    /// the drain, Graphite ingest, the series API and the OpenAPI document, platform events, and the Graphite query
+    /// API.
     package static func registerRoutes(
         on router: Router<BasicRequestContext>, drains: DrainIngestor, graphite: GraphiteIngestor,
         tenants: LiveTenantDirectory, store: any SeriesCatalogStore, clock: any WallClock, maximumBodyBytes: Int
@@ -60,6 +61,7 @@ package struct IngressProcess {
         DrainRoutes(ingestor: drains, maximumBodyBytes: maximumBodyBytes).register(on: router)
         GraphiteRoutes(ingestor: graphite, maximumBodyBytes: maximumBodyBytes).register(on: router)
         SeriesRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
+        EventsRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
         GraphiteQueryRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
     }
 }

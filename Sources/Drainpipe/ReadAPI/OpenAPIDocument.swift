@@ -1238,7 +1238,6 @@ enum OpenAPIDocument {
             "tags": [
              "graphite"
             ],
-            "x-drainpipe-pending": "added by the platform-events work; remove this mark when its route lands",
             "security": [
              {
               "apiToken": []
@@ -1274,6 +1273,15 @@ enum OpenAPIDocument {
                "type": "string"
               },
               "description": "Space-separated tags; an event must carry all of them."
+             },
+             {
+              "name": "set",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "string"
+              },
+              "description": "`union`: an event may carry any of the tags."
              }
             ],
             "responses": {
@@ -1294,6 +1302,77 @@ enum OpenAPIDocument {
               "$ref": "#/components/responses/Error"
              },
              "401": {
+              "$ref": "#/components/responses/Error"
+             }
+            }
+           }
+          },
+          "/api/v1/events": {
+           "get": {
+            "summary": "Platform events of one owner, with per-minute counts by kind",
+            "operationId": "platformEvents",
+            "tags": [
+             "read"
+            ],
+            "security": [
+             {
+              "apiToken": []
+             }
+            ],
+            "parameters": [
+             {
+              "name": "owner",
+              "in": "query",
+              "required": true,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "name": "process_type",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "string"
+              }
+             },
+             {
+              "name": "from",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "string"
+              },
+              "description": "RFC 3339 time or Unix seconds; default `to` minus two hours."
+             },
+             {
+              "name": "to",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "string"
+              },
+              "description": "RFC 3339 time or Unix seconds; default now."
+             }
+            ],
+            "responses": {
+             "200": {
+              "description": "The events, oldest first, and each stored minute's counts.",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/EventsResponse"
+                }
+               }
+              }
+             },
+             "400": {
+              "$ref": "#/components/responses/Error"
+             },
+             "401": {
+              "$ref": "#/components/responses/Error"
+             },
+             "403": {
               "$ref": "#/components/responses/Error"
              }
             }
@@ -1554,10 +1633,7 @@ enum OpenAPIDocument {
             ],
             "properties": {
              "id": {
-              "type": [
-               "integer",
-               "string"
-              ]
+              "type": "integer"
              },
              "when": {
               "type": "number",
@@ -1573,6 +1649,96 @@ enum OpenAPIDocument {
               "type": "array",
               "items": {
                "type": "string"
+              }
+             }
+            }
+           },
+           "EventsResponse": {
+            "type": "object",
+            "required": [
+             "owner",
+             "from",
+             "to",
+             "events",
+             "counts"
+            ],
+            "properties": {
+             "owner": {
+              "type": "string"
+             },
+             "from": {
+              "type": "string"
+             },
+             "to": {
+              "type": "string"
+             },
+             "events": {
+              "type": "array",
+              "items": {
+               "type": "object",
+               "required": [
+                "time",
+                "time_epoch_us",
+                "kind",
+                "process_type",
+                "dyno",
+                "text"
+               ],
+               "properties": {
+                "time": {
+                 "type": "string"
+                },
+                "time_epoch_us": {
+                 "type": "integer"
+                },
+                "kind": {
+                 "type": "string"
+                },
+                "process_type": {
+                 "type": "string"
+                },
+                "dyno": {
+                 "type": "string"
+                },
+                "text": {
+                 "type": "string"
+                }
+               }
+              }
+             },
+             "counts": {
+              "type": "array",
+              "items": {
+               "type": "object",
+               "required": [
+                "window_start",
+                "window_start_epoch",
+                "process_type",
+                "counts",
+                "overflow"
+               ],
+               "properties": {
+                "window_start": {
+                 "type": "string"
+                },
+                "window_start_epoch": {
+                 "type": "integer"
+                },
+                "process_type": {
+                 "type": "string"
+                },
+                "counts": {
+                 "type": "object",
+                 "additionalProperties": {
+                  "type": "integer",
+                  "minimum": 0
+                 }
+                },
+                "overflow": {
+                 "type": "integer",
+                 "minimum": 0
+                }
+               }
               }
              }
             }

@@ -73,6 +73,7 @@ package struct SummaryReader: Sendable {
         case .windowStart: ["(extract(epoch FROM window_start) * 1000000)::bigint AS window_start_us"]
         case .counts: ["counts::text AS counts"]
         case .sketch: ["encode(sketch, 'base64') AS sketch"]
+        case .events: ["events::text AS events", "events_overflow"]
         default: part.columns.map(\.name)
         }
     }
@@ -132,9 +133,49 @@ package struct SummaryReader: Sendable {
                         table: type.tableName, reason: "sketch is not a quantile sketch this build can read")
                 }
                 summary.sketches = sketches
+            case .events:
+                let json = try reader.text("events")
+                let overflow = try reader.number("events_overflow", as: UInt64.self)
+                summary.platformEvents = try Self.platformEvents(json: json, overflow: overflow, table: type.tableName)
             }
         }
         return summary
+    }
+
+    /// One stored event, as `SummaryTableLayout` writes it into the `events` column.
+    private struct StoredEvent: Decodable {
+        var timeMicroseconds: Int64
+        var kind: String
+        var dyno: String
+        var text: String
+
+        enum CodingKeys: String, CodingKey {
+            case kind, dyno, text
+            case timeMicroseconds = "time_us"
+        }
+    }
+
+    /// The event log stored as `json` (the `events` column) and `overflow`.
+    private static func platformEvents(
+        json: String, overflow: UInt64, table: String
+    ) throws(PostgresError) -> PlatformEventLog {
+        let stored: [StoredEvent]
+        do {
+            stored = try JSONDecoder().decode([StoredEvent].self, from: Data(json.utf8))
+        } catch {
+            throw .invalidValue(table: table, reason: "events is not an array of events")
+        }
+        var events: [PlatformEvent] = []
+        for event in stored {
+            guard let kind = PlatformEventKind(rawValue: event.kind) else {
+                throw .invalidValue(table: table, reason: "events holds an unknown kind")
+            }
+            events.append(
+                PlatformEvent(
+                    time: EventTime(microsecondsSinceEpoch: event.timeMicroseconds), kind: kind, dyno: event.dyno,
+                    text: event.text))
+        }
+        return PlatformEventLog(events: events, overflow: overflow)
     }
 
     /// Reads a row's columns in order, naming the column (never its value) when one cannot be read.

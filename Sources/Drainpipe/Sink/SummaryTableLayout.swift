@@ -5,8 +5,8 @@ import DrainpipePostgres
 /// `CREATE TABLE`, both `COPY` encodings and ``SummaryReader`` follow.
 ///
 /// A table holds the key, `version`, `updated_at`, five statistics columns per field of the type
-/// (`MeasurementType.summaryFieldNames`), `counts` (jsonb) and `sketch` (bytea). Writers fill every column but
-/// `updated_at`, which takes its default.
+/// (`MeasurementType.summaryFieldNames`), `counts` (jsonb) and `sketch` (bytea); the `PLATFORM_EVENTS` table also
+/// holds `events` (jsonb) and `events_overflow`. Writers fill every column but `updated_at`, which takes its default.
 package struct SummaryTableLayout: Sendable {
     /// What one column, or a group of adjacent columns, of a summary table holds.
     package enum Part: Sendable, Hashable {
@@ -19,6 +19,9 @@ package struct SummaryTableLayout: Sendable {
         case counts
         /// `QuantileSketch.encode(Summary.sketches)`, NULL when there is none.
         case sketch
+        /// `Summary.platformEvents`: the events as a JSON array of `{"time_us","kind","dyno","text"}` objects in
+        /// the log's order, then the overflow count. Only in the `PLATFORM_EVENTS` table.
+        case events
     }
 
     /// One column: its name and its SQL type with constraints, as `CREATE TABLE` declares it.
@@ -39,6 +42,7 @@ package struct SummaryTableLayout: Sendable {
         self.type = type
         writtenParts =
             Self.key + [.version] + type.summaryFieldNames.map { Part.statistics(field: $0) } + [.counts, .sketch]
+            + (type == .platformEvents ? [.events] : [])
         parts = Self.key + [.version, .updatedAt] + writtenParts.dropFirst(Self.key.count + 1)
         writtenColumnCount = writtenParts.reduce(0) { $0 + $1.columns.count }
     }
@@ -81,13 +85,18 @@ package struct SummaryTableLayout: Sendable {
                 reason: "a summary has a field (\(unknown.utf8.count) bytes long) that is not one of the table's "
                     + "fields [\(fieldNames.joined(separator: ", "))]")
         }
-        let texts = [key.owner, key.processType, key.metric] + Array(summary.counts.keys)
+        let texts =
+            [key.owner, key.processType, key.metric] + Array(summary.counts.keys)
+            + summary.platformEvents.events.flatMap { [$0.dyno, $0.text] }
         guard !texts.contains(where: { $0.utf8.contains(0) }) else {
             throw .invalidValue(
                 table: table, reason: "a name contains a NUL character, which Postgres text cannot hold")
         }
         if let name = fieldNames.first(where: { (summary.fields[$0]?.count ?? 0) > UInt64(Int64.max) }) {
             throw .invalidValue(table: table, reason: "the count of field \(name) exceeds a bigint")
+        }
+        guard summary.platformEvents.overflow <= UInt64(Int64.max) else {
+            throw .invalidValue(table: table, reason: "the event overflow exceeds a bigint")
         }
     }
 
@@ -127,6 +136,9 @@ package struct SummaryTableLayout: Sendable {
             case .sketch:
                 let sketch = QuantileSketch.encode(summary.sketches)
                 if sketch.isEmpty { encoder.appendNull() } else { encoder.appendBytes(sketch) }
+            case .events:
+                encoder.appendJSONB(Self.eventsJSON(summary.platformEvents))
+                encoder.appendInt64(Int64(summary.platformEvents.overflow))
             }
         }
     }
@@ -164,6 +176,8 @@ package struct SummaryTableLayout: Sendable {
                 let sketch = QuantileSketch.encode(summary.sketches)
                 let hexDigits = sketch.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
                 values.append(sketch.isEmpty ? nil : "\\x" + hexDigits)  // bytea's hex input form
+            case .events:
+                values += [Self.eventsJSON(summary.platformEvents), String(summary.platformEvents.overflow)]
             }
         }
         return values
@@ -185,6 +199,16 @@ package struct SummaryTableLayout: Sendable {
             json += jsonString(name) + ":" + String(count)
         }
         return json + "}"
+    }
+
+    /// Events as a JSON array in the log's order:
+    /// `[{"time_us":1709647330551902,"kind":"release","dyno":"","text":"v42"}]`.
+    private static func eventsJSON(_ log: PlatformEventLog) -> String {
+        let objects = log.events.map { event in
+            "{\"time_us\":\(event.time.microsecondsSinceEpoch),\"kind\":\(jsonString(event.kind.rawValue)),"
+                + "\"dyno\":\(jsonString(event.dyno)),\"text\":\(jsonString(event.text))}"
+        }
+        return "[" + objects.joined(separator: ",") + "]"
     }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped, everything else verbatim.
@@ -229,6 +253,11 @@ extension SummaryTableLayout.Part {
             ]
         case .counts: [Column(name: "counts", definition: "jsonb NOT NULL DEFAULT '{}'")]
         case .sketch: [Column(name: "sketch", definition: "bytea")]
+        case .events:
+            [
+                Column(name: "events", definition: "jsonb NOT NULL DEFAULT '[]'"),
+                Column(name: "events_overflow", definition: "bigint NOT NULL DEFAULT 0"),
+            ]
         }
     }
 }

@@ -42,6 +42,8 @@ package struct PartitionAggregator: Sendable {
         var eventCounts: [(name: String, count: UInt64)] = []
         /// Sketches of the type's sketched fields, by `FieldLayout.sketchedNames` position.
         var sketches: [QuantileSketch]
+        /// Platform events (`PLATFORM_EVENTS` only), bounded.
+        var platformEvents = PlatformEventLog.empty
 
         init(seriesID: Int32, layout: FieldLayout) {
             self.seriesID = seriesID
@@ -65,6 +67,9 @@ package struct PartitionAggregator: Sendable {
                     eventCounts.append((event, 1))
                 }
             }
+            if let detail = measurement.platformEvent {
+                platformEvents.add(PlatformEvent(time: measurement.time, detail: detail))
+            }
             version = offset + 1
         }
 
@@ -79,7 +84,9 @@ package struct PartitionAggregator: Sendable {
             }
             var counts: [String: UInt64] = [:]
             for (name, count) in eventCounts { counts[name] = count }
-            return Summary(key: key, version: version, fields: fields, counts: counts, sketches: sketchesByName)
+            return Summary(
+                key: key, version: version, fields: fields, counts: counts, sketches: sketchesByName,
+                platformEvents: platformEvents)
         }
 
         /// Heap and inline bytes, estimated from capacities (dictionary entries at their key and value sizes).
@@ -88,6 +95,7 @@ package struct PartitionAggregator: Sendable {
                 + otherFields.capacity * (MemoryLayout<String>.stride + MemoryLayout<FieldStatistics>.stride)
                 + eventCounts.capacity * MemoryLayout<(name: String, count: UInt64)>.stride
                 + sketches.capacity * MemoryLayout<QuantileSketch>.stride
+                + platformEvents.events.capacity * (MemoryLayout<PlatformEvent>.stride + 32)
         }
 
         var sketchBytes: Int { sketches.reduce(0) { $0 + $1.heapBytes } }

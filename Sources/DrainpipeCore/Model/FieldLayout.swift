@@ -28,7 +28,7 @@ struct FieldLayout: Sendable {
 /// The layouts of every measurement type, built once per aggregator.
 struct FieldLayouts: Sendable {
     private let layouts: [FieldLayout] = [
-        MeasurementType.routerRequests, .dynoLoad, .dynoMemory, .dynoErrors, .customMetrics,
+        MeasurementType.routerRequests, .dynoLoad, .dynoMemory, .dynoErrors, .customMetrics, .platformEvents,
     ]
     .map(FieldLayout.init(type:))
 
@@ -39,6 +39,7 @@ struct FieldLayouts: Sendable {
         case .dynoMemory: layouts[2]
         case .dynoErrors: layouts[3]
         case .customMetrics: layouts[4]
+        case .platformEvents: layouts[5]
         }
     }
 }
@@ -48,7 +49,7 @@ extension MeasurementType {
     package var sketchedFieldNames: [String] {
         switch self {
         case .routerRequests: ["connect_ms", "service_ms"]
-        case .dynoLoad, .dynoMemory, .dynoErrors, .customMetrics: []
+        case .dynoLoad, .dynoMemory, .dynoErrors, .customMetrics, .platformEvents: []
         }
     }
 }

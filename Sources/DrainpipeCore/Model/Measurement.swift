@@ -42,6 +42,8 @@ package struct Measurement: Sendable, Hashable {
     /// Events this measurement counts once each (`status_5xx`, `H12`, `R14`, `method_GET`); may repeat a name.
     package var events: [String]
     package var origin: DrainOrigin?
+    /// For `PLATFORM_EVENTS`: what happened (its time is `time`); nil for every other type.
+    package var platformEvent: PlatformEventDetail?
 
     package init(
         type: MeasurementType,
@@ -52,7 +54,8 @@ package struct Measurement: Sendable, Hashable {
         receivedAt: EventTime,
         fields: [MeasurementField],
         events: [String] = [],
-        origin: DrainOrigin? = nil
+        origin: DrainOrigin? = nil,
+        platformEvent: PlatformEventDetail? = nil
     ) {
         self.type = type
         self.owner = owner
@@ -63,6 +66,7 @@ package struct Measurement: Sendable, Hashable {
         self.fields = fields
         self.events = events
         self.origin = origin
+        self.platformEvent = platformEvent
     }
 
     /// The bytes Kafka's partitioner hashes: owner and process type (see `topics.yaml`).

@@ -5,6 +5,8 @@ package enum MeasurementType: String, Sendable, Hashable, CaseIterable, Codable 
     case dynoMemory = "DYNO_MEMORY"
     case dynoErrors = "DYNO_ERRORS"
     case customMetrics = "CUSTOM_METRICS"
+    /// Deploys, releases, scaling, config changes, dyno state changes and R-codes as markers (docs/events.md).
+    case platformEvents = "PLATFORM_EVENTS"
 
     /// The Postgres table that holds this type's summaries inside each day schema.
     package var tableName: String {
@@ -14,6 +16,7 @@ package enum MeasurementType: String, Sendable, Hashable, CaseIterable, Codable 
         case .dynoMemory: "dyno_memory"
         case .dynoErrors: "dyno_errors"
         case .customMetrics: "custom_metrics"
+        case .platformEvents: "platform_events"
         }
     }
 
@@ -27,12 +30,13 @@ package enum MeasurementType: String, Sendable, Hashable, CaseIterable, Codable 
         case .dynoMemory: "memory"
         case .dynoErrors: "errors"
         case .customMetrics: ""
+        case .platformEvents: "events"
         }
     }
 
     /// The numeric fields every summary of this type stores as columns, in column order.
     ///
-    /// Empty for custom metrics, whose single field is `value`.
+    /// Custom metrics have the single field `value`; error and event counts have no numeric field.
     package var summaryFieldNames: [String] {
         switch self {
         case .dynoLoad: ["load_avg_1m", "load_avg_5m", "load_avg_15m"]
@@ -42,7 +46,7 @@ package enum MeasurementType: String, Sendable, Hashable, CaseIterable, Codable 
                 "memory_quota",
             ]
         case .routerRequests: ["connect_ms", "service_ms", "bytes"]
-        case .dynoErrors: []
+        case .dynoErrors, .platformEvents: []
         case .customMetrics: ["value"]
         }
     }
@@ -55,6 +59,7 @@ package enum MeasurementType: String, Sendable, Hashable, CaseIterable, Codable 
         case .dynoMemory: 3
         case .dynoErrors: 4
         case .customMetrics: 5
+        case .platformEvents: 6
         }
     }
 

@@ -13,16 +13,19 @@ package struct Summary: Sendable, Hashable {
     /// Quantile sketches by field name, for the fields `MeasurementType.sketchedFieldNames` names (router
     /// `service_ms` and `connect_ms`); empty for every other type.
     package var sketches: [String: QuantileSketch]
+    /// The window's platform events (`PLATFORM_EVENTS` only), bounded; `counts` holds every event's kind.
+    package var platformEvents: PlatformEventLog
 
     package init(
         key: SeriesKey, version: Int64, fields: [String: FieldStatistics] = [:], counts: [String: UInt64] = [:],
-        sketches: [String: QuantileSketch] = [:]
+        sketches: [String: QuantileSketch] = [:], platformEvents: PlatformEventLog = .empty
     ) {
         self.key = key
         self.version = version
         self.fields = fields
         self.counts = counts
         self.sketches = sketches
+        self.platformEvents = platformEvents
     }
 
     /// Folds another summary of the same series and period into this one (downsampling, merging halves).
@@ -39,6 +42,7 @@ package struct Summary: Sendable, Hashable {
         for (name, sketch) in other.sketches {
             sketches[name, default: QuantileSketch()].merge(sketch)
         }
+        platformEvents.merge(other.platformEvents)
     }
 
     package func merging(_ other: Summary) -> Summary {

@@ -23,13 +23,14 @@ struct DrainLineKindTests {
             ("\(header) heroku web.1 - sample#load_avg_5m=0.31", .other),
             ("\(header) heroku web.1 - Error R14 (Memory quota exceeded)", .runtimeError),
             ("\(header) heroku web.1 - Process running mem=540M(105.5%)", .other),
-            ("\(header) heroku web.1 - State changed from starting to up", .other),
+            ("\(header) heroku web.1 - State changed from starting to up", .dynoEvent),
             (
                 "\(header) heroku logplex - Error L10 (output buffer overflow): 7 messages dropped since 2024.",
                 .logplexError
             ),
             ("\(header) heroku logplex - something else", .other),
-            ("\(header) heroku api - Release v42 created by user", .other),
+            ("\(header) heroku api - Release v42 created by user", .appEvent),
+            ("\(header) heroku api - Build succeeded", .other),
             (Fixtures.customMetricsLine, .customMetrics),
             ("\(header) app web.1 - - measure#db.query=12.4ms source=checkout", .customMetrics),
             ("\(header) app web.1 - GET /#anchor count=3", .appOutput),
@@ -41,7 +42,7 @@ struct DrainLineKindTests {
             ("\(header) app log-shuttle - started", .other),
             ("\(header) app web.1 - unique#user.active=u-4821", .customMetrics),
             ("\(header) app web.1 - Error R13 (Attach error)", .appOutput),
-            ("\(header) app api - Deploy abc by user", .other),
+            ("\(header) app api - Deploy abc by user", .appEvent),
             ("\(header) t.abc web.1 - sample#load_avg_1m=0.4", .other),
         ])
     func classifies(_ text: String, expected: DrainLineKind) throws {

@@ -29,6 +29,8 @@ struct DrainParserMutationTests {
             "<172>1 2024-03-05T14:02:13+00:00 host heroku logplex - "
                 + "Error L10 (output buffer overflow): 7 messages dropped",
             "<190>1 2024-03-05T07:02:11.5-07:00 host app web.1 - - caf\u{e9} [ok] done",
+            "<45>1 2024-03-05T14:02:13+00:00 host app api - Scale to web=3, worker=1 by ops@example.com",
+            "<45>1 2024-03-05T14:02:13+00:00 host heroku web.1 - State changed from starting to up",
         ].map { Array($0.utf8) }
         return generated + examples
     }()
@@ -98,6 +100,11 @@ struct DrainParserMutationTests {
                 #expect(!measurement.fields.isEmpty && measurement.events.isEmpty, context)
             case .customMetrics:
                 #expect(names == ["value"] && measurement.events.isEmpty, context)
+            case .platformEvents:
+                let event = try #require(measurement.platformEvent, context)
+                #expect(names.isEmpty && measurement.events == [event.kind.rawValue], context)
+                #expect(event.text.utf8.count <= PlatformEvent.textLimit, context)
+                #expect(!event.text.utf8.contains { $0 < 0x20 || $0 == 0x7F }, context)
             }
         }
     }

@@ -183,11 +183,12 @@ struct DrainParserTests {
             "\(header) heroku logplex - Error L10 (output buffer overflow): 7 messages dropped since 2024.",
             "\(header) app log-shuttle - Error L12: 222 messages dropped since 2024.",
             Fixtures.customMetricsLine, "\(header) app web.1 - hello", "\(header) app heroku-postgres - sample#x=1",
-            "\(header) heroku web.1 - State changed from starting to up", "\(header) app api - Release v42")
+            "\(header) heroku web.1 - Process running mem=540M(105.5%)", "\(header) app api - Build succeeded")
         let result = Self.parse(body)
         #expect(
             result.measurements.map(\.type) == [
-                .routerRequests, .dynoMemory, .dynoErrors, .customMetrics, .customMetrics, .customMetrics,
+                .routerRequests, .dynoMemory, .dynoErrors, .platformEvents, .customMetrics, .customMetrics,
+                .customMetrics,
             ])
         #expect(
             result.ignoredLinesByKind == [.logplexError: 1, .logShuttleError: 1, .appOutput: 1, .addOn: 1, .other: 2])
@@ -288,6 +289,7 @@ struct DrainParserTrafficTests {
         #expect(byType[.dynoErrors] == samples[.routerError, default: 0] + samples[.runtimeError, default: 0])
         #expect(byType[.dynoLoad] == samples[.runtimeLoad])
         #expect(byType[.dynoMemory] == samples[.runtimeMemory])
+        #expect(byType[.platformEvents] == samples[.platformEvent, default: 0] + samples[.runtimeError, default: 0])
         #expect(result.ignoredLinesByKind[.appOutput] == samples[.appOutput])
         #expect(result.ignoredLines == samples[.appOutput, default: 0] + samples[.ignoredNotice, default: 0])
         #expect(result.measuredLineCount == 3_000 - result.ignoredLines)

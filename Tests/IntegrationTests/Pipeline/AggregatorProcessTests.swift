@@ -52,10 +52,12 @@ struct AggregatorProcessTests {
     /// every downtime spans 10 s of message time, twice the late bound: windows that were open at the kill are final at
     /// the restart and must still come out complete. (The aggregator has no wall clock; message time is the only time
     /// it knows.)
-    @Test("killed twelve times, the aggregator's latest summaries equal the ground truth", .timeLimit(.minutes(3)))
-    func exactUnderKills() async throws {
-        let (kafka, topics, logger, producer) = try await Self.broker("chaos")
-        let workload = AggregatorWorkload(seed: 41, count: 14_000)
+    @Test(
+        "killed twelve times, the aggregator's latest summaries equal the ground truth", .timeLimit(.minutes(3)),
+        arguments: [MeasurementType.routerRequests, .platformEvents])
+    func exactUnderKills(type: MeasurementType) async throws {
+        let (kafka, topics, logger, producer) = try await Self.broker("chaos-\(type.tableName)")
+        let workload = AggregatorWorkload(seed: 41, count: 14_000, type: type)
         let environment = Self.environment(kafka: kafka)
         var generator = SplitMix64(seed: 5)
 
@@ -75,12 +77,12 @@ struct AggregatorProcessTests {
         try await producer.send(workload.records(12_000..<14_000, topics: topics, kafka: kafka))
         await producer.close()
 
-        let rawTopic = kafka.topicName(topics.topic(.raw, for: .routerRequests).name)
+        let rawTopic = kafka.topicName(topics.topic(.raw, for: type).name)
         let raw = try AggregatorWorkload.readAll(topic: rawTopic, partitions: 32, kafka: kafka, logger: logger)
         #expect(raw.count == 14_000)
         let truth = try AggregatorWorkload.groundTruth(of: raw)
         let latest = try LatestSummaryTopic(
-            kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: .routerRequests).name), logger: logger)
+            kafka: kafka, topic: kafka.topicName(topics.topic(.summary, for: type).name), logger: logger)
         let matched = try await latest.waitUntilEqual(to: truth, timeout: .seconds(60))
         let (missing, extra, different) = latest.differences(from: truth)
         #expect(
@@ -92,8 +94,13 @@ struct AggregatorProcessTests {
         )
         #expect(truth.count > 500)
         // Retries and late lines were really in the workload and left out.
-        let counted = truth.values.reduce(0) { $0 + Int($1.fields["service_ms"]?.count ?? 0) }
+        let counted = truth.values.reduce(0) {
+            $0 + Int(type == .routerRequests ? $1.fields["service_ms"]?.count ?? 0 : $1.platformEvents.totalCount)
+        }
         #expect(counted < 14_000 * 9 / 10)
+        if type == .platformEvents {
+            #expect(truth.values.contains { $0.platformEvents.overflow > 0 }, "no window overflowed its event log")
+        }
 
         let stopped = ContinuousClock.now
         #expect(aggregator.terminate() == 0, "log: \(aggregator.output.suffix(2_000))")

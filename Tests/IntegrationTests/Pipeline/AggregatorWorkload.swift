@@ -7,8 +7,9 @@ import Logging
 @testable import DrainpipeKafka
 @testable import DrainpipeWire
 
-/// A seeded router workload for the aggregator proofs (window 1 s, late bound 5 s), and the ground truth computed
-/// from what the raw topic holds, independently of the aggregator's code.
+/// A seeded router (or platform event) workload for the aggregator proofs (window 1 s, late bound 5 s), and the
+/// ground truth computed from what the raw topic holds, independently of the aggregator's code (event logs use
+/// `PlatformEventLog`'s documented rule: the earliest 100 events, the rest counted).
 struct AggregatorWorkload {
     /// The raw topic held a message without a timestamp, which the workload never writes.
     struct MissingTimestamp: Error {}
@@ -25,11 +26,14 @@ struct AggregatorWorkload {
 
     let messages: [Message]
 
-    /// `count` messages 10 ms of message time apart. Measurement times lag their message by up to 7 s (some too
-    /// late), one in twenty leads it by up to 7 s (some too far ahead); one in ten messages re-sends an earlier line
-    /// with its origin (a Logplex retry), mostly within a few seconds, sometimes beyond the late bound; one line in
-    /// ten has no frame id. Values are whole milliseconds, so every sum is exact whatever the grouping.
-    init(seed: UInt64, count: Int, owners: Int = 3) {
+    /// `count` messages 10 ms of message time apart, of `type` (`.routerRequests` or `.platformEvents`). Measurement
+    /// times lag their message by up to 7 s (some too late), one in twenty leads it by up to 7 s (some too far
+    /// ahead); one in ten messages re-sends an earlier line with its origin (a Logplex retry), mostly within a few
+    /// seconds, sometimes beyond the late bound; one line in ten has no frame id. Values are whole milliseconds, so
+    /// every sum is exact whatever the grouping. Platform events come in bursts: one in three is a state change of
+    /// the first owner's web dynos stamped at the start of its 4 s stretch, so some 1 s windows hold more events than
+    /// a summary keeps.
+    init(seed: UInt64, count: Int, owners: Int = 3, type: MeasurementType = .routerRequests) {
         var generator = SplitMix64(seed: seed)
         let ownerIDs = (0..<owners).map { "00000000-0000-4000-8000-\(String(repeating: "0", count: 11))\($0)" }
         var messages: [Message] = []
@@ -48,6 +52,25 @@ struct AggregatorWorkload {
             let time = lead ? timestamp + shift : timestamp - shift
             let frame =
                 generator.next() % 10 == 0 ? "" : String(format: "%032X", seed &* 1_000_003 &+ UInt64(index / 25))
+            let origin = DrainOrigin(drainID: "d.drain-\(index % 2)", frameID: frame, lineIndex: UInt32(index % 25))
+            if type == .platformEvents {
+                // A burst is one dyno's crash loop: the first owner's web state changes at the start of the stretch.
+                let burst = generator.next() % 3 == 0
+                let eventTime = burst ? timestamp.windowStart(length: .seconds(4)) : time
+                let kind =
+                    burst
+                    ? .state
+                    : PlatformEventKind.allCases[Int(generator.next() % UInt64(PlatformEventKind.allCases.count))]
+                let dyno = kind.isAppWide ? "" : "web.\(1 + generator.next() % 3)"
+                let measurement = DrainpipeCore.Measurement(
+                    type: .platformEvents,
+                    owner: burst ? ownerIDs[0] : ownerIDs[Int(generator.next() % UInt64(owners))],
+                    processType: kind.isAppWide ? "api" : "web", metric: "events",
+                    time: eventTime, receivedAt: timestamp, fields: [], events: [kind.rawValue], origin: origin,
+                    platformEvent: PlatformEventDetail(kind: kind, dyno: dyno, text: "v\(generator.next() % 4)"))
+                messages.append(Message(measurement: measurement, timestamp: timestamp))
+                continue
+            }
             let service = generator.next() % 50 == 0 ? 30_000 : Double(generator.next() % 900)
             let status = [200, 200, 200, 302, 404, 503][Int(generator.next() % 6)]
             let measurement = DrainpipeCore.Measurement(
@@ -59,8 +82,7 @@ struct AggregatorWorkload {
                     MeasurementField(name: "service_ms", value: service),
                     MeasurementField(name: "bytes", value: Double(generator.next() % 20_000)),
                 ],
-                events: ["status_\(status / 100)xx"] + (status == 503 ? ["H12"] : []),
-                origin: DrainOrigin(drainID: "d.drain-\(index % 2)", frameID: frame, lineIndex: UInt32(index % 25)))
+                events: ["status_\(status / 100)xx"] + (status == 503 ? ["H12"] : []), origin: origin)
             messages.append(Message(measurement: measurement, timestamp: timestamp))
         }
         self.messages = messages
@@ -115,6 +137,9 @@ struct AggregatorWorkload {
                     }
                 }
                 for event in measurement.events { summary.counts[event, default: 0] += 1 }
+                if let detail = measurement.platformEvent {
+                    summary.platformEvents.add(PlatformEvent(time: measurement.time, detail: detail))
+                }
                 summary.version = message.offset + 1
                 truth[key] = summary
             }

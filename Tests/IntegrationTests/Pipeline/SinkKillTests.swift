@@ -24,8 +24,8 @@ struct SinkKillTests {
         logger.logLevel = .critical
         let producer = try KafkaProducer(connection: kafka, clientID: "sink-kill-test", logger: logger)
 
-        // 300 owners × (3 dyno-load process types + 2 custom-metric process types × 3 Graphite paths) = 2 700 series,
-        // in a recent minute, so the sink's own retention keeps them.
+        // 300 owners × (3 dyno-load process types + 2 custom-metric process types × 3 Graphite paths + 1 platform
+        // events series) = 3 000 series, in a recent minute, so the sink's own retention keeps them.
         let window = SystemWallClock().now().windowStart(length: .seconds(60)) - .seconds(600)
         let keys = (0..<300).flatMap { index in
             let owner = UUID().uuidString.lowercased()
@@ -41,7 +41,10 @@ struct SinkKillTests {
                         periodSeconds: 60)
                 }
             }
-            return load + custom
+            let events = SeriesKey(
+                type: .platformEvents, owner: owner, processType: Self.hostileProcessTypes[index % 4],
+                metric: "events", windowStart: window, periodSeconds: 60)
+            return load + custom + [events]
         }
 
         // Rounds of versions: 3 is followed by stale 1s, 4 by stale 2s, so replays and the order of arrival are
@@ -110,7 +113,7 @@ struct SinkKillTests {
         let router = ShardRouter(shardCount: 2)
         let day = DaySchema(containing: window)
         for shard in 0..<2 {
-            for type in [MeasurementType.dynoLoad, .customMetrics] {
+            for type in Self.storedTypes {
                 let table = day.qualifiedTableName(for: type)
                 let rows = try await database.withShard(shard) { connection throws(PostgresError) in
                     try connection.query("SELECT count(*) FROM \(table)")
@@ -121,6 +124,9 @@ struct SinkKillTests {
         }
         await producer.close()
     }
+
+    /// The types of the series the test writes.
+    static let storedTypes: [MeasurementType] = [.dynoLoad, .customMetrics, .platformEvents]
 
     /// Process types with quotes, tabs, newlines, backslashes, COPY's own escapes and non-ASCII.
     static let hostileProcessTypes = ["quote'dq\"", "tab\tnl\ncr\r", "bs\\ null\\N dot\\.", "é中文📈"]
@@ -139,10 +145,24 @@ struct SinkKillTests {
         let value = Double(version) + Double(key.metric.utf8.count % 7) / 8
         let statistics = FieldStatistics(
             count: UInt64(version), sum: value, sumOfSquares: value * value, minimum: -value, maximum: value)
-        let fields =
-            key.type == .dynoLoad
-            ? ["load_avg_1m": statistics, "load_avg_5m": statistics, "load_avg_15m": statistics] : ["value": statistics]
-        return Summary(key: key, version: version, fields: fields)
+        switch key.type {
+        case .platformEvents:
+            // 40 events per version, with hostile texts; from version 3 on the log overflows.
+            let events = (0..<Int(version) * 40).map {
+                PlatformEvent(
+                    time: key.windowStart + .milliseconds(Int64($0) * 100), kind: .state, dyno: "web.\($0 % 3)",
+                    text: "v\(version) 'q\" \\ \t é📈 \($0)")
+            }
+            return Summary(
+                key: key, version: version, counts: ["state": UInt64(events.count)],
+                platformEvents: PlatformEventLog(events: events))
+        default:
+            let fields =
+                key.type == .dynoLoad
+                ? ["load_avg_1m": statistics, "load_avg_5m": statistics, "load_avg_15m": statistics]
+                : ["value": statistics]
+            return Summary(key: key, version: version, fields: fields)
+        }
     }
 
     /// Rows of the window, on every shard and in both tables, whose version is at least `version`.
@@ -152,7 +172,7 @@ struct SinkKillTests {
         for shard in 0..<database.shardCount {
             count += try await database.withShard(shard) { connection throws(PostgresError) in
                 var rows = 0
-                for type in [MeasurementType.dynoLoad, .customMetrics] {
+                for type in Self.storedTypes {
                     do throws(PostgresError) {
                         let result = try connection.query(
                             "SELECT count(*) FROM \(day.qualifiedTableName(for: type)) WHERE version >= $1",
@@ -173,7 +193,7 @@ struct SinkKillTests {
     ) async throws -> [SeriesKey: Summary] {
         var stored: [SeriesKey: Summary] = [:]
         for owner in owners {
-            for type in [MeasurementType.dynoLoad, .customMetrics] {
+            for type in Self.storedTypes {
                 for summary in try await database.summaries(
                     type: type, owner: owner, processType: nil, metric: nil, from: window, to: window + .seconds(60))
                 {

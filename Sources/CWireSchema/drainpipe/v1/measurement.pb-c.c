@@ -52,7 +52,7 @@ void   drainpipe__v1__measurement__free_unpacked
   assert(message->base.descriptor == &drainpipe__v1__measurement__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor drainpipe__v1__measurement__field_descriptors[13] =
+static const ProtobufCFieldDescriptor drainpipe__v1__measurement__field_descriptors[17] =
 {
   {
     "type",
@@ -210,6 +210,54 @@ static const ProtobufCFieldDescriptor drainpipe__v1__measurement__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "has_platform_event",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Drainpipe__V1__Measurement, has_platform_event),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "platform_event_kind",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Drainpipe__V1__Measurement, platform_event_kind),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "platform_event_dyno",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Drainpipe__V1__Measurement, platform_event_dyno),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "platform_event_text",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Drainpipe__V1__Measurement, platform_event_text),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned drainpipe__v1__measurement__field_indices_by_name[] = {
   9,   /* field[9] = drain_id */
@@ -218,9 +266,13 @@ static const unsigned drainpipe__v1__measurement__field_indices_by_name[] = {
   7,   /* field[7] = field_values */
   10,   /* field[10] = frame_id */
   8,   /* field[8] = has_origin */
+  13,   /* field[13] = has_platform_event */
   11,   /* field[11] = line_index */
   3,   /* field[3] = metric */
   1,   /* field[1] = owner */
+  15,   /* field[15] = platform_event_dyno */
+  14,   /* field[14] = platform_event_kind */
+  16,   /* field[16] = platform_event_text */
   2,   /* field[2] = process_type */
   5,   /* field[5] = received_micros */
   4,   /* field[4] = time_micros */
@@ -229,7 +281,7 @@ static const unsigned drainpipe__v1__measurement__field_indices_by_name[] = {
 static const ProtobufCIntRange drainpipe__v1__measurement__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor drainpipe__v1__measurement__descriptor =
 {
@@ -239,14 +291,14 @@ const ProtobufCMessageDescriptor drainpipe__v1__measurement__descriptor =
   "Drainpipe__V1__Measurement",
   "drainpipe.v1",
   sizeof(Drainpipe__V1__Measurement),
-  13,
+  17,
   drainpipe__v1__measurement__field_descriptors,
   drainpipe__v1__measurement__field_indices_by_name,
   1,  drainpipe__v1__measurement__number_ranges,
   (ProtobufCMessageInit) drainpipe__v1__measurement__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue drainpipe__v1__measurement_type__enum_values_by_number[6] =
+static const ProtobufCEnumValue drainpipe__v1__measurement_type__enum_values_by_number[7] =
 {
   { "MEASUREMENT_TYPE_UNSPECIFIED", "DRAINPIPE__V1__MEASUREMENT_TYPE__MEASUREMENT_TYPE_UNSPECIFIED", 0 },
   { "ROUTER_REQUESTS", "DRAINPIPE__V1__MEASUREMENT_TYPE__ROUTER_REQUESTS", 1 },
@@ -254,17 +306,19 @@ static const ProtobufCEnumValue drainpipe__v1__measurement_type__enum_values_by_
   { "DYNO_MEMORY", "DRAINPIPE__V1__MEASUREMENT_TYPE__DYNO_MEMORY", 3 },
   { "DYNO_ERRORS", "DRAINPIPE__V1__MEASUREMENT_TYPE__DYNO_ERRORS", 4 },
   { "CUSTOM_METRICS", "DRAINPIPE__V1__MEASUREMENT_TYPE__CUSTOM_METRICS", 5 },
+  { "PLATFORM_EVENTS", "DRAINPIPE__V1__MEASUREMENT_TYPE__PLATFORM_EVENTS", 6 },
 };
 static const ProtobufCIntRange drainpipe__v1__measurement_type__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 7}
 };
-static const ProtobufCEnumValueIndex drainpipe__v1__measurement_type__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex drainpipe__v1__measurement_type__enum_values_by_name[7] =
 {
   { "CUSTOM_METRICS", 5 },
   { "DYNO_ERRORS", 4 },
   { "DYNO_LOAD", 2 },
   { "DYNO_MEMORY", 3 },
   { "MEASUREMENT_TYPE_UNSPECIFIED", 0 },
+  { "PLATFORM_EVENTS", 6 },
   { "ROUTER_REQUESTS", 1 },
 };
 const ProtobufCEnumDescriptor drainpipe__v1__measurement_type__descriptor =
@@ -274,9 +328,9 @@ const ProtobufCEnumDescriptor drainpipe__v1__measurement_type__descriptor =
   "MeasurementType",
   "Drainpipe__V1__MeasurementType",
   "drainpipe.v1",
-  6,
+  7,
   drainpipe__v1__measurement_type__enum_values_by_number,
-  6,
+  7,
   drainpipe__v1__measurement_type__enum_values_by_name,
   1,
   drainpipe__v1__measurement_type__value_ranges,

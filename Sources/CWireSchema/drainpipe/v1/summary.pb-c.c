@@ -52,7 +52,7 @@ void   drainpipe__v1__summary__free_unpacked
   assert(message->base.descriptor == &drainpipe__v1__summary__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor drainpipe__v1__summary__field_descriptors[16] =
+static const ProtobufCFieldDescriptor drainpipe__v1__summary__field_descriptors[21] =
 {
   {
     "type",
@@ -246,11 +246,76 @@ static const ProtobufCFieldDescriptor drainpipe__v1__summary__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "event_times_micros",
+    17,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Drainpipe__V1__Summary, n_event_times_micros),
+    offsetof(Drainpipe__V1__Summary, event_times_micros),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "event_kinds",
+    18,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Drainpipe__V1__Summary, n_event_kinds),
+    offsetof(Drainpipe__V1__Summary, event_kinds),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "event_dynos",
+    19,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Drainpipe__V1__Summary, n_event_dynos),
+    offsetof(Drainpipe__V1__Summary, event_dynos),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "event_texts",
+    20,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Drainpipe__V1__Summary, n_event_texts),
+    offsetof(Drainpipe__V1__Summary, event_texts),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "events_overflow",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Drainpipe__V1__Summary, events_overflow),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned drainpipe__v1__summary__field_indices_by_name[] = {
   13,   /* field[13] = count_names */
   14,   /* field[14] = count_values */
   8,   /* field[8] = counts */
+  18,   /* field[18] = event_dynos */
+  17,   /* field[17] = event_kinds */
+  19,   /* field[19] = event_texts */
+  16,   /* field[16] = event_times_micros */
+  20,   /* field[20] = events_overflow */
   7,   /* field[7] = field_names */
   12,   /* field[12] = maximums */
   3,   /* field[3] = metric */
@@ -268,7 +333,7 @@ static const unsigned drainpipe__v1__summary__field_indices_by_name[] = {
 static const ProtobufCIntRange drainpipe__v1__summary__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 16 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor drainpipe__v1__summary__descriptor =
 {
@@ -278,7 +343,7 @@ const ProtobufCMessageDescriptor drainpipe__v1__summary__descriptor =
   "Drainpipe__V1__Summary",
   "drainpipe.v1",
   sizeof(Drainpipe__V1__Summary),
-  16,
+  21,
   drainpipe__v1__summary__field_descriptors,
   drainpipe__v1__summary__field_indices_by_name,
   1,  drainpipe__v1__summary__number_ranges,

@@ -21,8 +21,14 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
     case appOutput
     /// `app heroku-<add-on>`: add-on lines such as `heroku-postgres` metrics (Decision 5: ignored).
     case addOn
-    /// Anything else: release events, dyno state changes, platform notices.
+    /// Anything else: platform notices such as `Process running mem=…`, build lines, unknown writers.
     case other
+    /// `app api` or `heroku api` starting with a release verb (`Deploy `, `Release `, `Scale `…): an app-wide
+    /// platform event (docs/events.md).
+    case appEvent
+    /// `heroku <dyno>` starting `State changed`, `Starting process`, `Stopping `, `Process exited`, `Restarting` or
+    /// `Cycling`: a dyno's platform event.
+    case dynoEvent
 
     /// A short name for logs and metrics labels.
     package var description: String {
@@ -37,6 +43,8 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
         case .appOutput: "app output"
         case .addOn: "add-on"
         case .other: "other"
+        case .appEvent: "app event"
+        case .dynoEvent: "dyno event"
         }
     }
 
@@ -46,9 +54,15 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
             if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.router) {
                 self = .router
             } else if ASCIIBytes.isDynoName(bytes, in: line.processID) {
-                self =
-                    ASCIIBytes.bytes(bytes, in: line.message, startWith: Literal.errorR)
-                    ? .runtimeError : Self.runtimeSampleKind(bytes, in: line.message)
+                if ASCIIBytes.bytes(bytes, in: line.message, startWith: Literal.errorR) {
+                    self = .runtimeError
+                } else if PlatformEventReading.isDynoEvent(bytes, message: line.message) {
+                    self = .dynoEvent
+                } else {
+                    self = Self.runtimeSampleKind(bytes, in: line.message)
+                }
+            } else if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.api) {
+                self = PlatformEventReading.isAppWideEvent(bytes, message: line.message) ? .appEvent : .other
             } else if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.logplex),
                 ASCIIBytes.bytes(bytes, in: line.message, startWith: Literal.errorL)
             {
@@ -59,6 +73,8 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
         } else if ASCIIBytes.bytes(bytes, in: line.appName, equal: Literal.app) {
             if ASCIIBytes.isDynoName(bytes, in: line.processID) {
                 self = Self.hasMetricKey(bytes, in: line.message) ? .customMetrics : .appOutput
+            } else if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.api) {
+                self = PlatformEventReading.isAppWideEvent(bytes, message: line.message) ? .appEvent : .other
             } else if ASCIIBytes.bytes(bytes, in: line.processID, startWith: Literal.addOnPrefix) {
                 self = .addOn
             } else if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.logShuttle),
@@ -119,6 +135,7 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
         static let app = Array("app".utf8)
         static let router = Array("router".utf8)
         static let logplex = Array("logplex".utf8)
+        static let api = Array("api".utf8)
         static let errorR = Array("Error R".utf8)
         static let errorL = Array("Error L".utf8)
         static let loadAverage1m = Array("sample#load_avg_1m".utf8)

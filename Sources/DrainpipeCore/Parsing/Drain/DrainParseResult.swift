@@ -4,8 +4,8 @@
 /// ignored (by kind) or was rejected (by reason), so `accountedLineCount == frameCount`. Bytes that could not be framed
 /// at all are counted in `frameRejections`.
 package struct DrainParseResult: Sendable, Hashable {
-    /// In body order: one per accepted line, except router error lines (a request and a `DYNO_ERRORS` measurement)
-    /// and l2met lines (one per metric).
+    /// In body order: one per accepted line, except router error lines (a request and a `DYNO_ERRORS` measurement),
+    /// dyno manager R-code lines (`DYNO_ERRORS` and a `PLATFORM_EVENTS` marker) and l2met lines (one per metric).
     package var measurements: [Measurement]
     /// Framed lines that produced measurements.
     package var measuredLineCount: Int

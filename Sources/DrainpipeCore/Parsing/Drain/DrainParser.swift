@@ -3,8 +3,10 @@
 /// Frames are cut by `OctetFrameReader`, headers read by `SyslogLine`, and each line classified by `DrainLineKind`:
 /// - router lines become `.routerRequests` (and, with `code=`, also a `.dynoErrors` measurement counting the code);
 /// - runtime load and memory lines become `.dynoLoad` and `.dynoMemory`;
-/// - dyno manager `Error Rxx` lines become `.dynoErrors`;
-/// - l2met app lines become one `.customMetrics` measurement per metric.
+/// - dyno manager `Error Rxx` lines become `.dynoErrors`, and also a `.platformEvents` marker;
+/// - l2met app lines become one `.customMetrics` measurement per metric;
+/// - platform event lines (`api` releases, deploys, scaling, config and add-on changes; dyno state changes,
+///   starts, stops, exits, restarts and cycles) become `.platformEvents` (docs/events.md).
 ///
 /// Every other kind is counted as ignored after classification alone. A line is all or nothing (Decision 3): a
 /// measured line with invalid UTF-8, a message of 10 000 bytes or more, or one bad value is rejected whole and counted
@@ -81,7 +83,19 @@ package struct DrainParser: Sendable {
                     let factory = try measurable()
                     let code = try HerokuErrorCode.name(ofErrorLine: body, message: line.message)
                     let processType = try ProcessType.named(body, in: line.processID)
+                    let event = try PlatformEventReading.errorDetail(
+                        body, processID: line.processID, message: line.message)
                     measurements.append(factory.make(.dynoErrors, processType: processType, events: [code]))
+                    measurements.append(factory.make(event: event, processType: processType))
+                case .appEvent:
+                    let factory = try measurable()
+                    let reading = try PlatformEventReading(apiLine: body, message: line.message)
+                    measurements.append(factory.make(event: reading.detail, processType: reading.processType))
+                case .dynoEvent:
+                    let factory = try measurable()
+                    let reading = try PlatformEventReading(
+                        dynoLine: body, processID: line.processID, message: line.message)
+                    measurements.append(factory.make(event: reading.detail, processType: reading.processType))
                 case .customMetrics:
                     let factory = try measurable()
                     let processType = try ProcessType.named(body, in: line.processID)
@@ -134,6 +148,14 @@ package struct DrainParser: Sendable {
             Measurement(
                 type: type, owner: owner, processType: processType, metric: type.platformMetricName, time: time,
                 receivedAt: receivedAt, fields: fields, events: events, origin: origin)
+        }
+
+        /// A platform event, counted under its kind.
+        func make(event: PlatformEventDetail, processType: String) -> Measurement {
+            Measurement(
+                type: .platformEvents, owner: owner, processType: processType,
+                metric: MeasurementType.platformEvents.platformMetricName, time: time, receivedAt: receivedAt,
+                fields: [], events: [event.kind.rawValue], origin: origin, platformEvent: event)
         }
 
         /// A custom metric with its single `value` field.

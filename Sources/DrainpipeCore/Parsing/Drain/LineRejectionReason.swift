@@ -25,6 +25,9 @@ package enum LineRejectionReason: Int, Error, Sendable, Hashable, CaseIterable, 
     /// The message of a line that would be measured is 10 000 bytes or longer: the platform splits longer output
     /// into 10 000-byte pieces, so such a line is a fragment or was not written by Heroku.
     case lineTooLong
+    /// A line that starts like a platform event (`Release `, `State changed`…) but whose words do not follow the
+    /// event's shape (docs/events.md).
+    case malformedEvent
 
     /// Singular noun phrase, e.g. for "1 bad number".
     package var description: String {
@@ -41,6 +44,7 @@ package enum LineRejectionReason: Int, Error, Sendable, Hashable, CaseIterable, 
         case .badMetricName: "bad metric name"
         case .duplicateMetric: "duplicate metric"
         case .lineTooLong: "line too long"
+        case .malformedEvent: "malformed platform event"
         }
     }
 

@@ -29,7 +29,8 @@ typedef enum _Drainpipe__V1__MeasurementType {
   DRAINPIPE__V1__MEASUREMENT_TYPE__DYNO_LOAD = 2,
   DRAINPIPE__V1__MEASUREMENT_TYPE__DYNO_MEMORY = 3,
   DRAINPIPE__V1__MEASUREMENT_TYPE__DYNO_ERRORS = 4,
-  DRAINPIPE__V1__MEASUREMENT_TYPE__CUSTOM_METRICS = 5
+  DRAINPIPE__V1__MEASUREMENT_TYPE__CUSTOM_METRICS = 5,
+  DRAINPIPE__V1__MEASUREMENT_TYPE__PLATFORM_EVENTS = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(DRAINPIPE__V1__MEASUREMENT_TYPE)
 } Drainpipe__V1__MeasurementType;
 
@@ -73,10 +74,19 @@ struct  Drainpipe__V1__Measurement
    */
   size_t n_event_names;
   char **event_names;
+  /*
+   * PLATFORM_EVENTS only: what happened, at time_micros. Meaningful only when has_platform_event is
+   * true; kind is a PlatformEventKind raw value (`deploy`, `state`…), dyno is empty for app-wide
+   * events, text is at most 120 bytes.
+   */
+  protobuf_c_boolean has_platform_event;
+  char *platform_event_kind;
+  char *platform_event_dyno;
+  char *platform_event_text;
 };
 #define DRAINPIPE__V1__MEASUREMENT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&drainpipe__v1__measurement__descriptor) \
-    , DRAINPIPE__V1__MEASUREMENT_TYPE__MEASUREMENT_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL }
+    , DRAINPIPE__V1__MEASUREMENT_TYPE__MEASUREMENT_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0,NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /* Drainpipe__V1__Measurement methods */

@@ -75,10 +75,27 @@ struct  Drainpipe__V1__Summary
    * varint-encoded log buckets. Merging two summaries adds their sketches bucket by bucket.
    */
   ProtobufCBinaryData sketch;
+  /*
+   * PLATFORM_EVENTS only: the window's earliest events (at most 100) as parallel arrays, sorted by
+   * time, kind, dyno and text; entry i of all four belongs to one event. Summaries of other types
+   * and of older writers have none.
+   */
+  size_t n_event_times_micros;
+  int64_t *event_times_micros;
+  size_t n_event_kinds;
+  char **event_kinds;
+  size_t n_event_dynos;
+  char **event_dynos;
+  size_t n_event_texts;
+  char **event_texts;
+  /*
+   * Events of the window beyond those listed.
+   */
+  uint64_t events_overflow;
 };
 #define DRAINPIPE__V1__SUMMARY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&drainpipe__v1__summary__descriptor) \
-    , DRAINPIPE__V1__MEASUREMENT_TYPE__MEASUREMENT_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, {0,NULL} }
+    , DRAINPIPE__V1__MEASUREMENT_TYPE__MEASUREMENT_TYPE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, {0,NULL}, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0 }
 
 
 /* Drainpipe__V1__Summary methods */
