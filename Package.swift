@@ -73,6 +73,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            // The dashboard's page, style sheet and script, served by the web process at `/`.
+            resources: [.copy("ReadAPI/Dashboard")],
             swiftSettings: upcomingFeatures
         ),
 

@@ -13,6 +13,7 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
     package var graphitePort: Int?  // GRAPHITE_PORT (2003; `off` disables the TCP listener)
     package var graphitePastWindow: Duration  // GRAPHITE_PAST_WINDOW (5m, the aggregator's late bound)
     package var graphiteFutureWindow: Duration  // GRAPHITE_FUTURE_WINDOW (5m)
+    package var dygraphsDirectory: String  // DYGRAPHS_DIR (Debian's libjs-dygraphs directory), for the dashboard
 
     package init(environment: Environment) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []
@@ -39,6 +40,7 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
             environment.optional("GRAPHITE_PAST_WINDOW", as: Duration.self, noting: &problems) ?? .seconds(300)
         graphiteFutureWindow =
             environment.optional("GRAPHITE_FUTURE_WINDOW", as: Duration.self, noting: &problems) ?? .seconds(300)
+        dygraphsDirectory = environment["DYGRAPHS_DIR"] ?? DashboardAssets.debianDygraphsDirectory
         var tenants: TenantDirectory?
         let tenantsPath = environment.required(
             "DRAINPIPE_TENANTS", as: String.self, hint: "the path of the tenants YAML file", noting: &problems)

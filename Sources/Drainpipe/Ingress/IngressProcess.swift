@@ -1,10 +1,11 @@
 import DrainpipeCore
 import DrainpipeKafka
 import Hummingbird
+import Logging
 import ServiceLifecycle
 
-/// The ingress (web) process: the drain and Graphite endpoints, the read API, health and metrics over HTTP, the
-/// Graphite TCP listener, the SIGHUP tenants reloader and a producer.
+/// The ingress (web) process: the drain and Graphite endpoints, the read API and the dashboard, health and metrics
+/// over HTTP, the Graphite TCP listener, the SIGHUP tenants reloader and a producer.
 package struct IngressProcess {
     package var configuration: IngressConfiguration
     package var observability: Observability
@@ -35,10 +36,12 @@ package struct IngressProcess {
             context: context, pastWindow: configuration.graphitePastWindow,
             futureWindow: configuration.graphiteFutureWindow, metrics: metrics, logger: logger)
         let database = ShardedDatabase(shards: configuration.shards, logger: logger)
+        let dashboard = DashboardAssets(dygraphsDirectory: configuration.dygraphsDirectory)
+        if let warning = dashboard.warning { logger.warning("\(warning)") }
         let application = HTTPApplication.make(port: configuration.port, observability: observability) { router in
             Self.registerRoutes(
                 on: router, drains: drains, graphite: graphite, tenants: tenants, store: database, clock: clock,
-                maximumBodyBytes: configuration.maximumBodyBytes)
+                dashboard: dashboard, maximumBodyBytes: configuration.maximumBodyBytes)
         }
         var services: [any Service] = [
             ProducerService(producer: producer),
@@ -52,16 +55,19 @@ package struct IngressProcess {
     }
 
     /// Registers every route of the web process except `/healthz` and `/metrics` (``HTTPApplication`` adds those):
-    /// the drain, Graphite ingest, the series API and the OpenAPI document, platform events, and the Graphite query
-    /// API.
+    /// the drain, Graphite ingest, the series API and the OpenAPI document, platform events, owners, the dashboard,
+    /// and the Graphite query API.
     package static func registerRoutes(
         on router: Router<BasicRequestContext>, drains: DrainIngestor, graphite: GraphiteIngestor,
-        tenants: LiveTenantDirectory, store: any SeriesCatalogStore, clock: any WallClock, maximumBodyBytes: Int
+        tenants: LiveTenantDirectory, store: any SeriesCatalogStore & SeriesActivityStore, clock: any WallClock,
+        dashboard: DashboardAssets, maximumBodyBytes: Int
     ) {
         DrainRoutes(ingestor: drains, maximumBodyBytes: maximumBodyBytes).register(on: router)
         GraphiteRoutes(ingestor: graphite, maximumBodyBytes: maximumBodyBytes).register(on: router)
         SeriesRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
         EventsRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
+        OwnersRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
+        DashboardRoutes(assets: dashboard).register(on: router)
         GraphiteQueryRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
     }
 }

@@ -1378,6 +1378,244 @@ enum OpenAPIDocument {
             }
            }
           },
+          "/api/v1/owners": {
+           "get": {
+            "summary": "The owners a token reads, with their process types and newest data",
+            "operationId": "owners",
+            "tags": [
+             "read"
+            ],
+            "security": [
+             {
+              "apiToken": []
+             }
+            ],
+            "parameters": [
+             {
+              "name": "from",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "string"
+              },
+              "description": "RFC 3339 time or Unix seconds; default `to` minus 24 hours."
+             },
+             {
+              "name": "to",
+              "in": "query",
+              "required": false,
+              "schema": {
+               "type": "string"
+              },
+              "description": "RFC 3339 time or Unix seconds; default now."
+             }
+            ],
+            "responses": {
+             "200": {
+              "description": "The readable owners.",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/OwnersResponse"
+                }
+               }
+              }
+             },
+             "400": {
+              "$ref": "#/components/responses/Error"
+             },
+             "401": {
+              "$ref": "#/components/responses/Error"
+             }
+            }
+           }
+          },
+          "/": {
+           "get": {
+            "summary": "The dashboard page",
+            "operationId": "dashboard",
+            "tags": [
+             "dashboard"
+            ],
+            "responses": {
+             "200": {
+              "description": "The page.",
+              "content": {
+               "text/html": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
+             },
+             "503": {
+              "description": "Dygraphs is not installed; the page says what to install.",
+              "content": {
+               "text/html": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
+             }
+            }
+           }
+          },
+          "/dashboard/dashboard.css": {
+           "get": {
+            "summary": "The dashboard's style sheet",
+            "operationId": "dashboardStyle",
+            "tags": [
+             "dashboard"
+            ],
+            "responses": {
+             "200": {
+              "description": "The file.",
+              "content": {
+               "text/css": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
+             },
+             "404": {
+              "description": "Not installed.",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Error"
+                }
+               }
+              }
+             }
+            }
+           }
+          },
+          "/dashboard/dashboard.js": {
+           "get": {
+            "summary": "The dashboard's script",
+            "operationId": "dashboardScript",
+            "tags": [
+             "dashboard"
+            ],
+            "responses": {
+             "200": {
+              "description": "The file.",
+              "content": {
+               "text/javascript": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
+             },
+             "404": {
+              "description": "Not installed.",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Error"
+                }
+               }
+              }
+             }
+            }
+           }
+          },
+          "/dashboard/vendor/dygraph.min.js": {
+           "get": {
+            "summary": "Dygraphs (Debian's libjs-dygraphs)",
+            "operationId": "dygraphsScript",
+            "tags": [
+             "dashboard"
+            ],
+            "responses": {
+             "200": {
+              "description": "The file.",
+              "content": {
+               "text/javascript": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
+             },
+             "404": {
+              "description": "Not installed.",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Error"
+                }
+               }
+              }
+             }
+            }
+           }
+          },
+          "/dashboard/vendor/dygraph.min.css": {
+           "get": {
+            "summary": "Dygraphs' style sheet",
+            "operationId": "dygraphsStyle",
+            "tags": [
+             "dashboard"
+            ],
+            "responses": {
+             "200": {
+              "description": "The file.",
+              "content": {
+               "text/css": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
+             },
+             "404": {
+              "description": "Not installed.",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Error"
+                }
+               }
+              }
+             }
+            }
+           }
+          },
+          "/dashboard/vendor/synchronizer.js": {
+           "get": {
+            "summary": "Dygraphs' synchronizer",
+            "operationId": "dygraphsSynchronizer",
+            "tags": [
+             "dashboard"
+            ],
+            "responses": {
+             "200": {
+              "description": "The file.",
+              "content": {
+               "text/javascript": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
+             },
+             "404": {
+              "description": "Not installed.",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Error"
+                }
+               }
+              }
+             }
+            }
+           }
+          },
           "/api/v1/openapi.json": {
            "get": {
             "summary": "This document",
@@ -1737,6 +1975,63 @@ enum OpenAPIDocument {
                 "overflow": {
                  "type": "integer",
                  "minimum": 0
+                }
+               }
+              }
+             }
+            }
+           },
+           "OwnersResponse": {
+            "type": "object",
+            "required": [
+             "from",
+             "to",
+             "owners"
+            ],
+            "properties": {
+             "from": {
+              "type": "string"
+             },
+             "to": {
+              "type": "string"
+             },
+             "owners": {
+              "type": "array",
+              "items": {
+               "type": "object",
+               "required": [
+                "id",
+                "name",
+                "process_types"
+               ],
+               "properties": {
+                "id": {
+                 "type": "string"
+                },
+                "name": {
+                 "type": "string"
+                },
+                "process_types": {
+                 "type": "array",
+                 "items": {
+                  "type": "object",
+                  "required": [
+                   "name",
+                   "newest_window_start",
+                   "newest_window_start_epoch"
+                  ],
+                  "properties": {
+                   "name": {
+                    "type": "string"
+                   },
+                   "newest_window_start": {
+                    "type": "string"
+                   },
+                   "newest_window_start_epoch": {
+                    "type": "integer"
+                   }
+                  }
+                 }
                 }
                }
               }

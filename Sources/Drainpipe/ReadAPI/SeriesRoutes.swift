@@ -198,7 +198,7 @@ package struct SeriesResponse: Codable, Sendable, Equatable {
             case periodSeconds = "period_seconds"
         }
 
-        init(_ summary: Summary) {
+        package init(_ summary: Summary) {
             processType = summary.key.processType
             metric = summary.key.metric
             windowStart = UTCDateTime(summary.key.windowStart).formatted(.rfc3339Seconds)

@@ -4,7 +4,7 @@ import DrainpipeTestSupport
 @testable import Drainpipe
 
 /// Summaries held in memory, answering as the Postgres reader does: per owner, by window start in `[from, to)`.
-final class InMemorySummaryStore: SeriesCatalogStore {
+final class InMemorySummaryStore: SeriesCatalogStore, SeriesActivityStore {
     let stored: [Summary]
     /// The owners whose series were listed, in call order: a token's requests must never list another owner.
     let listedOwners = SynchronizedBox<[String]>([])
@@ -45,5 +45,14 @@ final class InMemorySummaryStore: SeriesCatalogStore {
                         type: summary.key.type, processType: summary.key.processType, metric: summary.key.metric))
         }
         .sorted { $0.key.windowStart < $1.key.windowStart }
+    }
+
+    func newestWindows(owner: String, from: EventTime, to: EventTime) async throws -> [String: EventTime] {
+        var newest: [String: EventTime] = [:]
+        for summary in stored where summary.key.owner == owner && (from..<to).contains(summary.key.windowStart) {
+            newest[summary.key.processType] = max(
+                newest[summary.key.processType] ?? summary.key.windowStart, summary.key.windowStart)
+        }
+        return newest
     }
 }

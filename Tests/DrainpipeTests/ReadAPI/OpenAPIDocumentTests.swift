@@ -34,7 +34,8 @@ struct OpenAPIDocumentTests {
             graphite: GraphiteIngestor(
                 context: context, pastWindow: .seconds(300), futureWindow: .seconds(300), metrics: metrics,
                 logger: Logger(label: "test")),
-            tenants: context.tenants, store: InMemorySummaryStore([]), clock: clock, maximumBodyBytes: 4096)
+            tenants: context.tenants, store: InMemorySummaryStore([]), clock: clock, dashboard: DashboardAssets(),
+            maximumBodyBytes: 4096)
         return router
     }
 
