@@ -23,8 +23,9 @@ package final class ServiceProcess: @unchecked Sendable {
     package let logFile: URL
     private let process: Process
 
-    /// Starts `executable` with exactly `environment` (plus `PATH`), writing stdout and stderr to a fresh log file.
-    package init(_ executable: String, environment: [String: String]) throws {
+    /// Starts `executable` with `arguments` and exactly `environment` (plus `PATH`), writing stdout and stderr to a
+    /// fresh log file.
+    package init(_ executable: String, arguments: [String] = [], environment: [String: String]) throws {
         let directory = try TestServers.binPath()
         let path = URL(fileURLWithPath: directory).appendingPathComponent(executable).path
         guard FileManager.default.isExecutableFile(atPath: path) else {
@@ -39,6 +40,7 @@ package final class ServiceProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: logFile)
         process = Process()
         process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
         var environment = environment
         environment["PATH"] = ProcessInfo.processInfo.environment["PATH"]
         process.environment = environment
@@ -49,6 +51,16 @@ package final class ServiceProcess: @unchecked Sendable {
     }
 
     package var isRunning: Bool { process.isRunning }
+
+    /// The process id, e.g. to read `/proc/<pid>/` (descriptors, resident memory).
+    package var processIdentifier: Int32 { process.processIdentifier }
+
+    /// Sends `signal` and waits for the exit; returns the exit status (nil when a signal ended it).
+    package func stop(with signal: Int32) -> Int32? {
+        if process.isRunning { Glibc.kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        return process.terminationReason == .exit ? process.terminationStatus : nil
+    }
 
     /// Kills the process at once, as a crash or `kill -9` would, and waits until it is gone.
     package func kill() {

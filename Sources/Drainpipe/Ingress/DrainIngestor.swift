@@ -80,7 +80,8 @@ package struct DrainIngestor: Sendable {
 
     /// Authenticates a request before its body is read, so a stranger never costs a body's worth of work.
     ///
-    /// - Throws: `.unauthenticated` (401) or `.forbidden` (403), counted.
+    /// - Throws: `.unauthenticated` (401), counted: the same status and message for a missing or wrong credential and
+    ///   for a right credential with a wrong or missing drain token, so the answer is no password oracle.
     package func authenticate(
         basicCredential: String?, drainToken: String?
     ) throws(IngressError) -> TenantDirectory.Owner {
@@ -91,15 +92,12 @@ package struct DrainIngestor: Sendable {
 
     private func identify(basicCredential: String?, drainToken: String?) -> Result<TenantDirectory.Owner, IngressError>
     {
-        guard let credential = basicCredential else {
-            return .failure(.unauthenticated(reason: "the drain URL must carry user:password credentials"))
-        }
-        guard let owner = context.tenants.current.owner(drainCredential: credential) else {
-            return .failure(.unauthenticated(reason: "unknown drain credentials"))
-        }
-        if !owner.drainTokens.isEmpty, !owner.drainTokens.contains(drainToken ?? "") {
-            return .failure(.forbidden(reason: "the Logplex-Drain-Token does not belong to this owner"))
-        }
+        let refusal = IngressError.unauthenticated(
+            reason: "the drain URL's user:password and the Logplex-Drain-Token do not name a registered drain")
+        guard let credential = basicCredential,
+            let owner = context.tenants.current.owner(drainCredential: credential)
+        else { return .failure(refusal) }
+        if !owner.drainTokens.isEmpty, !owner.drainTokens.contains(drainToken ?? "") { return .failure(refusal) }
         return .success(owner)
     }
 

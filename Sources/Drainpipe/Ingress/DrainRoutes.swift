@@ -8,17 +8,20 @@ import Hummingbird
 /// Answers (formats.md §1.5): 204 when every frame was used (or deliberately ignored) and is durable in Kafka; 200
 /// with a one-line text body and `Drainpipe-Rejected-*` headers when the valid frames are durable but some frames,
 /// lines or measurements were rejected — Logplex treats any 2xx as delivered, and resending the same bad bytes would
-/// not help; 400 only when nothing in the body could be framed; 401/403 for bad credentials; 413 over the body
-/// limit (after inflating a gzip body too); 415 for an unknown `Content-Encoding`; 429 over a cap and 503 when Kafka
-/// did not acknowledge in time, both with `Retry-After`.
+/// not help; 400 only when nothing in the body could be framed; 401 for bad credentials (one answer for every
+/// credential problem); 408 when the body is too slow; 413 over the body limit (after inflating a gzip body too); 415
+/// for an unknown `Content-Encoding`; 429 over a cap or the tenant's concurrent requests and 503 when Kafka did not
+/// acknowledge in time or the body budget is used up, both with `Retry-After`.
 package struct DrainRoutes: IngestRoute {
     package var ingestor: DrainIngestor
     /// Bodies larger than this, before or after inflating, are refused with 413.
     package var maximumBodyBytes: Int
+    package var gate: IngressRequestGate
 
-    package init(ingestor: DrainIngestor, maximumBodyBytes: Int) {
+    package init(ingestor: DrainIngestor, maximumBodyBytes: Int, gate: IngressRequestGate = .unbounded) {
         self.ingestor = ingestor
         self.maximumBodyBytes = maximumBodyBytes
+        self.gate = gate
     }
 
     package func register(on router: Router<BasicRequestContext>) {

@@ -84,9 +84,12 @@ package struct GraphiteIngestor: Sendable {
 
     /// Parses the LF-separated lines of `bytes[range]` and produces the datapoints that pass, waiting for Kafka.
     ///
+    /// - Parameter batchID: the identity of a batch its sender may send again (`POST /graphite`: the
+    ///   `Idempotency-Key` or the body's digest). Each datapoint then carries the origin (tenant, batch, line) the
+    ///   aggregator counts once, as it does a Logplex frame's; nil (TCP) carries none.
     /// - Throws: `.overQuota` (nothing produced) or `.unavailable` (nothing confirmed).
     package func ingest(
-        _ bytes: [UInt8], in range: Range<Int>, owner: TenantDirectory.Owner
+        _ bytes: [UInt8], in range: Range<Int>, owner: TenantDirectory.Owner, batchID: String? = nil
     ) async throws(IngressError) -> Receipt {
         let receivedAt = context.clock.now()
         var parser = parser
@@ -97,7 +100,10 @@ package struct GraphiteIngestor: Sendable {
             Measurement(
                 type: .customMetrics, owner: owner.id, processType: Self.processType(ofPath: point.path),
                 metric: point.path, time: point.time, receivedAt: receivedAt,
-                fields: [MeasurementField(name: "value", value: point.value)])
+                fields: [MeasurementField(name: "value", value: point.value)],
+                origin: batchID.map {
+                    DrainOrigin(drainID: "\(owner.id)/graphite", frameID: $0, lineIndex: point.lineIndex)
+                })
         }
         let admitted = try await context.produce(measurements, owner: owner, receivedAt: receivedAt)
         datapointsProduced.increment(by: admitted.measurements.count)

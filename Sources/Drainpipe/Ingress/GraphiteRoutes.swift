@@ -13,10 +13,12 @@ package struct GraphiteRoutes: IngestRoute {
     package var ingestor: GraphiteIngestor
     /// Bodies larger than this, before or after inflating, are refused with 413.
     package var maximumBodyBytes: Int
+    package var gate: IngressRequestGate
 
-    package init(ingestor: GraphiteIngestor, maximumBodyBytes: Int) {
+    package init(ingestor: GraphiteIngestor, maximumBodyBytes: Int, gate: IngressRequestGate = .unbounded) {
         self.ingestor = ingestor
         self.maximumBodyBytes = maximumBodyBytes
+        self.gate = gate
     }
 
     package func register(on router: Router<BasicRequestContext>) {
@@ -30,7 +32,20 @@ package struct GraphiteRoutes: IngestRoute {
     func ingest(
         _ body: [UInt8], of request: Request, owner: TenantDirectory.Owner
     ) async throws(IngressError) -> GraphiteIngestor.Receipt {
-        try await ingestor.ingest(body, in: body.indices, owner: owner)
+        try await ingestor.ingest(body, in: body.indices, owner: owner, batchID: Self.batchID(of: request, body: body))
+    }
+
+    /// The batch identity that makes a retry count once: `key:<Idempotency-Key>` when the sender names its batches
+    /// (1 to 128 visible ASCII characters), else `body:<digest of the inflated body>`: a retry sends the same
+    /// bytes, and the same line with the same timestamp twice is one Graphite datapoint anyway.
+    ///
+    /// - Throws: `.malformedBody` (400) for an `Idempotency-Key` that is empty, longer or not visible ASCII.
+    static func batchID(of request: Request, body: [UInt8]) throws(IngressError) -> String {
+        guard let key = request.headers[idempotencyKey] else { return "body:" + BatchDigest.hex(of: body) }
+        guard (1...128).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw .malformedBody(reason: "Idempotency-Key must be 1 to 128 visible ASCII characters")
+        }
+        return "key:" + key
     }
 
     /// 204 when clean; otherwise the rejection counts in headers and a one-line summary, with 400 when no line was
@@ -47,6 +62,7 @@ package struct GraphiteRoutes: IngestRoute {
         return IngestAnswer(status: isUnusable ? .badRequest : .ok, headers: headers, text: text)
     }
 
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     static let acceptedLines = HTTPField.Name("Drainpipe-Accepted-Datapoints")!
     static let rejectedLines = HTTPField.Name("Drainpipe-Rejected-Lines")!
     static let deniedDatapoints = HTTPField.Name("Drainpipe-Denied-Datapoints")!

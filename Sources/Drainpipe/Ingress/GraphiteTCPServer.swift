@@ -1,6 +1,7 @@
 import DrainpipeCore
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -21,11 +22,51 @@ import ServiceLifecycle
 ///
 /// **Lines.** A line longer than `maximumLineBytes` (16 384, like Carbon) closes the connection and is counted;
 /// every other bad line is dropped and counted by reason while the connection stays open.
+///
+/// **Limits.** The first line (`AUTH` or, for a mapped address, data) must arrive within `authTimeout`, and a
+/// connection that sends nothing for `idleTimeout` is closed. Connections are capped globally and per source address
+/// (`ConnectionRoster`): at the global cap a new connection takes the slot of the longest-waiting unauthenticated
+/// one; over a cap with no such slot, or over the per-source cap, it gets `ERR too many connections` and is closed.
 package struct GraphiteTCPServer: Service {
+    /// The listener's deadlines and caps (see README, "Listener limits").
+    package struct Limits: Sendable {
+        /// `GRAPHITE_AUTH_TIMEOUT`: from the accept to the end of the first line.
+        package var authTimeout: Duration
+        /// `GRAPHITE_IDLE_TIMEOUT`: the longest silence of an authenticated connection.
+        package var idleTimeout: Duration
+        /// `GRAPHITE_MAX_CONNECTIONS`.
+        package var maximumConnections: Int
+        /// `GRAPHITE_MAX_CONNECTIONS_PER_SOURCE`.
+        package var maximumConnectionsPerSource: Int
+
+        package init(
+            authTimeout: Duration, idleTimeout: Duration, maximumConnections: Int, maximumConnectionsPerSource: Int
+        ) {
+            self.authTimeout = authTimeout
+            self.idleTimeout = idleTimeout
+            self.maximumConnections = maximumConnections
+            self.maximumConnectionsPerSource = maximumConnectionsPerSource
+        }
+
+        /// Generous limits for tests of other behaviour.
+        package static let lenient = Limits(
+            authTimeout: .seconds(60), idleTimeout: .seconds(600), maximumConnections: 10_000,
+            maximumConnectionsPerSource: 10_000)
+    }
+
+    /// An accepted connection: its channel and its place in the roster (or why it has none).
+    private struct Accepted: Sendable {
+        var connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        var admission: ConnectionRoster.Admission
+    }
+
     private let host: String
     private let port: Int
     private let ingestor: GraphiteIngestor
     private let maximumLineBytes: Int
+    private let limits: Limits
+    private let roster: ConnectionRoster
+    private let listenerMetrics: ListenerMetrics
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let onBound: @Sendable (Int) -> Void
@@ -33,6 +74,7 @@ package struct GraphiteTCPServer: Service {
     /// - Parameter onBound: called with the bound port once listening (useful with port 0).
     package init(
         host: String = "0.0.0.0", port: Int, ingestor: GraphiteIngestor, maximumLineBytes: Int = 16_384,
+        limits: Limits = .lenient, metrics: any MetricsFactory = MetricsSystem.factory,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
@@ -40,24 +82,58 @@ package struct GraphiteTCPServer: Service {
         self.port = port
         self.ingestor = ingestor
         self.maximumLineBytes = maximumLineBytes
+        self.limits = limits
+        roster = ConnectionRoster(
+            maximumConnections: limits.maximumConnections,
+            maximumConnectionsPerSource: limits.maximumConnectionsPerSource)
+        listenerMetrics = ListenerMetrics(listener: "graphite", factory: metrics)
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.onBound = onBound
     }
 
     package func run() async throws {
+        let roster = roster
+        let limits = limits
+        let listenerMetrics = listenerMetrics
+        let logger = logger
         let server = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.maxMessagesPerRead, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptFailureHandler(metrics: listenerMetrics, logger: logger))
+                }
+            }
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let (admission, evicted) = roster.admit(source: channel.remoteAddress?.ipAddress ?? "-") {
+                        Self.refuse(channel, "too many connections")
+                    }
+                    if evicted { listenerMetrics.countClosed(reason: "evicted") }
+                    if case .admitted(let id) = admission {
+                        channel.closeFuture.whenComplete { _ in roster.remove(id) }
+                        try channel.pipeline.syncOperations.addHandlers(
+                            IdleStateHandler(readTimeout: TimeAmount(limits.idleTimeout)),
+                            CloseOnIdleHandler(metrics: listenerMetrics))
+                        let authDeadline = channel.eventLoop.scheduleTask(in: TimeAmount(limits.authTimeout)) {
+                            guard roster.isEvictable(id) else { return }
+                            listenerMetrics.countClosed(reason: "auth_timeout")
+                            Self.refuse(channel, "no AUTH line within \(limits.authTimeout)")
+                        }
+                        channel.closeFuture.whenComplete { _ in authDeadline.cancel() }
+                    } else {
+                        listenerMetrics.countClosed(reason: "over_cap")
+                    }
                     // At most two reads wait per connection while a batch is with Kafka; then the socket is not read.
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                    let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2)))
+                    return Accepted(connection: connection, admission: admission)
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
@@ -66,8 +142,13 @@ package struct GraphiteTCPServer: Service {
         try await cancelWhenGracefulShutdown {
             try await server.executeThenClose { connections in
                 try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in connections {
-                        group.addTask { await serve(connection) }
+                    for try await accepted in connections {
+                        switch accepted.admission {
+                        case .admitted(let id):
+                            group.addTask { await serve(accepted.connection, id: id) }
+                        case .refused:
+                            Self.refuse(accepted.connection.channel, "too many connections")
+                        }
                     }
                 }
             }
@@ -95,7 +176,14 @@ package struct GraphiteTCPServer: Service {
         case unavailable
     }
 
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
+    /// Answers `ERR <reason>` and closes (from any thread).
+    private static func refuse(_ channel: any Channel, _ reason: String) {
+        channel.writeAndFlush(ByteBuffer(string: "ERR \(reason)\n")).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, id: UInt64) async {
         let peer = connection.channel.remoteAddress?.ipAddress
         do {
             try await connection.executeThenClose { inbound, outbound in
@@ -107,6 +195,7 @@ package struct GraphiteTCPServer: Service {
                         if authentication == nil {
                             guard let resolved = try resolveTenant(from: &pending, peer: peer) else { continue }
                             authentication = resolved
+                            roster.setBusy(id, true)
                         }
                         guard let lastLineFeed = pending.lastIndex(of: ASCIIBytes.lineFeed) else {
                             if pending.count > maximumLineBytes { throw ConnectionEnd.lineTooLong }
@@ -203,5 +292,50 @@ package struct GraphiteTCPServer: Service {
         } catch {
             throw ConnectionEnd.unavailable
         }
+    }
+}
+
+/// Closes a Graphite connection that read nothing for the idle timeout (`IdleStateHandler`'s read event).
+private final class CloseOnIdleHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private let metrics: ListenerMetrics
+
+    init(metrics: ListenerMetrics) {
+        self.metrics = metrics
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            metrics.countClosed(reason: "idle")
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+/// The first handler of a listening socket: logs (at most once a second) and counts the errors `accept` fails with,
+/// such as EMFILE when descriptors run out; NIO's accept back-off then waits a second before accepting again.
+final class AcceptFailureHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = any Channel
+    typealias InboundOut = any Channel
+    private let metrics: ListenerMetrics
+    private let logger: Logger
+    private var lastLogged: NIODeadline?
+
+    init(metrics: ListenerMetrics, logger: Logger) {
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        metrics.countAcceptFailure()
+        let now = NIODeadline.now()
+        if lastLogged.map({ now - $0 >= .seconds(1) }) ?? true {
+            lastLogged = now
+            logger.error("accepting a connection failed", metadata: ["error": "\(error)"])
+        }
+        context.fireErrorCaught(error)
     }
 }

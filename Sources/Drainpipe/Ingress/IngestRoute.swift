@@ -14,6 +14,8 @@ protocol IngestRoute: Sendable {
     associatedtype Receipt
     /// Bodies larger than this, before or after inflating, are refused with 413.
     var maximumBodyBytes: Int { get }
+    /// The in-flight body budget and the tenants' concurrent-request limits.
+    var gate: IngressRequestGate { get }
     /// The owner the request's credentials name.
     func owner(of request: Request) throws(IngressError) -> TenantDirectory.Owner
     /// Ingests the collected (and inflated) `body` of `request` for `owner`.
@@ -26,13 +28,34 @@ protocol IngestRoute: Sendable {
 
 extension IngestRoute {
     /// Runs the skeleton for `request`; every failure becomes its `IngressError` answer.
+    ///
+    /// Credentials, a `Content-Length` over the limit, the tenant's concurrent requests and the body budget are
+    /// checked before a byte of the body is read; a refusal then carries `Connection: close`, so the connection is
+    /// closed after the answer instead of reading (draining) a body nobody wants.
     func handle(_ request: Request) async -> Response {
-        do {
+        var bodyRead = false
+        do throws(IngressError) {
             let owner = try self.owner(of: request)
-            let body = try await Self.collectBody(of: request, limit: maximumBodyBytes)
-            return answer(try await ingest(body, of: request, owner: owner)).response
+            let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
+            if let declaredLength, declaredLength > maximumBodyBytes {
+                throw .bodyTooLarge(limit: maximumBodyBytes)
+            }
+            let isCompressed =
+                (request.headers[.contentEncoding] ?? "identity")
+                .trimmingCharacters(in: .whitespaces).lowercased() != "identity"
+            let reservation =
+                min(declaredLength ?? maximumBodyBytes, maximumBodyBytes) + (isCompressed ? maximumBodyBytes : 0)
+            return try await gate.withPass(
+                owner: owner.id, ownerLimit: owner.limits.concurrentRequests, reservedBytes: reservation
+            ) { () async throws(IngressError) -> Response in
+                let body = try await Self.collectBody(of: request, limit: maximumBodyBytes)
+                bodyRead = true
+                return answer(try await ingest(body, of: request, owner: owner)).response
+            }
         } catch {
-            return IngestAnswer(error).response
+            var answer = IngestAnswer(error)
+            if !bodyRead { answer.headers[.connection] = "close" }
+            return answer.response
         }
     }
 
@@ -52,6 +75,8 @@ extension IngestRoute {
             body = try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw .bodyTooLarge(limit: limit)
+        } catch is HTTPBodyDeadlineExceeded {
+            throw .requestTimeout
         } catch {
             throw .malformedBody(reason: "the request body could not be read")
         }
@@ -80,9 +105,11 @@ struct IngestAnswer {
         self.text = text
     }
 
-    /// The error's status and text, with `Retry-After` when a retry can succeed.
+    /// The error's status and text, with `Retry-After` when a retry can succeed and the reason in
+    /// `Drainpipe-Refusal` (which the refusal counter and log use too).
     init(_ error: IngressError) {
         var headers = HTTPFields()
+        headers[RefusalReporter.reasonHeader] = error.metricLabel
         if let seconds = error.retryAfterSeconds {
             headers[.retryAfter] = String(seconds)
         }

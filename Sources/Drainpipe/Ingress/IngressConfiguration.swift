@@ -13,6 +13,7 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
     package var graphitePort: Int?  // GRAPHITE_PORT (2003; `off` disables the TCP listener)
     package var graphitePastWindow: Duration  // GRAPHITE_PAST_WINDOW (5m, the aggregator's late bound)
     package var graphiteFutureWindow: Duration  // GRAPHITE_FUTURE_WINDOW (5m)
+    package var limits: IngressLimits  // deadlines, connection caps, body budget, request and read quotas
     package var dygraphsDirectory: String  // DYGRAPHS_DIR (Debian's libjs-dygraphs directory), for the dashboard
 
     package init(environment: Environment) throws(ConfigurationError) {
@@ -40,6 +41,7 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
             environment.optional("GRAPHITE_PAST_WINDOW", as: Duration.self, noting: &problems) ?? .seconds(300)
         graphiteFutureWindow =
             environment.optional("GRAPHITE_FUTURE_WINDOW", as: Duration.self, noting: &problems) ?? .seconds(300)
+        limits = IngressLimits(environment: environment, noting: &problems)
         dygraphsDirectory = environment["DYGRAPHS_DIR"] ?? DashboardAssets.debianDygraphsDirectory
         var tenants: TenantDirectory?
         let tenantsPath = environment.required(
@@ -64,6 +66,6 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
     package var description: String {
         "\(pipeline) port=\(port) graphite_port=\(graphitePort.map(String.init) ?? "off") "
             + "owners=\(tenants.owners.count) shards=\(shards.count) max_body=\(maximumBodyBytes) "
-            + "delivery_timeout=\(deliveryTimeout)"
+            + "delivery_timeout=\(deliveryTimeout) \(limits)"
     }
 }

@@ -19,6 +19,21 @@ package struct IngressProcess {
         let pipeline = configuration.pipeline
         let logger = observability.logger
         let metrics = observability.metrics
+        var limits = configuration.limits
+        if let descriptors = FileDescriptorLimit.raiseSoftLimitToHard() {
+            logger.info(
+                "open-file limit", metadata: ["soft": "\(descriptors.soft)", "hard": "\(descriptors.hard)"])
+            if let fitted = limits.fitted(toOpenFileLimit: descriptors.soft) {
+                logger.warning(
+                    "connection caps lowered to fit the open-file limit",
+                    metadata: [
+                        "http_max_connections": "\(fitted.http.maximumConnections)",
+                        "graphite_max_connections": "\(fitted.graphite.maximumConnections)",
+                        "open_file_limit": "\(descriptors.soft)",
+                    ])
+                limits = fitted
+            }
+        }
         var options = KafkaProducer.Options()
         options.messageTimeout = configuration.deliveryTimeout
         options.enqueueTimeout = configuration.deliveryTimeout
@@ -36,19 +51,29 @@ package struct IngressProcess {
             context: context, pastWindow: configuration.graphitePastWindow,
             futureWindow: configuration.graphiteFutureWindow, metrics: metrics, logger: logger)
         let database = ShardedDatabase(shards: configuration.shards, logger: logger)
+        let gate = IngressRequestGate(
+            budgetBytes: limits.inflightBodyBytes, defaultConcurrentRequests: limits.concurrentRequestsPerTenant)
+        let readQuota = ReadQuota(defaults: limits.readQuota, clock: clock)
+        let server = GuardedHTTP1Channel.builder(
+            limits: limits.http, roster: ConnectionRoster(maximumConnections: limits.http.maximumConnections),
+            metrics: ListenerMetrics(listener: "http", factory: metrics), logger: logger)
+        let maximumBodyBytes = configuration.maximumBodyBytes
         let dashboard = DashboardAssets(dygraphsDirectory: configuration.dygraphsDirectory)
         if let warning = dashboard.warning { logger.warning("\(warning)") }
-        let application = HTTPApplication.make(port: configuration.port, observability: observability) { router in
+        let application = HTTPApplication.make(port: configuration.port, observability: observability, server: server) {
+            router in
             Self.registerRoutes(
-                on: router, drains: drains, graphite: graphite, tenants: tenants, store: database, clock: clock,
-                dashboard: dashboard, maximumBodyBytes: configuration.maximumBodyBytes)
+                on: router, drains: drains, graphite: graphite, gate: gate, tenants: tenants, store: database,
+                clock: clock, readQuota: readQuota, dashboard: dashboard, maximumBodyBytes: maximumBodyBytes)
         }
         var services: [any Service] = [
             ProducerService(producer: producer),
             IngressTenantReloader(tenants: tenants, metrics: metrics, logger: logger),
         ]
         if let graphitePort = configuration.graphitePort {
-            services.append(GraphiteTCPServer(port: graphitePort, ingestor: graphite, logger: logger))
+            services.append(
+                GraphiteTCPServer(
+                    port: graphitePort, ingestor: graphite, limits: limits.graphite, metrics: metrics, logger: logger))
         }
         services.append(application)
         try await observability.run(services)
@@ -59,12 +84,13 @@ package struct IngressProcess {
     /// and the Graphite query API.
     package static func registerRoutes(
         on router: Router<BasicRequestContext>, drains: DrainIngestor, graphite: GraphiteIngestor,
-        tenants: LiveTenantDirectory, store: any SeriesCatalogStore & SeriesActivityStore, clock: any WallClock,
+        gate: IngressRequestGate = .unbounded, tenants: LiveTenantDirectory,
+        store: any SeriesCatalogStore & SeriesActivityStore, clock: any WallClock, readQuota: ReadQuota? = nil,
         dashboard: DashboardAssets, maximumBodyBytes: Int
     ) {
-        DrainRoutes(ingestor: drains, maximumBodyBytes: maximumBodyBytes).register(on: router)
-        GraphiteRoutes(ingestor: graphite, maximumBodyBytes: maximumBodyBytes).register(on: router)
-        SeriesRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
+        DrainRoutes(ingestor: drains, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
+        GraphiteRoutes(ingestor: graphite, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
+        SeriesRoutes(tenants: tenants, store: store, clock: clock, quota: readQuota).register(on: router)
         EventsRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
         OwnersRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
         DashboardRoutes(assets: dashboard).register(on: router)

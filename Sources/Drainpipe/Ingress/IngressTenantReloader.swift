@@ -24,15 +24,20 @@ package struct IngressTenantReloader: Service {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         await cancelWhenGracefulShutdown {
             for await _ in hangups {
-                reloadNow()
+                await reloadNow()
             }
         }
     }
 
     /// Reloads once, as each SIGHUP does.
-    private func reloadNow() {
+    ///
+    /// Reading the file needs a descriptor; when none is free (EMFILE under a connection flood) the read is tried
+    /// again, up to `readAttempts` times a second apart, before the reload counts as failed. The file is read afresh
+    /// each time rather than kept open, since operators replace it atomically (a kept descriptor would see the old
+    /// file). A file that reads but does not parse fails at once.
+    private func reloadNow() async {
         do {
-            let owners = try tenants.reload()
+            let owners = try tenants.reload(yaml: await readFile())
             reloads.increment()
             logger.info("tenants file reloaded", metadata: ["owners": "\(owners)", "path": "\(tenants.path ?? "-")"])
         } catch {
@@ -41,5 +46,22 @@ package struct IngressTenantReloader: Service {
                 "tenants file not reloaded; the previous one stays in force",
                 metadata: ["error": "\(error)", "path": "\(tenants.path ?? "-")"])
         }
+    }
+
+    private static let readAttempts = 5
+
+    private func readFile() async throws(ConfigurationError) -> String {
+        guard let path = tenants.path else { throw .unreadableFile(path: "-", reason: "no tenants file") }
+        for attempt in 1..<Self.readAttempts {
+            do {
+                return try ConfigurationFile.text(at: path)
+            } catch {
+                logger.warning(
+                    "tenants file unreadable; trying again in 1 s",
+                    metadata: ["attempt": "\(attempt)", "error": "\(error)", "path": "\(path)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        return try ConfigurationFile.text(at: path)
     }
 }

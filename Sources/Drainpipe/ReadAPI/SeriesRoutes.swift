@@ -17,15 +17,18 @@ package struct SeriesRoutes: Sendable {
     package var clock: any WallClock
     /// The longest range one request may ask for.
     package var maximumRange: Duration
+    /// The per-tenant read quotas (429 with `Retry-After` over them); nil reads without quotas.
+    package var quota: ReadQuota?
 
     package init(
         tenants: LiveTenantDirectory, store: any SummaryStore, clock: any WallClock,
-        maximumRange: Duration = .seconds(31 * 86_400)
+        maximumRange: Duration = .seconds(31 * 86_400), quota: ReadQuota? = nil
     ) {
         self.tenants = tenants
         self.store = store
         self.clock = clock
         self.maximumRange = maximumRange
+        self.quota = quota
     }
 
     package func register(on router: Router<BasicRequestContext>) {
@@ -75,6 +78,9 @@ package struct SeriesRoutes: Sendable {
         guard readable.contains(owner) else {
             throw HTTPError(.forbidden, message: "This token may not read owner \(owner).")
         }
+        let tenant = tenants.current.owner(id: owner)
+        let slot = try tenant.flatMap(acquireReader)
+        defer { slot?.release() }
         let to = try query.get("to").map { try Self.parseTime($0, parameter: "to") } ?? clock.now()
         let from = try query.get("from").map { try Self.parseTime($0, parameter: "from") } ?? (to - .seconds(7_200))
         guard from < to else { throw HTTPError(.badRequest, message: "from must be before to.") }
@@ -86,6 +92,9 @@ package struct SeriesRoutes: Sendable {
         let metric = query.get("metric") ?? (type == .customMetrics ? nil : type.platformMetricName)
         var summaries = try await store.summaries(
             type: type, owner: owner, processType: processType, metric: metric, from: from, to: to)
+        if let quota, let tenant {
+            quota.charge(tenant, series: Set(summaries.map { [$0.key.processType, $0.key.metric] }).count)
+        }
         let resolution: Int32
         if let resolutionText = query.get("resolution") {
             guard let requested = Int32(resolutionText), requested > 0,
@@ -112,6 +121,17 @@ package struct SeriesRoutes: Sendable {
         headers[.contentType] = "application/json"
         return Response(
             status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
+    }
+
+    /// A reader slot of the tenant's quota, or a 429 with `Retry-After`.
+    private func acquireReader(for tenant: TenantDirectory.Owner) throws -> ReadQuota.ReaderSlot? {
+        guard let quota else { return nil }
+        do {
+            return try quota.acquireReader(for: tenant)
+        } catch {
+            throw HTTPError(
+                .tooManyRequests, headers: [.retryAfter: String(error.retryAfterSeconds)], message: error.description)
+        }
     }
 
     /// Merges summaries into windows of `resolution` seconds, exactly.

@@ -24,7 +24,13 @@ package final class LiveTenantDirectory: Sendable {
     @discardableResult
     package func reload() throws(ConfigurationError) -> Int {
         guard let path else { return current.owners.count }
-        let fresh = try TenantDirectory(contentsOf: path)
+        return try reload(yaml: ConfigurationFile.text(at: path))
+    }
+
+    /// Parses `yaml` (the file's text, read by the caller) and puts it in force; on any problem nothing changes.
+    @discardableResult
+    package func reload(yaml: String) throws(ConfigurationError) -> Int {
+        let fresh = try TenantDirectory(yaml: yaml, source: path ?? "tenants")
         directory.withLock { $0 = fresh }
         return fresh.owners.count
     }

@@ -20,6 +20,11 @@ package enum MetricHelp {
         "drainpipe_graphite_datapoints_total": "Graphite datapoints acknowledged by Kafka (TCP and HTTP).",
         "drainpipe_graphite_lines_rejected_total": "Graphite lines refused, by reason.",
         "drainpipe_graphite_unknown_tokens_total": "Graphite connections or requests with an unknown token.",
+        "drainpipe_ingress_connections_closed_total":
+            "Connections refused over a cap, evicted to make room or closed at a deadline, by listener and reason.",
+        "drainpipe_ingress_accept_failures_total": "Failed accept calls (e.g. no descriptor left), by listener.",
+        // every process with a port
+        "drainpipe_http_refusals_total": "HTTP answers of 400 or more, by status and reason.",
         // aggregator
         "drainpipe_aggregator_measurements_total":
             "Raw measurements consumed, by outcome (accepted, duplicate, too late…).",

@@ -36,12 +36,32 @@ package struct Observability: Sendable {
     }
 
     /// Runs services in one group until SIGTERM or SIGINT, shutting them down in reverse order.
+    ///
+    /// A service that ends with `CancellationError` during the graceful shutdown was stopped as asked, not failed, so
+    /// the process exits 0 after a handled signal; any other error still fails the group.
     package func run(_ services: [any Service]) async throws {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                services: services.map {
+                    ServiceGroupConfiguration.ServiceConfiguration(service: StoppedByShutdown(service: $0))
+                },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
     }
+}
+
+/// A service whose `CancellationError` during the graceful shutdown counts as a clean stop.
+private struct StoppedByShutdown: Service, CustomStringConvertible {
+    var service: any Service
+
+    func run() async throws {
+        do {
+            try await service.run()
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            return
+        }
+    }
+
+    var description: String { String(describing: service) }
 }

@@ -36,45 +36,76 @@ struct OriginDigester: Sendable {
         hasher.combine(measurement.metric)
         return OriginDigest(hasher.finalize())
     }
+}
 
-    /// Two independent 64-bit multiply-rotate lanes over 8-byte words, each finished with SplitMix64's mixer.
-    private struct Hasher128: Sendable {
-        private var first: UInt64 = 0x9E37_79B9_7F4A_7C15
-        private var second: UInt64 = 0xC2B2_AE3D_27D4_EB4F
-        private var length: UInt64 = 0
+/// Two independent 64-bit multiply-rotate lanes over 8-byte words, each finished with SplitMix64's mixer.
+private struct Hasher128: Sendable {
+    private var first: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private var second: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+    private var length: UInt64 = 0
 
-        mutating func combine(_ text: String) {
-            var word: UInt64 = 0
-            var shift: UInt64 = 0
-            for byte in text.utf8 {
-                word |= UInt64(byte) << shift
-                shift += 8
-                if shift == 64 {
-                    combine(word)
-                    word = 0
-                    shift = 0
-                }
+    mutating func combine(_ text: String) {
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+        for byte in text.utf8 {
+            word |= UInt64(byte) << shift
+            shift += 8
+            if shift == 64 {
+                combine(word)
+                word = 0
+                shift = 0
             }
-            // The length ends the string, so ("ab", "c") and ("a", "bc") differ.
-            combine(word ^ (UInt64(text.utf8.count) << 56))
         }
+        // The length ends the string, so ("ab", "c") and ("a", "bc") differ.
+        combine(word ^ (UInt64(text.utf8.count) << 56))
+    }
 
-        mutating func combine(_ word: UInt64) {
-            length &+= 1
-            first = ((first ^ word) &* 0x1000_0000_01B3 &+ length).rotatedLeft(by: 29)
-            second = ((second ^ word.rotatedLeft(by: 17)) &* 0xFF51_AFD7_ED55_8CCD).rotatedLeft(by: 31)
+    mutating func combine(bytes: some Collection<UInt8>) {
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+        for byte in bytes {
+            word |= UInt64(byte) << shift
+            shift += 8
+            if shift == 64 {
+                combine(word)
+                word = 0
+                shift = 0
+            }
         }
+        combine(word ^ (UInt64(bytes.count) << 56))
+    }
 
-        func finalize() -> (UInt64, UInt64) {
-            (Self.mix(first ^ length), Self.mix(second &+ length))
-        }
+    mutating func combine(_ word: UInt64) {
+        length &+= 1
+        first = ((first ^ word) &* 0x1000_0000_01B3 &+ length).rotatedLeft(by: 29)
+        second = ((second ^ word.rotatedLeft(by: 17)) &* 0xFF51_AFD7_ED55_8CCD).rotatedLeft(by: 31)
+    }
 
-        private static func mix(_ value: UInt64) -> UInt64 {
-            var z = value &+ 0x9E37_79B9_7F4A_7C15
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+    func finalize() -> (UInt64, UInt64) {
+        (Self.mix(first ^ length), Self.mix(second &+ length))
+    }
+
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A 128-bit fingerprint of a request body, as 32 hex digits: the batch identity of a Graphite-over-HTTP post sent
+/// without an `Idempotency-Key`, so the retry of the same bytes yields the same origins (`DrainOrigin`).
+package enum BatchDigest {
+    package static func hex(of bytes: some Collection<UInt8>) -> String {
+        var hasher = Hasher128()
+        hasher.combine(bytes: bytes)
+        let (high, low) = hasher.finalize()
+        return hexDigits(high) + hexDigits(low)
+    }
+
+    private static func hexDigits(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }
 

@@ -17,6 +17,9 @@
 ///     limits:
 ///       updates_per_minute: 600000               # measurements per wall-clock minute, over it 429
 ///       distinct_series_per_minute: 20000        # distinct series per wall-clock minute, over it 429
+///       concurrent_requests: 16                  # ingest requests in progress (MAX_CONCURRENT_REQUESTS_PER_TENANT)
+///       read_series_per_second: 150              # series the read API returns per second, over it 429
+///       concurrent_readers: 5                    # read API requests in progress, over it 429
 ///       series_per_query: 150                    # series one Graphite render may expand to (default 150)
 /// ```
 package struct TenantDirectory: Sendable {
@@ -26,6 +29,12 @@ package struct TenantDirectory: Sendable {
         package var updatesPerMinute: Int?
         /// Distinct series (type, process type, metric) admitted per wall-clock minute.
         package var distinctSeriesPerMinute: Int?
+        /// Ingest requests in progress at once; nil: the process default (`MAX_CONCURRENT_REQUESTS_PER_TENANT`).
+        package var concurrentRequests: Int?
+        /// Series the read API may return per second; nil: the process default (150).
+        package var readSeriesPerSecond: Int?
+        /// Read API requests in progress at once; nil: the process default (5).
+        package var concurrentReaders: Int?
         /// Series the targets of one Graphite render request may expand to; nil means the default.
         package var seriesPerQuery: Int?
 
@@ -35,16 +44,25 @@ package struct TenantDirectory: Sendable {
         enum CodingKeys: String, CodingKey {
             case updatesPerMinute = "updates_per_minute"
             case distinctSeriesPerMinute = "distinct_series_per_minute"
+            case concurrentRequests = "concurrent_requests"
+            case readSeriesPerSecond = "read_series_per_second"
+            case concurrentReaders = "concurrent_readers"
             case seriesPerQuery = "series_per_query"
         }
 
-        package init(updatesPerMinute: Int? = nil, distinctSeriesPerMinute: Int? = nil, seriesPerQuery: Int? = nil) {
+        package init(
+            updatesPerMinute: Int? = nil, distinctSeriesPerMinute: Int? = nil, concurrentRequests: Int? = nil,
+            readSeriesPerSecond: Int? = nil, concurrentReaders: Int? = nil, seriesPerQuery: Int? = nil
+        ) {
             self.updatesPerMinute = updatesPerMinute
             self.distinctSeriesPerMinute = distinctSeriesPerMinute
+            self.concurrentRequests = concurrentRequests
+            self.readSeriesPerSecond = readSeriesPerSecond
+            self.concurrentReaders = concurrentReaders
             self.seriesPerQuery = seriesPerQuery
         }
 
-        /// Whether no ingest cap (updates or distinct series per minute) is set.
+        /// Whether no per-minute ingest cap is set.
         package var isUnlimited: Bool { updatesPerMinute == nil && distinctSeriesPerMinute == nil }
     }
 
@@ -165,8 +183,10 @@ package struct TenantDirectory: Sendable {
             for source in owner.graphiteSources where ownerByGraphiteSource.updateValue(index, forKey: source) != nil {
                 problem("Graphite source \(source) is mapped to more than one owner")
             }
+            let limits = owner.limits
             for cap in [
-                owner.limits.updatesPerMinute, owner.limits.distinctSeriesPerMinute, owner.limits.seriesPerQuery,
+                limits.updatesPerMinute, limits.distinctSeriesPerMinute, limits.concurrentRequests,
+                limits.readSeriesPerSecond, limits.concurrentReaders, limits.seriesPerQuery,
             ] {
                 if let cap, cap < 1 { problem("owner \(owner.id): limits must be at least 1") }
             }
@@ -175,6 +195,11 @@ package struct TenantDirectory: Sendable {
             }
         }
         guard problems.isEmpty else { throw .invalidEnvironment(problems) }
+    }
+
+    /// The owner with this id.
+    package func owner(id: String) -> Owner? {
+        ownerByID[id].map { owners[$0] }
     }
 
     /// The owner whose drain URL carries these basic-auth credentials (`user:password`).

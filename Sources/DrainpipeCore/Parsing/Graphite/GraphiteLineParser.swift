@@ -36,11 +36,15 @@ package struct GraphiteLineParser: Sendable {
     package func parseLines(_ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime) -> GraphiteParseResult {
         var result = GraphiteParseResult()
         var lineStart = range.lowerBound
+        var lineIndex: UInt32 = 0
         while lineStart < range.upperBound {
             var lineEnd = lineStart
             while lineEnd < range.upperBound, bytes[lineEnd] != ASCIIBytes.lineFeed { lineEnd += 1 }
+            defer { lineIndex &+= 1 }
             switch parseLine(bytes, in: lineStart..<lineEnd, receivedAt: receivedAt) {
-            case .success(let point?): result.points.append(point)
+            case .success(var point?):
+                point.lineIndex = lineIndex
+                result.points.append(point)
             case .success(nil): break
             case .failure(let reason): result.rejections[reason, default: 0] += 1
             }

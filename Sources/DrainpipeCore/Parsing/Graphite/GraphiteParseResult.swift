@@ -7,11 +7,15 @@ package struct GraphiteParseResult: Sendable, Hashable {
         package var value: Double
         /// The line's timestamp (whole seconds), or the receive time for Carbon's `-1`.
         package var time: EventTime
+        /// Zero-based index of the line in the parsed bytes (blank and rejected lines count), so a retried batch
+        /// gives every datapoint the same index again.
+        package var lineIndex: UInt32
 
-        package init(path: String, value: Double, time: EventTime) {
+        package init(path: String, value: Double, time: EventTime, lineIndex: UInt32 = 0) {
             self.path = path
             self.value = value
             self.time = time
+            self.lineIndex = lineIndex
         }
     }
 

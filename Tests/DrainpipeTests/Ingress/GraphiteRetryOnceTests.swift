@@ -1,0 +1,122 @@
+import DrainpipeTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Metrics
+import Testing
+
+@testable import Drainpipe
+@testable import DrainpipeCore
+@testable import DrainpipeKafka
+@testable import DrainpipeWire
+
+/// A Graphite-over-HTTP batch answered 503 (Kafka too slow) may still reach Kafka; its retry must not count twice.
+@Suite("Graphite HTTP retries count once")
+struct GraphiteRetryOnceTests {
+    static let now = EventTime(secondsSinceEpoch: 1_709_647_440)
+
+    /// Posts `body` (with `key` as `Idempotency-Key` when given) while the broker is slow, expecting 503, then again
+    /// once it is back, expecting 204; returns how many datapoints the aggregator counts from the raw topic.
+    static func countAfterRetry(
+        body: String, keys: (first: String?, retry: String?)
+    ) async throws -> (counted: UInt64, records: Int) {
+        let logger = Logger.kafkaTest("retry-once")
+        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
+        defer { cluster.close() }
+        let topics = try TopicCatalogTests.repositoryCatalog()
+        let raw = topics.topic(.raw, for: .customMetrics)
+        try cluster.createTopic(name: raw.name, partitions: raw.partitions)
+        let kafka = cluster.connection()
+        let producer = try KafkaProducer(
+            connection: kafka, clientID: "retry-once",
+            options: .init(messageTimeout: .seconds(30), queueMaxMessages: 10_000, enqueueTimeout: .seconds(1)),
+            logger: logger)
+        let clock = ManualWallClock(now)
+        let tenants = LiveTenantDirectory(
+            try TenantDirectory(owners: [
+                .init(id: "team-a", drainCredentials: [], apiTokens: [], graphiteTokens: ["gr-a"])
+            ]))
+        let metrics = NOOPMetricsHandler.instance
+        let context = IngressContext(
+            tenants: tenants, topics: topics, kafka: kafka, admission: IngressAdmission(clock: clock, metrics: metrics),
+            delivery: IngressDelivery(publisher: producer, timeout: .seconds(1), retryAfterSeconds: 1, logger: logger),
+            clock: clock)
+        let ingestor = GraphiteIngestor(
+            context: context, pastWindow: .seconds(300), futureWindow: .seconds(300), metrics: metrics, logger: logger)
+        let router = Router()
+        GraphiteRoutes(ingestor: ingestor, maximumBodyBytes: 1 << 20).register(on: router)
+
+        try await Application(router: router).test(.router) { client in
+            func post(key: String?, lines: String? = nil) async throws -> HTTPResponse.Status {
+                var headers: HTTPFields = [.authorization: "Bearer gr-a"]
+                if let key { headers[GraphiteRoutes.idempotencyKey] = key }
+                return try await client.execute(
+                    uri: "/graphite", method: .post, headers: headers, body: ByteBuffer(string: lines ?? body)
+                ) { $0.status }
+            }
+            // Warm up the producer's connection (with a datapoint not counted below), so the 503 below comes from
+            // the slow broker alone.
+            while try await post(key: nil, lines: "warm.up.value 1 1709647400\n") != .noContent {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try cluster.setBroker(1, roundTripTime: .seconds(4))
+            #expect(try await post(key: keys.first) == .serviceUnavailable)
+            try cluster.setBroker(1, roundTripTime: .zero)
+            var status = try await post(key: keys.retry)
+            while status != .noContent {
+                try await Task.sleep(for: .milliseconds(200))
+                status = try await post(key: keys.retry)
+            }
+        }
+        // The records of the 503 answer are still delivered (at least once): wait for them before reading.
+        await producer.close(flushTimeout: .seconds(20))
+
+        let consumer = try KafkaConsumer(
+            connection: kafka, groupID: "retry-check", clientID: "retry-check", logger: logger)
+        defer { consumer.close() }
+        try consumer.assign(
+            Dictionary(
+                uniqueKeysWithValues: (0..<Int32(raw.partitions)).map {
+                    (TopicPartition(topic: kafka.topicName(raw.name), partition: $0), StartOffset.beginning)
+                }))
+        let messages = try await KafkaTesting.pollMessages(from: consumer, count: 1_000, idleLimit: 15)
+        let settings = WindowSettings(windowLength: .seconds(60), lateBound: .seconds(300), futureBound: .seconds(300))
+        var aggregators: [Int32: PartitionAggregator] = [:]
+        for message in messages.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
+            let measurement = try Measurement(wireBytes: message.value)
+            aggregators[message.partition, default: PartitionAggregator(settings: settings, startingAt: 0)]
+                .apply(measurement, offset: message.offset, messageTime: message.timestamp ?? now)
+        }
+        var counted: UInt64 = 0
+        for partition in Array(aggregators.keys) {
+            let summaries = aggregators[partition]?.takeChangedSummaries() ?? []
+            counted += summaries.filter { $0.key.metric.hasPrefix("retry.") }.reduce(0) {
+                $0 + ($1.fields["value"]?.count ?? 0)
+            }
+        }
+        return (counted, messages.count)
+    }
+
+    static let batch = (0..<5).map { "retry.line\($0).value \($0) 1709647400\n" }.joined()
+
+    @Test("a batch retried with the same Idempotency-Key after a 503 is counted once", .timeLimit(.minutes(1)))
+    func idempotencyKey() async throws {
+        let result = try await Self.countAfterRetry(body: Self.batch, keys: ("batch-7", "batch-7"))
+        #expect(result.counted == 5, "\(result.records) raw records, \(result.counted) datapoints counted")
+    }
+
+    @Test(
+        "without an Idempotency-Key the body digest makes the retry of the same bytes count once",
+        .timeLimit(.minutes(1)))
+    func bodyDigest() async throws {
+        let result = try await Self.countAfterRetry(body: Self.batch, keys: (nil, nil))
+        #expect(result.counted == 5, "\(result.records) raw records, \(result.counted) datapoints counted")
+    }
+
+    @Test("different keys name different batches: both count", .timeLimit(.minutes(1)))
+    func differentKeys() async throws {
+        let result = try await Self.countAfterRetry(body: Self.batch, keys: ("batch-7", "batch-8"))
+        #expect(result.counted == 10, "\(result.records) raw records, \(result.counted) datapoints counted")
+    }
+}

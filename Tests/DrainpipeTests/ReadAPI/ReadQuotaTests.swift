@@ -1,0 +1,83 @@
+import DrainpipeTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import Drainpipe
+@testable import DrainpipeCore
+
+/// Per-tenant read quotas on the series API: a tenant over its series rate or its concurrent readers gets 429 with
+/// `Retry-After`, while another tenant keeps reading.
+@Suite("Read quotas")
+struct ReadQuotaTests {
+    static let now = HTTPRoutesTests.now
+
+    /// `count` one-minute summaries of `owner`, one per process type (so `count` series).
+    static func summaries(owner: String, count: Int) -> [Summary] {
+        let minute = now.windowStart(length: .seconds(60)) - .seconds(60)
+        return (0..<count).map { index in
+            Summary(
+                key: SeriesKey(
+                    type: .dynoLoad, owner: owner, processType: "web\(index)", metric: "load_avg",
+                    windowStart: minute, periodSeconds: 60),
+                version: 1, fields: ["load_avg_1m": FieldStatistics(value: 1)])
+        }
+    }
+
+    static func read(_ client: some TestClientProtocol, owner: String) async throws -> (HTTPResponse.Status, String?) {
+        try await client.execute(
+            uri: "/api/v1/series/dyno-load?owner=\(owner)", method: .get,
+            headers: [.authorization: "Bearer token-\(owner)"]
+        ) { ($0.status, $0.headers[.retryAfter]) }
+    }
+
+    @Test("a tenant reading more series per second than its quota gets 429 until the allowance refills; others read")
+    func seriesRate() async throws {
+        let clock = ManualWallClock(Self.now)
+        let tenants = try TenantDirectory(owners: [
+            .init(
+                id: "storm", drainCredentials: [], apiTokens: ["token-storm"], limits: .init(readSeriesPerSecond: 10)),
+            .init(id: "calm", drainCredentials: [], apiTokens: ["token-calm"]),
+        ])
+        let store = HTTPRoutesTests.FixedStore(
+            summaries: Self.summaries(owner: "storm", count: 25) + Self.summaries(owner: "calm", count: 3))
+        let router = Router()
+        SeriesRoutes(
+            tenants: LiveTenantDirectory(tenants), store: store, clock: clock,
+            quota: ReadQuota(defaults: .init(seriesPerSecond: 150, concurrentReaders: 5), clock: clock)
+        ).register(on: router)
+        try await Application(router: router).test(.router) { client in
+            // The first read is served whole (25 series against 10/s) and leaves the tenant 15 series in debt.
+            #expect(try await Self.read(client, owner: "storm").0 == .ok)
+            let refused = try await Self.read(client, owner: "storm")
+            #expect(refused.0 == .tooManyRequests)
+            #expect(refused.1 == "3")
+            for _ in 0..<5 { #expect(try await Self.read(client, owner: "calm").0 == .ok) }
+            clock.advance(by: .seconds(1))
+            #expect(try await Self.read(client, owner: "storm").0 == .tooManyRequests)
+            clock.advance(by: .seconds(1))
+            #expect(try await Self.read(client, owner: "storm").0 == .ok)
+        }
+    }
+
+    @Test("a tenant's concurrent readers are capped; a released slot is reusable and other tenants are unaffected")
+    func concurrentReaders() throws {
+        let clock = ManualWallClock(Self.now)
+        let quota = ReadQuota(defaults: .init(seriesPerSecond: 150, concurrentReaders: 2), clock: clock)
+        let storm = TenantDirectory.Owner(id: "storm", drainCredentials: [], apiTokens: [])
+        let calm = TenantDirectory.Owner(id: "calm", drainCredentials: [], apiTokens: [])
+        let first = try quota.acquireReader(for: storm)
+        let second = try quota.acquireReader(for: storm)
+        #expect(throws: ReadQuota.Exceeded.self) { try quota.acquireReader(for: storm) }
+        let other = try quota.acquireReader(for: calm)
+        first.release()
+        let third = try quota.acquireReader(for: storm)
+        for slot in [second, third, other] { slot.release() }
+        let own = TenantDirectory.Owner(
+            id: "own", drainCredentials: [], apiTokens: [], limits: .init(concurrentReaders: 1))
+        let only = try quota.acquireReader(for: own)
+        #expect(throws: ReadQuota.Exceeded.self) { try quota.acquireReader(for: own) }
+        only.release()
+    }
+}
