@@ -1206,6 +1206,9 @@ enum OpenAPIDocument {
                 }
                }
               }
+             },
+             "400": {
+              "$ref": "#/components/responses/Error"
              }
             }
            }
@@ -1713,11 +1716,16 @@ enum OpenAPIDocument {
           },
           "responses": {
            "Error": {
-            "description": "A one-line message.",
+            "description": "A one-line message (plain text when the listener refuses the request itself).",
             "content": {
              "application/json": {
               "schema": {
                "$ref": "#/components/schemas/Error"
+              }
+             },
+             "text/plain": {
+              "schema": {
+               "type": "string"
               }
              }
             }
