@@ -1,5 +1,6 @@
 import DrainpipeCore
 import DrainpipeKafka
+import Hummingbird
 import Logging
 import ServiceLifecycle
 
@@ -61,12 +62,9 @@ package struct IngressProcess {
         if let warning = dashboard.warning { logger.warning("\(warning)") }
         let application = HTTPApplication.make(port: configuration.port, observability: observability, server: server) {
             router in
-            DrainRoutes(ingestor: drains, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
-            GraphiteRoutes(ingestor: graphite, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
-            SeriesRoutes(tenants: tenants, store: database, clock: clock, quota: readQuota).register(on: router)
-            EventsRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
-            OwnersRoutes(tenants: tenants, store: database, clock: clock).register(on: router)
-            DashboardRoutes(assets: dashboard).register(on: router)
+            Self.registerRoutes(
+                on: router, drains: drains, graphite: graphite, gate: gate, tenants: tenants, store: database,
+                clock: clock, readQuota: readQuota, dashboard: dashboard, maximumBodyBytes: maximumBodyBytes)
         }
         var services: [any Service] = [
             ProducerService(producer: producer),
@@ -79,5 +77,23 @@ package struct IngressProcess {
         }
         services.append(application)
         try await observability.run(services)
+    }
+
+    /// Registers every route of the web process except `/healthz` and `/metrics` (``HTTPApplication`` adds those):
+    /// the drain, Graphite ingest, the series API and the OpenAPI document, platform events, owners, the dashboard,
+    /// and the Graphite query API.
+    package static func registerRoutes(
+        on router: Router<BasicRequestContext>, drains: DrainIngestor, graphite: GraphiteIngestor,
+        gate: IngressRequestGate = .unbounded, tenants: LiveTenantDirectory,
+        store: any SeriesCatalogStore & SeriesActivityStore, clock: any WallClock, readQuota: ReadQuota? = nil,
+        dashboard: DashboardAssets, maximumBodyBytes: Int
+    ) {
+        DrainRoutes(ingestor: drains, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
+        GraphiteRoutes(ingestor: graphite, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
+        SeriesRoutes(tenants: tenants, store: store, clock: clock, quota: readQuota).register(on: router)
+        EventsRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
+        OwnersRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
+        DashboardRoutes(assets: dashboard).register(on: router)
+        GraphiteQueryRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
     }
 }

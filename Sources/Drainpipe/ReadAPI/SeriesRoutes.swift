@@ -8,7 +8,9 @@ import Hummingbird
 /// Requires `Authorization: Bearer <token>`; a token reads only the owners it is scoped to in the tenants file in force
 /// for that request, so a reloaded file (SIGHUP) adds and revokes tokens at once. `from`/`to` are
 /// RFC 3339 times or Unix seconds (default: the last two hours); `resolution` (seconds, a multiple of the stored
-/// period) downsamples by merging summaries exactly.
+/// period) downsamples by merging summaries exactly. Without `resolution` the range chooses it, like the platform's
+/// metrics tab (``automaticResolution(for:)``): 60 s up to 2 h, 600 s up to 24 h, 3 600 s up to 72 h, else 7 200 s.
+/// Also serves the OpenAPI document of the whole HTTP surface at `GET /api/v1/openapi.json`.
 package struct SeriesRoutes: Sendable {
     package var tenants: LiveTenantDirectory
     package var store: any SummaryStore
@@ -32,6 +34,23 @@ package struct SeriesRoutes: Sendable {
     package func register(on router: Router<BasicRequestContext>) {
         router.get("/api/v1/series/:type") { request, context in
             try await series(request, type: context.parameters.get("type") ?? "")
+        }
+        router.get("/api/v1/openapi.json") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(
+                status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
+    }
+
+    /// The resolution a range gets when the request names none: 60 s up to 2 h, 600 s up to 24 h, 3 600 s up to
+    /// 72 h, 7 200 s beyond.
+    static func automaticResolution(for range: Duration) -> Int32 {
+        switch range {
+        case ...Duration.seconds(2 * 3_600): 60
+        case ...Duration.seconds(24 * 3_600): 600
+        case ...Duration.seconds(72 * 3_600): 3_600
+        default: 7_200
         }
     }
 
@@ -76,18 +95,25 @@ package struct SeriesRoutes: Sendable {
         if let quota, let tenant {
             quota.charge(tenant, series: Set(summaries.map { [$0.key.processType, $0.key.metric] }).count)
         }
+        let resolution: Int32
         if let resolutionText = query.get("resolution") {
-            guard let resolution = Int32(resolutionText), resolution > 0,
-                summaries.allSatisfy({ resolution % $0.key.periodSeconds == 0 })
+            guard let requested = Int32(resolutionText), requested > 0,
+                summaries.allSatisfy({ requested % $0.key.periodSeconds == 0 })
             else {
                 throw HTTPError(
                     .badRequest, message: "resolution must be a positive multiple of the stored period (60 s).")
             }
+            resolution = requested
+        } else {
+            resolution = Self.automaticResolution(
+                for: .microseconds(to.microsecondsSinceEpoch - from.microsecondsSinceEpoch))
+        }
+        if summaries.contains(where: { $0.key.periodSeconds != resolution }) {
             summaries = Self.downsample(summaries, to: resolution)
         }
         let body = SeriesResponse(
             owner: owner, type: type.rawValue, from: UTCDateTime(from).formatted(.rfc3339Seconds),
-            to: UTCDateTime(to).formatted(.rfc3339Seconds),
+            to: UTCDateTime(to).formatted(.rfc3339Seconds), resolution: resolution,
             points: summaries.map(SeriesResponse.Point.init))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -210,5 +236,7 @@ package struct SeriesResponse: Codable, Sendable, Equatable {
     package var type: String
     package var from: String
     package var to: String
+    /// Seconds per point: the requested resolution, or the one the range chose.
+    package var resolution: Int32
     package var points: [Point]
 }

@@ -33,7 +33,10 @@ package struct SummaryReader: Sendable {
             guard !tables.isEmpty else { return [] }
             do throws(PostgresError) {
                 let rows = try connection.query(Self.selectStatement(type: type, days: tables), parameters: parameters)
-                return try rows.rows.map { row throws(PostgresError) in try Self.summary(type: type, row: row) }
+                let decoder = JSONDecoder()
+                return try rows.rows.map { row throws(PostgresError) in
+                    try Self.summary(type: type, row: row, decoder: decoder)
+                }
             } catch {
                 // Retention dropped a day between listing and reading: list again.
                 let dropped = error.sqlState == .invalidSchemaName || error.sqlState == .undefinedTable
@@ -46,7 +49,7 @@ package struct SummaryReader: Sendable {
     // MARK: - Query
 
     /// Window starts that have a day schema: years 1 through 9999.
-    private static let supportedRange: Range<EventTime> =
+    static let supportedRange: Range<EventTime> =
         DaySchema(year: 1, month: 1, day: 1)!.start..<DaySchema(year: 9999, month: 12, day: 31)!.end
 
     private static func selectStatement(type: MeasurementType, days: [DaySchema]) -> String {
@@ -65,7 +68,7 @@ package struct SummaryReader: Sendable {
 
     /// What the query selects for `part`, in text the reader parses: the window start as microseconds since the
     /// epoch, the counts as JSON text, the sketch as base64; every other column as it is.
-    private static func selectedColumns(of part: SummaryTableLayout.Part) -> [String] {
+    static func selectedColumns(of part: SummaryTableLayout.Part) -> [String] {
         switch part {
         case .windowStart: ["(extract(epoch FROM window_start) * 1000000)::bigint AS window_start_us"]
         case .counts: ["counts::text AS counts"]
@@ -78,7 +81,10 @@ package struct SummaryReader: Sendable {
     // MARK: - Rows
 
     /// The summary in `row`, whose columns are those ``selectedColumns(of:)`` lists for the layout's written parts.
-    private static func summary(type: MeasurementType, row: [String?]) throws(PostgresError) -> Summary {
+    /// `decoder` reads the counts; one per statement, since making one per row costs more than the row.
+    static func summary(
+        type: MeasurementType, row: [String?], decoder: JSONDecoder
+    ) throws(PostgresError) -> Summary {
         var reader = RowReader(table: type.tableName, row: row)
         var summary = Summary(
             key: SeriesKey(
@@ -111,8 +117,9 @@ package struct SummaryReader: Sendable {
                     count: count, sum: sum, sumOfSquares: sumOfSquares, minimum: minimum, maximum: maximum)
             case .counts:
                 let counts = try reader.text("counts")
+                guard counts != "{}" else { continue }  // every gauge type's row
                 do {
-                    summary.counts = try JSONDecoder().decode([String: UInt64].self, from: Data(counts.utf8))
+                    summary.counts = try decoder.decode([String: UInt64].self, from: Data(counts.utf8))
                 } catch {
                     throw .invalidValue(table: type.tableName, reason: "counts is not an object of whole numbers")
                 }

@@ -20,6 +20,7 @@
 ///       concurrent_requests: 16                  # ingest requests in progress (MAX_CONCURRENT_REQUESTS_PER_TENANT)
 ///       read_series_per_second: 150              # series the read API returns per second, over it 429
 ///       concurrent_readers: 5                    # read API requests in progress, over it 429
+///       series_per_query: 150                    # series one Graphite render may expand to (default 150)
 /// ```
 package struct TenantDirectory: Sendable {
     /// Per-owner resource caps; nil means unlimited.
@@ -34,6 +35,11 @@ package struct TenantDirectory: Sendable {
         package var readSeriesPerSecond: Int?
         /// Read API requests in progress at once; nil: the process default (5).
         package var concurrentReaders: Int?
+        /// Series the targets of one Graphite render request may expand to; nil means the default.
+        package var seriesPerQuery: Int?
+
+        /// The fan-out limit of a render request when the tenants file sets none.
+        package static let defaultSeriesPerQuery = 150
 
         enum CodingKeys: String, CodingKey {
             case updatesPerMinute = "updates_per_minute"
@@ -41,17 +47,19 @@ package struct TenantDirectory: Sendable {
             case concurrentRequests = "concurrent_requests"
             case readSeriesPerSecond = "read_series_per_second"
             case concurrentReaders = "concurrent_readers"
+            case seriesPerQuery = "series_per_query"
         }
 
         package init(
             updatesPerMinute: Int? = nil, distinctSeriesPerMinute: Int? = nil, concurrentRequests: Int? = nil,
-            readSeriesPerSecond: Int? = nil, concurrentReaders: Int? = nil
+            readSeriesPerSecond: Int? = nil, concurrentReaders: Int? = nil, seriesPerQuery: Int? = nil
         ) {
             self.updatesPerMinute = updatesPerMinute
             self.distinctSeriesPerMinute = distinctSeriesPerMinute
             self.concurrentRequests = concurrentRequests
             self.readSeriesPerSecond = readSeriesPerSecond
             self.concurrentReaders = concurrentReaders
+            self.seriesPerQuery = seriesPerQuery
         }
 
         /// Whether no per-minute ingest cap is set.
@@ -178,7 +186,7 @@ package struct TenantDirectory: Sendable {
             let limits = owner.limits
             for cap in [
                 limits.updatesPerMinute, limits.distinctSeriesPerMinute, limits.concurrentRequests,
-                limits.readSeriesPerSecond, limits.concurrentReaders,
+                limits.readSeriesPerSecond, limits.concurrentReaders, limits.seriesPerQuery,
             ] {
                 if let cap, cap < 1 { problem("owner \(owner.id): limits must be at least 1") }
             }
