@@ -94,6 +94,6 @@ package struct IngressProcess {
         EventsRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
         OwnersRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
         DashboardRoutes(assets: dashboard).register(on: router)
-        GraphiteQueryRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
+        GraphiteQueryRoutes(tenants: tenants, store: store, clock: clock, quota: readQuota).register(on: router)
     }
 }

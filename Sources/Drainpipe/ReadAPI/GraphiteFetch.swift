@@ -16,10 +16,10 @@ struct GraphiteFetch: Sendable {
         _ patterns: [MetricPathPattern], from: EventTime
     ) async throws -> [[PathCatalog.Match]] {
         var leaves: [[PathCatalog.Match]] = []
-        var distinct: Set<String> = []
+        var distinct: [String: String] = [:]  // path → owner
         for pattern in patterns {
             let matched = try await routes.matches(pattern, access: access, from: from).filter(\.isLeaf)
-            distinct.formUnion(matched.map(\.path))
+            for match in matched { distinct[match.path] = match.source?.owner }
             leaves.append(matched)
         }
         let total = distinct.count
@@ -27,6 +27,13 @@ struct GraphiteFetch: Sendable {
             throw HTTPError(
                 .unprocessableContent,
                 message: "The targets match \(total) series; the limit is \(access.seriesPerQuery) per request.")
+        }
+        if let quota = routes.quota {
+            for (ownerID, paths) in Dictionary(grouping: distinct.values, by: { $0 }) {
+                if let owner = access.owners.first(where: { $0.id == ownerID }) {
+                    quota.charge(owner, series: paths.count)
+                }
+            }
         }
         return leaves
     }

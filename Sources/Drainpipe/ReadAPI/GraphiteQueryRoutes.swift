@@ -17,14 +17,19 @@ package struct GraphiteQueryRoutes: Sendable {
     package var clock: any WallClock
     /// The longest range one render may ask for.
     package var maximumRange: Duration
+    /// The per-tenant read quotas (429 with `Retry-After` over them): every render, find and expand takes a reader
+    /// slot of each owner the token reads, and a render charges each owner the series it matched; nil: no quotas.
+    package var quota: ReadQuota?
 
     /// The graphite-web version `/version` reports, so clients (Grafana) enable their 1.1 features.
     static let graphiteVersion = "1.1.8"
 
     package init(
         tenants: LiveTenantDirectory, store: any SeriesCatalogStore, clock: any WallClock,
-        catalogLifetime: Duration = .seconds(5), maximumRange: Duration = .seconds(31 * 86_400)
+        catalogLifetime: Duration = .seconds(5), maximumRange: Duration = .seconds(31 * 86_400),
+        quota: ReadQuota? = nil
     ) {
+        self.quota = quota
         self.tenants = tenants
         self.store = store
         self.clock = clock
@@ -36,6 +41,8 @@ package struct GraphiteQueryRoutes: Sendable {
         for path in ["/render", "/metrics/find", "/metrics/expand"] {
             let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
                 let access = try ReadAccess(request, tenants: tenants)
+                let slots = try acquireReaders(for: access)
+                defer { for slot in slots { slot.release() } }
                 let parameters = try await GraphiteParameters(request)
                 switch path {
                 case "/render": return try await render(parameters, access: access)
@@ -52,6 +59,23 @@ package struct GraphiteQueryRoutes: Sendable {
             let json = FunctionCatalog.json(grouped: parameters.flag("grouped"), group: parameters.first("group"))
             return Self.jsonResponse(Data(json.utf8))
         }
+    }
+
+    /// A reader slot of each of the token's owners, or a 429 with `Retry-After` (holding none).
+    private func acquireReaders(for access: ReadAccess) throws -> [ReadQuota.ReaderSlot] {
+        guard let quota else { return [] }
+        var slots: [ReadQuota.ReaderSlot] = []
+        for owner in access.owners {
+            do {
+                slots.append(try quota.acquireReader(for: owner))
+            } catch {
+                for slot in slots { slot.release() }
+                throw HTTPError(
+                    .tooManyRequests, headers: [.retryAfter: String(error.retryAfterSeconds)],
+                    message: error.description)
+            }
+        }
+        return slots
     }
 
     // MARK: - Find and expand

@@ -81,3 +81,40 @@ struct ReadQuotaTests {
         only.release()
     }
 }
+
+/// The same quotas on the Graphite query API: a render charges the series it matched to their owner.
+@Suite("Read quotas on the Graphite API")
+struct GraphiteReadQuotaTests {
+    @Test("a tenant rendering more series per second than its quota gets 429 with Retry-After; another renders")
+    func renderRate() async throws {
+        let clock = ManualWallClock(ReadQuotaTests.now)
+        let tenants = try TenantDirectory(owners: [
+            .init(
+                id: "storm", drainCredentials: [], apiTokens: ["token-storm"], limits: .init(readSeriesPerSecond: 3)),
+            .init(id: "calm", drainCredentials: [], apiTokens: ["token-calm"]),
+        ])
+        let store = InMemorySummaryStore(
+            ReadQuotaTests.summaries(owner: "storm", count: 4) + ReadQuotaTests.summaries(owner: "calm", count: 4))
+        let router = Router()
+        GraphiteQueryRoutes(
+            tenants: LiveTenantDirectory(tenants), store: store, clock: clock,
+            quota: ReadQuota(clock: clock)
+        ).register(on: router)
+        try await Application(router: router).test(.router) { client in
+            func send(_ owner: String) async throws -> (HTTPResponse.Status, String?) {
+                try await client.execute(
+                    uri: "/render?target=\(owner).*.load_avg.1m.mean&from=-10min", method: .get,
+                    headers: [.authorization: "Bearer token-\(owner)"]
+                ) { ($0.status, $0.headers[.retryAfter]) }
+            }
+            // 4 series against an allowance of 3: served whole, then refused until it refills.
+            #expect(try await send("storm").0 == .ok)
+            let refused = try await send("storm")
+            #expect(refused.0 == .tooManyRequests)
+            #expect(refused.1 != nil)
+            #expect(try await send("calm").0 == .ok)
+            clock.advance(by: .seconds(2))
+            #expect(try await send("storm").0 == .ok)
+        }
+    }
+}
