@@ -384,6 +384,21 @@ enum OpenAPIDocument {
              },
              "404": {
               "$ref": "#/components/responses/Error"
+             },
+             "429": {
+              "description": "Over the tenant's read quota (series per second, or reads in progress).",
+              "headers": {
+               "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+               }
+              },
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
              }
             }
            }
@@ -513,6 +528,21 @@ enum OpenAPIDocument {
              },
              "422": {
               "$ref": "#/components/responses/FanOut"
+             },
+             "429": {
+              "description": "Over the tenant's read quota (series per second, or reads in progress).",
+              "headers": {
+               "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+               }
+              },
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
              }
             }
            },
@@ -689,6 +719,21 @@ enum OpenAPIDocument {
              },
              "413": {
               "$ref": "#/components/responses/Error"
+             },
+             "429": {
+              "description": "Over the tenant's read quota (series per second, or reads in progress).",
+              "headers": {
+               "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+               }
+              },
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
              }
             }
            }
@@ -785,6 +830,21 @@ enum OpenAPIDocument {
              },
              "401": {
               "$ref": "#/components/responses/Error"
+             },
+             "429": {
+              "description": "Over the tenant's read quota (series per second, or reads in progress).",
+              "headers": {
+               "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+               }
+              },
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
              }
             }
            },
@@ -913,6 +973,21 @@ enum OpenAPIDocument {
              },
              "413": {
               "$ref": "#/components/responses/Error"
+             },
+             "429": {
+              "description": "Over the tenant's read quota (series per second, or reads in progress).",
+              "headers": {
+               "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+               }
+              },
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
              }
             }
            }
@@ -1022,6 +1097,21 @@ enum OpenAPIDocument {
              },
              "401": {
               "$ref": "#/components/responses/Error"
+             },
+             "429": {
+              "description": "Over the tenant's read quota (series per second, or reads in progress).",
+              "headers": {
+               "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+               }
+              },
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
              }
             }
            },
@@ -1162,6 +1252,21 @@ enum OpenAPIDocument {
              },
              "413": {
               "$ref": "#/components/responses/Error"
+             },
+             "429": {
+              "description": "Over the tenant's read quota (series per second, or reads in progress).",
+              "headers": {
+               "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+               }
+              },
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
              }
             }
            }
