@@ -88,8 +88,11 @@ extension GraphiteQueryRoutes {
         var text = "["
         for (index, (series, datapoints)) in listed.enumerated() {
             if index > 0 { text += "," }
-            let tags = series.tags.sorted { $0.key < $1.key }.map { "\(string($0.key)):\(string($0.value))" }
-            text += "{\"target\":\(string(series.name)),\"tags\":{\(tags.joined(separator: ","))},\"datapoints\":["
+            let tags = series.tags.sorted { $0.key < $1.key }.map {
+                "\(JSONStringLiteral.quoted($0.key)):\(JSONStringLiteral.quoted($0.value))"
+            }
+            text += "{\"target\":\(JSONStringLiteral.quoted(series.name)),"
+            text += "\"tags\":{\(tags.joined(separator: ","))},\"datapoints\":["
             for (position, point) in datapoints.enumerated() {
                 if position > 0 { text += "," }
                 text += "[\(point.value.map(number) ?? "null"),\(point.timestamp)]"
@@ -126,22 +129,5 @@ extension GraphiteQueryRoutes {
         if value.isNaN { return "null" }
         if value.isInfinite { return value < 0 ? "-1e9999" : "1e9999" }
         return PythonNumberFormat.repr(value)
-    }
-
-    /// A JSON string literal.
-    static func string(_ text: String) -> String {
-        var escaped = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            case "\t": escaped += "\\t"
-            case _ where scalar.value < 0x20: escaped += String(format: "\\u%04x", scalar.value)
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped + "\""
     }
 }

@@ -196,7 +196,7 @@ package struct SummaryTableLayout: Sendable {
         var json = "{"
         for (index, (name, count)) in counts.sorted(by: { $0.key < $1.key }).enumerated() {
             if index > 0 { json += "," }
-            json += jsonString(name) + ":" + String(count)
+            json += JSONStringLiteral.quoted(name) + ":" + String(count)
         }
         return json + "}"
     }
@@ -205,29 +205,11 @@ package struct SummaryTableLayout: Sendable {
     /// `[{"time_us":1709647330551902,"kind":"release","dyno":"","text":"v42"}]`.
     private static func eventsJSON(_ log: PlatformEventLog) -> String {
         let objects = log.events.map { event in
-            "{\"time_us\":\(event.time.microsecondsSinceEpoch),\"kind\":\(jsonString(event.kind.rawValue)),"
-                + "\"dyno\":\(jsonString(event.dyno)),\"text\":\(jsonString(event.text))}"
+            "{\"time_us\":\(event.time.microsecondsSinceEpoch),"
+                + "\"kind\":\(JSONStringLiteral.quoted(event.kind.rawValue)),"
+                + "\"dyno\":\(JSONStringLiteral.quoted(event.dyno)),\"text\":\(JSONStringLiteral.quoted(event.text))}"
         }
         return "[" + objects.joined(separator: ",") + "]"
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped, everything else verbatim.
-    private static func jsonString(_ text: String) -> String {
-        var literal = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": literal += "\\\""
-            case "\\": literal += "\\\\"
-            case "\n": literal += "\\n"
-            case "\r": literal += "\\r"
-            case "\t": literal += "\\t"
-            case "\u{00}"..."\u{1F}":
-                let hex = String(scalar.value, radix: 16)
-                literal += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: literal.unicodeScalars.append(scalar)
-            }
-        }
-        return literal + "\""
     }
 }
 

@@ -81,7 +81,7 @@ package enum ParameterDefault: Sendable, Hashable {
         switch self {
         case .integer(let value): String(value)
         case .float(let value): value == .infinity ? "1e9999" : PythonNumberFormat.repr(value)
-        case .string(let value): FunctionCatalog.jsonString(value)
+        case .string(let value): JSONStringLiteral.quoted(value)
         case .boolean(let value): value ? "true" : "false"
         }
     }
@@ -107,52 +107,40 @@ package enum FunctionCatalog {
         if grouped {
             let groups = Dictionary(grouping: selected, by: \.group).sorted { $0.key < $1.key }
             let entries = groups.map { name, members in
-                jsonString(name) + ":{" + members.map { jsonString($0.name) + ":" + info($0) }.joined(separator: ",")
+                JSONStringLiteral.quoted(name) + ":{"
+                    + members.map { JSONStringLiteral.quoted($0.name) + ":" + info($0) }.joined(separator: ",")
                     + "}"
             }
             return "{" + entries.joined(separator: ",") + "}"
         }
-        return "{" + selected.map { jsonString($0.name) + ":" + info($0) }.joined(separator: ",") + "}"
+        return "{" + selected.map { JSONStringLiteral.quoted($0.name) + ":" + info($0) }.joined(separator: ",") + "}"
     }
 
     /// One function's info object (graphite-web's `/functions/<name>`).
     package static func info(_ function: GraphiteFunction) -> String {
         let parameters = function.parameters.map { parameter in
-            var fields = ["\"name\":" + jsonString(parameter.name), "\"type\":" + jsonString(parameter.type.rawValue)]
+            var fields = [
+                "\"name\":" + JSONStringLiteral.quoted(parameter.name),
+                "\"type\":" + JSONStringLiteral.quoted(parameter.type.rawValue),
+            ]
             if parameter.isRequired { fields.append("\"required\":true") }
             if let defaultValue = parameter.defaultValue { fields.append("\"default\":" + defaultValue.json) }
             if parameter.allowsMultiple { fields.append("\"multiple\":true") }
             let options = parameter.listedOptions
             if !options.isEmpty {
-                fields.append("\"options\":[" + options.map(jsonString).joined(separator: ",") + "]")
+                fields.append("\"options\":[" + options.map(JSONStringLiteral.quoted).joined(separator: ",") + "]")
             }
             if !parameter.suggestions.isEmpty {
                 fields.append("\"suggestions\":[" + parameter.suggestions.map(\.json).joined(separator: ",") + "]")
             }
             return "{" + fields.joined(separator: ",") + "}"
         }
-        return "{\"name\":" + jsonString(function.name) + ",\"function\":" + jsonString(function.signature)
-            + ",\"description\":" + jsonString(function.summary) + ",\"module\":\"graphite.render.functions\""
-            + ",\"group\":" + jsonString(function.group) + ",\"params\":[" + parameters.joined(separator: ",") + "]}"
-    }
-
-    /// A JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case let control where control.value < 0x20:
-                let hex = String(control.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+        return "{\"name\":" + JSONStringLiteral.quoted(function.name) + ",\"function\":"
+            + JSONStringLiteral.quoted(function.signature)
+            + ",\"description\":" + JSONStringLiteral.quoted(function.summary)
+            + ",\"module\":\"graphite.render.functions\""
+            + ",\"group\":" + JSONStringLiteral.quoted(function.group) + ",\"params\":["
+            + parameters.joined(separator: ",") + "]}"
     }
 }
 
