@@ -46,10 +46,8 @@ package struct EventsRoutes: Sendable {
         guard readable.contains(owner) else {
             throw HTTPError(.forbidden, message: "This token may not read owner \(owner).")
         }
-        let to = try query.get("to").map { try SeriesRoutes.parseTime($0, parameter: "to") } ?? clock.now()
-        let from =
-            try query.get("from").map { try SeriesRoutes.parseTime($0, parameter: "from") } ?? (to - .seconds(7_200))
-        try checkRange(from: from, to: to)
+        let (from, to) = try NativeReadRequest.range(
+            of: request, now: clock.now(), defaultSpan: .seconds(7_200), maximumRange: maximumRange)
         let summaries = try await eventSummaries(owner: owner, processType: query.get("process_type"), from, to)
         let body = EventsResponse(
             owner: owner, from: UTCDateTime(from).formatted(.rfc3339Seconds),
@@ -63,7 +61,7 @@ package struct EventsRoutes: Sendable {
                     < ($1.timeEpochMicroseconds, $1.processType, $1.kind, $1.dyno, $1.text)
             },
             counts: summaries.map(EventsResponse.WindowCounts.init))
-        return try Self.json(body)
+        return try NativeReadRequest.json(body)
     }
 
     /// The event summaries of `owner` in `[from, to)` (windows starting in the range, and the one holding `from`),
@@ -102,7 +100,7 @@ package struct EventsRoutes: Sendable {
         }
         let to = try time("until") ?? now
         let from = try time("from") ?? (to - .seconds(86_400))
-        try checkRange(from: from, to: to)
+        try NativeReadRequest.checkRange(from: from, to: to, maximumRange: maximumRange)
         let tags = Set((query.get("tags") ?? "").split(separator: " ").map(String.init))
         let isUnion = query.get("set") == "union"
         var owners = readable
@@ -120,7 +118,7 @@ package struct EventsRoutes: Sendable {
             }
         }
         events.sort { ($0.when, $0.what, $0.id) < ($1.when, $1.what, $1.id) }
-        return try Self.json(events)
+        return try NativeReadRequest.json(events)
     }
 
     // MARK: - Shared
@@ -149,23 +147,6 @@ package struct EventsRoutes: Sendable {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: challenge], message: "Unknown API token.")
         }
         return readable
-    }
-
-    private func checkRange(from: EventTime, to: EventTime) throws {
-        guard from < to else { throw HTTPError(.badRequest, message: "from must be before to.") }
-        guard to.microsecondsSinceEpoch - from.microsecondsSinceEpoch <= maximumRange.wholeMicroseconds else {
-            throw HTTPError(
-                .badRequest, message: "The range may span at most \(maximumRange.components.seconds / 86_400) days.")
-        }
-    }
-
-    private static func json(_ body: some Encodable) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(
-            status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
     }
 }
 

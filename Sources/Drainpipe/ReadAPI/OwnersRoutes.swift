@@ -32,24 +32,9 @@ package struct OwnersRoutes: Sendable {
     }
 
     private func owners(_ request: Request) async throws -> Response {
-        guard let token = BearerToken.parse(request.headers[.authorization]) else {
-            throw HTTPError(
-                .unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Send Authorization: Bearer <token>.")
-        }
-        let directory = tenants.current
-        let readable = directory.readableOwners(apiToken: token)
-        guard !readable.isEmpty else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Unknown API token.")
-        }
-        let query = request.uri.queryParameters
-        let to = try query.get("to").map { try SeriesRoutes.parseTime($0, parameter: "to") } ?? clock.now()
-        let from =
-            try query.get("from").map { try SeriesRoutes.parseTime($0, parameter: "from") } ?? (to - .seconds(86_400))
-        guard from < to else { throw HTTPError(.badRequest, message: "from must be before to.") }
-        guard to.microsecondsSinceEpoch - from.microsecondsSinceEpoch <= Duration.seconds(31 * 86_400).wholeMicroseconds
-        else {
-            throw HTTPError(.badRequest, message: "The range may span at most 31 days.")
-        }
+        let (directory, readable) = try NativeReadRequest.bearerAccess(request, tenants: tenants)
+        let (from, to) = try NativeReadRequest.range(
+            of: request, now: clock.now(), defaultSpan: .seconds(86_400), maximumRange: .seconds(31 * 86_400))
         let owners = directory.owners.filter { readable.contains($0.id) }
         let listed = try await withThrowingTaskGroup(of: OwnersResponse.Owner.self) { group in
             for owner in owners {
@@ -69,12 +54,7 @@ package struct OwnersRoutes: Sendable {
         let body = OwnersResponse(
             from: UTCDateTime(from).formatted(.rfc3339Seconds), to: UTCDateTime(to).formatted(.rfc3339Seconds),
             owners: listed.sorted { ($0.name, $0.id) < ($1.name, $1.id) })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(
-            status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
+        return try NativeReadRequest.json(body)
     }
 }
 

@@ -63,14 +63,7 @@ package struct SeriesRoutes: Sendable {
             throw HTTPError(
                 .notFound, message: "Unknown series type '\(typeName)'. Use one of: \(known.joined(separator: ", ")).")
         }
-        guard let token = BearerToken.parse(request.headers[.authorization]) else {
-            throw HTTPError(
-                .unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Send Authorization: Bearer <token>.")
-        }
-        let readable = tenants.current.readableOwners(apiToken: token)
-        guard !readable.isEmpty else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "Unknown API token.")
-        }
+        let (directory, readable) = try NativeReadRequest.bearerAccess(request, tenants: tenants)
         let query = request.uri.queryParameters
         guard let owner = query.get("owner")?.lowercased() else {
             throw HTTPError(.badRequest, message: "The owner query parameter is required.")
@@ -78,16 +71,11 @@ package struct SeriesRoutes: Sendable {
         guard readable.contains(owner) else {
             throw HTTPError(.forbidden, message: "This token may not read owner \(owner).")
         }
-        let tenant = tenants.current.owner(id: owner)
+        let tenant = directory.owner(id: owner)
         let slot = try tenant.flatMap(acquireReader)
         defer { slot?.release() }
-        let to = try query.get("to").map { try Self.parseTime($0, parameter: "to") } ?? clock.now()
-        let from = try query.get("from").map { try Self.parseTime($0, parameter: "from") } ?? (to - .seconds(7_200))
-        guard from < to else { throw HTTPError(.badRequest, message: "from must be before to.") }
-        guard to.microsecondsSinceEpoch - from.microsecondsSinceEpoch <= maximumRange.wholeMicroseconds else {
-            throw HTTPError(
-                .badRequest, message: "The range may span at most \(maximumRange.components.seconds / 86_400) days.")
-        }
+        let (from, to) = try NativeReadRequest.range(
+            of: request, now: clock.now(), defaultSpan: .seconds(7_200), maximumRange: maximumRange)
         let processType = query.get("process_type")
         let metric = query.get("metric") ?? (type == .customMetrics ? nil : type.platformMetricName)
         var summaries = try await store.summaries(
@@ -115,12 +103,7 @@ package struct SeriesRoutes: Sendable {
             owner: owner, type: type.rawValue, from: UTCDateTime(from).formatted(.rfc3339Seconds),
             to: UTCDateTime(to).formatted(.rfc3339Seconds), resolution: resolution,
             points: summaries.map(SeriesResponse.Point.init))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        return Response(
-            status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
+        return try NativeReadRequest.json(body)
     }
 
     /// A reader slot of the tenant's quota, or a 429 with `Retry-After`.
