@@ -63,6 +63,9 @@ package struct DatabaseURL: Sendable, Hashable, EnvironmentParsable, CustomStrin
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// `host:port/database`: which database, without the user or any secret, for messages about one shard.
+    package var endpointAndDatabase: String { "\(endpoint)/\(database ?? "")" }
+
     /// The URL with the password and any other secret parameter replaced by `********`.
     package var redacted: String {
         var text = "postgres://"

@@ -18,21 +18,27 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "The topics file (default: DRAINPIPE_TOPICS, else topics.yaml).")
     var topics: String?
 
-    /// A consumer stage: its Procfile name, consumer group, input topics' role and worker-count variable.
+    /// A consumer stage: its Procfile name, consumer group, input topics and worker-count variable.
     struct Stage {
         var name: String
         var group: String
-        var role: TopicCatalog.Role
+        /// Whether a topic of the catalog is one this stage reads.
+        var reads: @Sendable (TopicCatalog.Topic) -> Bool
         var workersVariable: String
     }
 
+    /// The aggregator and the Postgres sink's two loops, with the consumer groups the services use.
     static let stages = [
-        Stage(name: "aggregator", group: "drainpipe-aggregator", role: .raw, workersVariable: "AGGREGATOR_WORKERS"),
         Stage(
-            name: "postgres-sink", group: "drainpipe-postgres-sink", role: .summary,
-            workersVariable: "POSTGRES_SINK_WORKERS"),
+            name: "aggregator", group: AggregatorConfiguration.groupID, reads: { $0.role == .raw },
+            workersVariable: "AGGREGATOR_WORKERS"),
         Stage(
-            name: "retry-sink (RETRY backlog)", group: "drainpipe-retry-sink", role: .retry,
+            name: "postgres-sink", group: SinkSettings.defaultGroupID(sink: TopicCatalog.postgresSink, mode: .primary),
+            reads: { $0.role == .summary }, workersVariable: "POSTGRES_SINK_WORKERS"),
+        Stage(
+            name: "retry-sink (RETRY backlog)",
+            group: SinkSettings.defaultGroupID(sink: TopicCatalog.postgresSink, mode: .retry),
+            reads: { $0.role == .retry && $0.sink == TopicCatalog.postgresSink },
             workersVariable: "RETRY_SINK_WORKERS"),
     ]
 
@@ -72,7 +78,7 @@ struct StatusCommand: AsyncParsableCommand {
             connection: connection, groupID: connection.groupID(stage.group), clientID: "drainpipe-status",
             logger: logger)
         defer { consumer.close() }
-        let names = catalog.topics.filter { $0.role == stage.role }.map { connection.topicName($0.name) }
+        let names = catalog.topics.filter(stage.reads).map { connection.topicName($0.name) }
         let counts = try consumer.partitionCounts(topics: names, timeout: .seconds(10))
         let partitions = names.flatMap { name in
             (0..<Int32(counts[name] ?? 0)).map { TopicPartition(topic: name, partition: $0) }
@@ -88,15 +94,14 @@ struct StatusCommand: AsyncParsableCommand {
 
     /// Whether a shard answers, how fast, and the layout it recorded.
     static func health(of url: DatabaseURL, logger: Logger) -> ShardStatus {
-        let name = "\(url.endpoint)/\(url.database ?? "")"
+        let name = url.endpointAndDatabase
         let started = ContinuousClock.now
         do throws(PostgresError) {
             let connection = try PQConnection(url: url, connectTimeout: .seconds(5), logger: logger)
             _ = try connection.query("SELECT 1")
             let elapsed = ContinuousClock.now - started
             let layout = try ShardLayout.recorded(on: connection)
-            let milliseconds = Int(
-                elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            let milliseconds = Int(elapsed.inSeconds * 1_000)
             return ShardStatus(name: name, health: .answering(milliseconds: milliseconds, layout: layout))
         } catch {
             return ShardStatus(name: name, health: .failing("\(error)"))

@@ -7,6 +7,9 @@ package struct AggregatorConfiguration: Sendable, CustomStringConvertible {
     package var windows: WindowSettings  // WINDOW_LENGTH (60s), LATE_BOUND (5m), FUTURE_BOUND (5m)
     package var flushInterval: Duration  // FLUSH_INTERVAL (1s)
 
+    /// The aggregators' consumer group (before `KAFKA_PREFIX`), whose commits carry the markers and claims.
+    package static let groupID = "drainpipe-aggregator"
+
     package init(environment: Environment) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []
         let pipeline = PipelineConfiguration(environment: environment, noting: &problems)

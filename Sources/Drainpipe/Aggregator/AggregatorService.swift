@@ -37,7 +37,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         package init(
             topics: TopicCatalog, kafka: KafkaConnection, assignment: WorkerAssignment, windows: WindowSettings,
             flushInterval: Duration, types: [MeasurementType] = MeasurementType.allCases,
-            groupID: String = "drainpipe-aggregator", clientID: String = "aggregator",
+            groupID: String = AggregatorConfiguration.groupID, clientID: String = "aggregator",
             consumer: KafkaConsumer.Options = KafkaConsumer.Options()
         ) {
             self.topics = topics

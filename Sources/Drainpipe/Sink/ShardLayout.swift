@@ -47,13 +47,10 @@ package struct ShardLayout: Sendable, Equatable, CustomStringConvertible {
             "INSERT INTO public.drainpipe_shard_layout (shard_index, shard_count) VALUES ($1, $2) "
                 + "ON CONFLICT (singleton) DO NOTHING",
             parameters: [String(index), String(count)])
-        let rows = try connection.query("SELECT shard_index, shard_count FROM public.drainpipe_shard_layout")
-        guard let row = rows.rows.first, let index = row[0].flatMap({ Int($0) }),
-            let count = row[1].flatMap({ Int($0) })
-        else {
+        guard let recorded = try Self.storedRow(on: connection) else {
             throw .invalidValue(table: "drainpipe_shard_layout", reason: "the layout row is missing or malformed")
         }
-        return ShardLayout(index: index, count: count)
+        return recorded
     }
 }
 
@@ -62,6 +59,11 @@ extension ShardLayout {
     package static func recorded(on connection: PQConnection) throws(PostgresError) -> ShardLayout? {
         let table = try connection.query("SELECT to_regclass('public.drainpipe_shard_layout') IS NOT NULL")
         guard table.rows.first?.first == "t" else { return nil }
+        return try storedRow(on: connection)
+    }
+
+    /// The row of `public.drainpipe_shard_layout`, which must exist; nil when it holds none or a malformed one.
+    private static func storedRow(on connection: PQConnection) throws(PostgresError) -> ShardLayout? {
         let rows = try connection.query("SELECT shard_index, shard_count FROM public.drainpipe_shard_layout")
         guard let row = rows.rows.first, let index = row[0].flatMap({ Int($0) }),
             let count = row[1].flatMap({ Int($0) })

@@ -51,7 +51,7 @@ private func runPostgresSink(
 ) async throws {
     let pipeline = configuration.pipeline
     try await database.verifyLayout(
-        names: configuration.shards.map { "\($0.endpoint)/\($0.database ?? "")" }, logger: observability.logger)
+        names: configuration.shards.map(\.endpointAndDatabase), logger: observability.logger)
     try await SinkProcess.run(
         pipeline: pipeline, observability: observability,
         loops: { producer in
