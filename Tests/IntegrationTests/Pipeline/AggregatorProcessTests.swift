@@ -150,51 +150,41 @@ struct AggregatorProcessTests {
         #expect(try await latest.waitUntilEqual(to: truth, timeout: .seconds(20)))
     }
 
+    /// Starts an aggregator with `first`, then one with `second` whose partitions overlap it, and checks that the
+    /// first stops with a non-zero status and a message naming the claimed partition's owner while the second runs on.
+    static func expectFirstSuperseded(first: [String: String], second: [String: String]) async throws {
+        let earlier = try ServiceProcess("aggregator", environment: first)
+        #expect(try await Self.eventually(within: .seconds(60)) { earlier.output.contains("aggregator assigned") })
+        let later = try ServiceProcess("aggregator", environment: second)
+        #expect(try await Self.eventually(within: .seconds(60)) { later.output.contains("aggregator assigned") })
+        #expect(try await Self.eventually(within: .seconds(20)) { !earlier.isRunning }, "the first process stops")
+        let status = earlier.terminate()
+        #expect(status != nil && status != 0)
+        #expect(
+            earlier.output.contains("Another aggregator process claimed")
+                && earlier.output.contains("which this process owns as worker 0 of 1")
+                && earlier.output.contains("AGGREGATOR_WORKERS differ"),
+            "log: \(earlier.output.suffix(2_000))")
+        #expect(later.isRunning, "the newer process keeps the partitions")
+        #expect(later.terminate() == 0)
+    }
+
     @Test(
         "a second process with the same worker index stops the first, which exits non-zero saying why",
         .timeLimit(.minutes(2)))
     func duplicateIndexIsReported() async throws {
-        let kafka = try await TestServers.kafka(prefixedWith: "twin")
-        let environment = Self.environment(kafka: kafka)
-
-        let first = try ServiceProcess("aggregator", environment: environment)
-        #expect(try await Self.eventually(within: .seconds(60)) { first.output.contains("aggregator assigned") })
-        let second = try ServiceProcess("aggregator", environment: environment)
-        #expect(try await Self.eventually(within: .seconds(60)) { second.output.contains("aggregator assigned") })
-        #expect(try await Self.eventually(within: .seconds(20)) { !first.isRunning }, "the first process stops")
-        let status = first.terminate()
-        #expect(status != nil && status != 0)
-        #expect(
-            first.output.contains("Another aggregator process claimed")
-                && first.output.contains("which this process owns as worker 0 of 1"),
-            "log: \(first.output.suffix(2_000))")
-        #expect(second.isRunning, "the newer process keeps the partitions")
-        #expect(second.terminate() == 0)
+        let environment = Self.environment(kafka: try await TestServers.kafka(prefixedWith: "twin"))
+        try await Self.expectFirstSuperseded(first: environment, second: environment)
     }
 
     @Test(
         "worker counts that disagree so that two processes own one partition: the earlier claimant exits saying so",
         .timeLimit(.minutes(2)))
     func disagreeingCountsAreReported() async throws {
-        let kafka = try await TestServers.kafka(prefixedWith: "counts")
-        let alone = Self.environment(kafka: kafka)
+        let alone = Self.environment(kafka: try await TestServers.kafka(prefixedWith: "counts"))
         var secondOfTwo = alone
         secondOfTwo["DYNO"] = "aggregator.2"
         secondOfTwo["AGGREGATOR_WORKERS"] = "2"
-
-        let first = try ServiceProcess("aggregator", environment: alone)
-        #expect(try await Self.eventually(within: .seconds(60)) { first.output.contains("aggregator assigned") })
-        let second = try ServiceProcess("aggregator", environment: secondOfTwo)
-        #expect(try await Self.eventually(within: .seconds(60)) { second.output.contains("aggregator assigned") })
-        #expect(try await Self.eventually(within: .seconds(20)) { !first.isRunning }, "the first process stops")
-        let status = first.terminate()
-        #expect(status != nil && status != 0)
-        #expect(
-            first.output.contains("Another aggregator process claimed")
-                && first.output.contains("which this process owns as worker 0 of 1")
-                && first.output.contains("AGGREGATOR_WORKERS differ"),
-            "log: \(first.output.suffix(2_000))")
-        #expect(second.isRunning, "the newer process keeps its partitions")
-        #expect(second.terminate() == 0)
+        try await Self.expectFirstSuperseded(first: alone, second: secondOfTwo)
     }
 }
