@@ -9,23 +9,27 @@ struct MeasurementBatchWireTests {
 
     /// Router measurements of two owners and process types: with and without origins, events (repeated), fields in
     /// different orders and counts, and times before and after the received time.
-    static let routerBatch: [Measurement] = (0..<12).map { index in
-        Measurement(
-            type: .routerRequests, owner: index % 5 == 0 ? "app-b" : "app-a",
-            processType: index % 3 == 0 ? "worker" : "web", metric: "router",
-            time: received + .milliseconds(Int64(index * 137) - 900), receivedAt: received,
-            fields: index % 4 == 0
-                ? [
-                    MeasurementField(name: "service_ms", value: Double(index)),
-                    MeasurementField(name: "bytes", value: 7),
-                ]
-                : [
-                    MeasurementField(name: "connect_ms", value: 1), MeasurementField(name: "service_ms", value: 0.5),
-                    MeasurementField(name: "bytes", value: Double(index * 1_000)),
-                ],
-            events: index % 2 == 0 ? ["status_2xx"] : ["status_5xx", "H12", "H12"],
-            origin: index % 6 == 5
-                ? nil : DrainOrigin(drainID: "d.1", frameID: "F\(index / 4)", lineIndex: UInt32(index)))
+    static let routerBatch: [Measurement] = (0..<12).map(routerMeasurement)
+
+    static func routerMeasurement(_ index: Int) -> Measurement {
+        let owner = index % 5 == 0 ? "app-b" : "app-a"
+        let processType = index % 3 == 0 ? "worker" : "web"
+        let time: EventTime = received + .milliseconds(Int64(index * 137 - 900))
+        var fields = [
+            MeasurementField(name: "connect_ms", value: 1), MeasurementField(name: "service_ms", value: 0.5),
+            MeasurementField(name: "bytes", value: Double(index * 1_000)),
+        ]
+        if index % 4 == 0 {
+            fields = [
+                MeasurementField(name: "service_ms", value: Double(index)), MeasurementField(name: "bytes", value: 7),
+            ]
+        }
+        let events = index % 2 == 0 ? ["status_2xx"] : ["status_5xx", "H12", "H12"]
+        let origin: DrainOrigin? =
+            index % 6 == 5 ? nil : DrainOrigin(drainID: "d.1", frameID: "F\(index / 4)", lineIndex: UInt32(index))
+        return Measurement(
+            type: .routerRequests, owner: owner, processType: processType, metric: "router", time: time,
+            receivedAt: received, fields: fields, events: events, origin: origin)
     }
 
     static func roundTrip(_ measurements: [Measurement]) throws -> [Measurement] {
@@ -41,14 +45,15 @@ struct MeasurementBatchWireTests {
 
     @Test("platform events keep their measurements, kinds, dynos and texts; the others carry none")
     func platformEventsRoundTrip() throws {
-        let batch = PlatformEventKind.allCases.enumerated().map { index, kind in
-            Measurement(
+        let batch = PlatformEventKind.allCases.enumerated().map { index, kind -> Measurement in
+            let dyno = kind.isAppWide ? "" : "web.\(index)"
+            let detail: PlatformEventDetail? =
+                index % 3 == 1 ? nil : PlatformEventDetail(kind: kind, dyno: dyno, text: "v\(index)")
+            let time: EventTime = Self.received - .seconds(Int64(index))
+            return Measurement(
                 type: .platformEvents, owner: "app-a", processType: kind.isAppWide ? "api" : "web", metric: "events",
-                time: Self.received - .seconds(Int64(index)), receivedAt: Self.received, fields: [],
-                events: [kind.rawValue], origin: DrainOrigin(drainID: "d", frameID: "F", lineIndex: UInt32(index)),
-                platformEvent: index % 3 == 1
-                    ? nil
-                    : PlatformEventDetail(kind: kind, dyno: kind.isAppWide ? "" : "web.\(index)", text: "v\(index)"))
+                time: time, receivedAt: Self.received, fields: [], events: [kind.rawValue],
+                origin: DrainOrigin(drainID: "d", frameID: "F", lineIndex: UInt32(index)), platformEvent: detail)
         }
         #expect(try Self.roundTrip(batch) == batch)
     }

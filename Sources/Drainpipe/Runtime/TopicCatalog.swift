@@ -118,6 +118,10 @@ package struct TopicCatalog: Sendable, Hashable {
         guard problems.isEmpty else { throw .invalidEnvironment(problems) }
     }
 
+    /// The raw wire versions this build reads: 1 (`drainpipe.v1.Measurement`, one per record) and 2
+    /// (`drainpipe.v2.MeasurementBatch`); producers write the highest one declared.
+    package static let rawWireVersions = [1, 2]
+
     /// The sink of retry topics that name none: the postgres-sink, whose retry-sink drains them.
     package static let postgresSink = "postgres"
 
