@@ -229,11 +229,14 @@ struct BenchQueryCommand: AsyncParsableCommand {
         var visible: [Double] = []
         var stored: [Double] = []
         progress("bench-query: \(probes) freshness probes through \(path)")
-        for _ in 0..<probes {
+        for probe in 0..<probes {
             let minute = Int(Date().timeIntervalSince1970) / 60 * 60
             let before = try await count(of: target, minute: minute, reader: reader)
+            // A body of its own per probe (ingress counts a repeated body once: its digest is the batch identity),
+            // also across runs in the same minute.
             let response = try await writer.post(
-                "/graphite", body: "\(path) 1 \(minute + 30)\n", token: graphiteToken)
+                "/graphite", body: "\(path) \(probe + 1).\(UInt32.random(in: 1...UInt32.max)) \(minute + 30)\n",
+                token: graphiteToken)
             guard response.status == 204 else { throw BenchQueryError.status(response.status, "/graphite") }
             let acknowledged = clock.now
             if let storage {
