@@ -174,7 +174,7 @@ package struct SummaryReader: Sendable {
                     position += 1
                 }
                 guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
-                let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[nameStart..<position]), as: UTF8.self)
+                let name = String(decoding: bytes[nameStart..<position], as: UTF8.self)
                 position += 1
                 guard expect(":") else { return nil }
                 skipSpaces()
