@@ -19,7 +19,8 @@ struct BenchQueryCommand: AsyncParsableCommand {
             --rate series per second in all from --clients keep-alive connections, for --seconds. dashboard: \
             every chart of the owner's dashboard at 24 h / 10 minutes (maxDataPoints=144), one request per chart, \
             all at once, --rounds times. freshness: --probes Graphite datapoints posted to /graphite, each timed \
-            from the acknowledgement (204) to the first /render answer that counts it. With --seed-owner-id the \
+            from the acknowledgement (204) to the first /render answer that counts it (and, with DATABASE_URL / \
+            DATABASE_SHARD_URLS set, to the first time its row in Postgres counts it). With --seed-owner-id the \
             owner first gets --seed-hours of synthetic platform minutes written straight into the shards of \
             DATABASE_URL / DATABASE_SHARD_URLS (up to 20 minutes ago, so live data keeps the recent minutes), so the \
             24-hour dashboard reads full days.
@@ -215,30 +216,88 @@ struct BenchQueryCommand: AsyncParsableCommand {
         say("dashboard: each chart request: \(TimeSamples(requestTimes).millisecondPercentiles)")
     }
 
+    /// With the shards in the environment (DATABASE_URL / DATABASE_SHARD_URLS), each probe is also timed to the
+    /// moment its row in Postgres counts it (polled directly), which splits the time between the pipeline (ingress,
+    /// aggregator flush, summary topic, postgres-sink) and the read API.
     private func freshness() async throws {
         let writer = try await KeepAliveHTTPClient.connect(host: host, port: port)
         let reader = try await KeepAliveHTTPClient.connect(host: host, port: port)
         let path = "prod.local.bench.app.h1.freshness.probe"
         let target = "\(graphiteOwner).\(path).count"
+        let storage = try await probeStorage(path: path, reader: reader)
         let clock = ContinuousClock()
-        var samples: [Double] = []
+        var visible: [Double] = []
+        var stored: [Double] = []
         progress("bench-query: \(probes) freshness probes through \(path)")
-        for _ in 0..<probes {
+        for probe in 0..<probes {
             let minute = Int(Date().timeIntervalSince1970) / 60 * 60
             let before = try await count(of: target, minute: minute, reader: reader)
+            // A body of its own per probe (ingress counts a repeated body once: its digest is the batch identity),
+            // also across runs in the same minute.
             let response = try await writer.post(
-                "/graphite", body: "\(path) 1 \(minute + 30)\n", token: graphiteToken)
+                "/graphite", body: "\(path) \(probe + 1).\(UInt32.random(in: 1...UInt32.max)) \(minute + 30)\n",
+                token: graphiteToken)
             guard response.status == 204 else { throw BenchQueryError.status(response.status, "/graphite") }
             let acknowledged = clock.now
+            if let storage {
+                while try await storage.count(minute: minute) < before + 1 {
+                    guard clock.now - acknowledged < .seconds(30) else { throw BenchQueryError.neverVisible }
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+                stored.append((clock.now - acknowledged).inSeconds)
+            }
             while try await count(of: target, minute: minute, reader: reader) < before + 1 {
                 guard clock.now - acknowledged < .seconds(30) else { throw BenchQueryError.neverVisible }
                 try await Task.sleep(for: .milliseconds(2))
             }
-            samples.append((clock.now - acknowledged).inSeconds)
+            visible.append((clock.now - acknowledged).inSeconds)
+        }
+        if !stored.isEmpty {
+            say(
+                "freshness: \(probes) probes, POST /graphite acknowledged → row in Postgres counts it: "
+                    + TimeSamples(stored).millisecondPercentiles)
         }
         say(
             "freshness: \(probes) probes, POST /graphite acknowledged → counted by /render: "
-                + TimeSamples(samples).millisecondPercentiles)
+                + TimeSamples(visible).millisecondPercentiles)
+    }
+
+    /// Reads the probe's stored minute straight from its shard.
+    private struct ProbeStorage {
+        var database: ShardedDatabase
+        var ownerID: String
+        var path: String
+
+        /// The datapoints the stored summary of `minute` counts (0 without one).
+        func count(minute: Int) async throws -> Double {
+            let start = EventTime(secondsSinceEpoch: Int64(minute))
+            let summaries = try await database.summaries(
+                type: .customMetrics, owner: ownerID, processType: nil, metric: path, from: start,
+                to: start + .seconds(60))
+            return Double(summaries.reduce(0) { $0 + ($1.fields["value"]?.count ?? 0) })
+        }
+    }
+
+    /// The probe's storage when the environment names the shards, with the freshness tenant's id found through
+    /// `/api/v1/owners`; nil otherwise.
+    private func probeStorage(path: String, reader: KeepAliveHTTPClient) async throws -> ProbeStorage? {
+        var problems: [ConfigurationError.Problem] = []
+        let environment = Environment(ProcessInfo.processInfo.environment)
+        guard environment["DATABASE_URL"] != nil || environment["DATABASE_SHARD_URLS"] != nil,
+            let shards = SinkConfiguration.shards(environment: environment, noting: &problems)
+        else { return nil }
+        let response = try await reader.get("/api/v1/owners", token: graphiteReadToken)
+        guard response.status == 200 else { throw BenchQueryError.status(response.status, "/api/v1/owners") }
+        let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+        let owners = object?["owners"] as? [[String: Any]] ?? []
+        guard
+            let owner = owners.first(where: {
+                $0["name"] as? String == graphiteOwner || $0["id"] as? String == graphiteOwner
+            }), let id = owner["id"] as? String
+        else { throw BenchQueryError.malformedResponse }
+        return ProbeStorage(
+            database: ShardedDatabase(shards: shards, logger: Logger(label: "drainpipe.bench-query")), ownerID: id,
+            path: path)
     }
 
     /// The value of `target` at `minute` (0 when null or absent).

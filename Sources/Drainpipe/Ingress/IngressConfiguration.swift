@@ -8,6 +8,7 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
     package var tenants: TenantDirectory  // DRAINPIPE_TENANTS: path of the tenants YAML file (reloaded on SIGHUP)
     package var tenantsPath: String
     package var shards: [DatabaseURL]  // DATABASE_URL / DATABASE_SHARD_URLS, for the read API
+    package var readSessionsPerShard: Int  // DATABASE_READ_SESSIONS (4): concurrent read statements per shard
     package var maximumBodyBytes: Int  // MAX_BODY_BYTES (1 MiB), also the limit of an inflated gzip body
     package var deliveryTimeout: Duration  // DELIVERY_TIMEOUT (4s: Logplex gives up after 5 s)
     package var graphitePort: Int?  // GRAPHITE_PORT (2003; `off` disables the TCP listener)
@@ -24,6 +25,12 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
         }
         let port = pipeline?.port
         let shards = SinkConfiguration.shards(environment: environment, noting: &problems)
+        readSessionsPerShard =
+            environment.optional("DATABASE_READ_SESSIONS", as: Int.self, noting: &problems)
+            ?? ShardedDatabase.defaultReadSessionsPerShard
+        if readSessionsPerShard < 1 {
+            problems.append(.invalid(variable: "DATABASE_READ_SESSIONS", reason: "must be at least 1"))
+        }
         maximumBodyBytes = environment.optional("MAX_BODY_BYTES", as: Int.self, noting: &problems) ?? 1_048_576
         if maximumBodyBytes < 1 {
             problems.append(.invalid(variable: "MAX_BODY_BYTES", reason: "must be at least 1"))
@@ -65,7 +72,8 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
 
     package var description: String {
         "\(pipeline) port=\(port) graphite_port=\(graphitePort.map(String.init) ?? "off") "
-            + "owners=\(tenants.owners.count) shards=\(shards.count) max_body=\(maximumBodyBytes) "
+            + "owners=\(tenants.owners.count) shards=\(shards.count) read_sessions=\(readSessionsPerShard) "
+            + "max_body=\(maximumBodyBytes) "
             + "delivery_timeout=\(deliveryTimeout) \(limits)"
     }
 }

@@ -8,7 +8,7 @@ package struct IngressLimits: Sendable, CustomStringConvertible {
     package var inflightBodyBytes: Int
     /// `MAX_CONCURRENT_REQUESTS_PER_TENANT` (16): ingest requests in progress per tenant.
     package var concurrentRequestsPerTenant: Int
-    /// `READ_SERIES_PER_SECOND` (150) and `READ_CONCURRENT_READERS` (5): the read API's per-tenant defaults.
+    /// `READ_SERIES_PER_SECOND` (150) and `READ_CONCURRENT_READERS` (8): the read API's per-tenant defaults.
     package var readQuota: ReadQuota.Defaults
 
     /// Descriptors kept free for Kafka, Postgres, log files and the runtime when the caps are fitted to the limit.
@@ -37,7 +37,7 @@ package struct IngressLimits: Sendable, CustomStringConvertible {
         concurrentRequestsPerTenant = count("MAX_CONCURRENT_REQUESTS_PER_TENANT", 16)
         readQuota = ReadQuota.Defaults(
             seriesPerSecond: count("READ_SERIES_PER_SECOND", 150),
-            concurrentReaders: count("READ_CONCURRENT_READERS", 5))
+            concurrentReaders: count("READ_CONCURRENT_READERS", 8))
     }
 
     /// The limits with both connection caps scaled down, in proportion, to leave `reservedDescriptors` of

@@ -50,7 +50,8 @@ package struct IngressProcess {
         let graphite = GraphiteIngestor(
             context: context, pastWindow: configuration.graphitePastWindow,
             futureWindow: configuration.graphiteFutureWindow, metrics: metrics, logger: logger)
-        let database = ShardedDatabase(shards: configuration.shards, logger: logger)
+        let database = ShardedDatabase(
+            shards: configuration.shards, readSessionsPerShard: configuration.readSessionsPerShard, logger: logger)
         let gate = IngressRequestGate(
             budgetBytes: limits.inflightBodyBytes, defaultConcurrentRequests: limits.concurrentRequestsPerTenant)
         let readQuota = ReadQuota(defaults: limits.readQuota, clock: clock)
@@ -91,8 +92,8 @@ package struct IngressProcess {
         DrainRoutes(ingestor: drains, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
         GraphiteRoutes(ingestor: graphite, maximumBodyBytes: maximumBodyBytes, gate: gate).register(on: router)
         SeriesRoutes(tenants: tenants, store: store, clock: clock, quota: readQuota).register(on: router)
-        EventsRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
-        OwnersRoutes(tenants: tenants, store: store, clock: clock).register(on: router)
+        EventsRoutes(tenants: tenants, store: store, clock: clock, quota: readQuota).register(on: router)
+        OwnersRoutes(tenants: tenants, store: store, clock: clock, quota: readQuota).register(on: router)
         DashboardRoutes(assets: dashboard).register(on: router)
         GraphiteQueryRoutes(tenants: tenants, store: store, clock: clock, quota: readQuota).register(on: router)
     }

@@ -13,21 +13,27 @@ import Hummingbird
 ///   `from`/`until` in graphite's time syntax (`GraphiteTime`: `-6h`, `now`, Unix seconds, `14:02_20240305`…). Auth
 ///   by Bearer token or basic auth whose password is the token. `tags` (space-separated) keeps events carrying every
 ///   tag (`set=union`: any tag); each event is tagged with its owner, process type and kind.
+///
+/// Both take a reader slot of each owner they read and charge it one series per process type whose events they
+/// read (the read quotas, 429 with `Retry-After` over them), like the other read routes.
 package struct EventsRoutes: Sendable {
     package var tenants: LiveTenantDirectory
     package var store: any SummaryStore
     package var clock: any WallClock
     /// The longest range one request may ask for.
     package var maximumRange: Duration
+    /// The per-tenant read quotas; nil reads without quotas.
+    package var quota: ReadQuota?
 
     package init(
         tenants: LiveTenantDirectory, store: any SummaryStore, clock: any WallClock,
-        maximumRange: Duration = .seconds(31 * 86_400)
+        maximumRange: Duration = .seconds(31 * 86_400), quota: ReadQuota? = nil
     ) {
         self.tenants = tenants
         self.store = store
         self.clock = clock
         self.maximumRange = maximumRange
+        self.quota = quota
     }
 
     package func register(on router: Router<BasicRequestContext>) {
@@ -48,6 +54,8 @@ package struct EventsRoutes: Sendable {
         }
         let (from, to) = try NativeReadRequest.range(
             of: request, now: clock.now(), defaultSpan: .seconds(7_200), maximumRange: maximumRange)
+        let slots = try readerSlots(for: [owner])
+        defer { for slot in slots { slot.release() } }
         let summaries = try await eventSummaries(owner: owner, processType: query.get("process_type"), from, to)
         let body = EventsResponse(
             owner: owner, from: UTCDateTime(from).formatted(.rfc3339Seconds),
@@ -65,7 +73,8 @@ package struct EventsRoutes: Sendable {
     }
 
     /// The event summaries of `owner` in `[from, to)` (windows starting in the range, and the one holding `from`),
-    /// of `processType` and the app-wide ones when a process type is given, ordered by window.
+    /// of `processType` and the app-wide ones when a process type is given, ordered by window. Charges the owner's
+    /// read quota one series per process type read.
     private func eventSummaries(
         owner: String, processType: String?, _ from: EventTime, _ to: EventTime
     ) async throws -> [Summary] {
@@ -73,6 +82,9 @@ package struct EventsRoutes: Sendable {
         let summaries = try await store.summaries(
             type: type, owner: owner, processType: nil, metric: type.platformMetricName,
             from: from.windowStart(length: .seconds(60)), to: to)
+        if let quota, let tenant = tenants.current.owner(id: owner) {
+            quota.charge(tenant, series: Set(summaries.map(\.key.processType)).count)
+        }
         guard let processType else { return summaries }
         return summaries.filter {
             $0.key.processType == processType || $0.key.processType == PlatformEvent.appWideProcessType
@@ -105,6 +117,8 @@ package struct EventsRoutes: Sendable {
         let isUnion = query.get("set") == "union"
         var owners = readable
         if !isUnion, !tags.isEmpty, !tags.isDisjoint(with: readable) { owners.formIntersection(tags) }
+        let slots = try readerSlots(for: owners)
+        defer { for slot in slots { slot.release() } }
         var events: [GraphiteEvent] = []
         for owner in owners.sorted() {
             for summary in try await eventSummaries(owner: owner, processType: nil, from, to) {
@@ -122,6 +136,13 @@ package struct EventsRoutes: Sendable {
     }
 
     // MARK: - Shared
+
+    /// A reader slot of each owner of the tenants file among `owners` (ids), or a 429 with `Retry-After`.
+    private func readerSlots(for owners: some Collection<String>) throws -> [ReadQuota.ReaderSlot] {
+        guard let quota else { return [] }
+        let directory = tenants.current
+        return try quota.readerSlots(for: owners.sorted().compactMap { directory.owner(id: $0) })
+    }
 
     /// The owners the request's token reads.
     /// - Throws: 401 without a token (a Bearer token, or with `allowBasic` basic auth whose password is the token)

@@ -38,8 +38,9 @@ struct GraphiteFetch: Sendable {
         return leaves
     }
 
-    /// The series of `leaves` over `[start, end)`, read in one store call per owner: each named by its path, with
-    /// one exact point per minute (nil where nothing was stored) and the path's statistic.
+    /// The series of `leaves` over `[start, end)`, read in one store call per owner (only the columns the paths'
+    /// readings use: sketches only for quantiles): each named by its path, with one exact point per minute (nil
+    /// where nothing was stored) and the path's statistic.
     func series(
         of leaves: [PathCatalog.Match], start: Int64, end: Int64
     ) async throws -> [RenderSeries] {
@@ -49,17 +50,20 @@ struct GraphiteFetch: Sendable {
         var byKey: [SeriesIdentity: [Int64: Summary]] = [:]
         for (owner, ofOwner) in Dictionary(grouping: sources, by: \.owner) {
             let wanted = Array(Set(ofOwner.map(\.series))).sorted()
-            for summary in try await routes.store.summaries(owner: owner, series: wanted, from: from, to: to) {
+            let parts = SummaryParts(readings: ofOwner.map(\.reading))
+            for summary in try await routes.store.summaries(
+                owner: owner, series: wanted, parts: parts, from: from, to: to)
+            {
                 let identity = SeriesIdentity(
                     owner: owner,
                     series: StoredSeries(
                         type: summary.key.type, processType: summary.key.processType, metric: summary.key.metric))
-                byKey[identity, default: [:]][
-                    summary.key.windowStart.secondsSinceEpoch,
-                    default: Summary(
-                        key: summary.key, version: 0)
-                ]
-                .merge(summary)
+                let minute = summary.key.windowStart.secondsSinceEpoch
+                if byKey[identity]?[minute] == nil {
+                    byKey[identity, default: [:]][minute] = summary
+                } else {
+                    byKey[identity]![minute]!.merge(summary)
+                }
             }
         }
         let count = Int((end - start) / Self.step)

@@ -63,19 +63,7 @@ package struct GraphiteQueryRoutes: Sendable {
 
     /// A reader slot of each of the token's owners, or a 429 with `Retry-After` (holding none).
     private func acquireReaders(for access: ReadAccess) throws -> [ReadQuota.ReaderSlot] {
-        guard let quota else { return [] }
-        var slots: [ReadQuota.ReaderSlot] = []
-        for owner in access.owners {
-            do {
-                slots.append(try quota.acquireReader(for: owner))
-            } catch {
-                for slot in slots { slot.release() }
-                throw HTTPError(
-                    .tooManyRequests, headers: [.retryAfter: String(error.retryAfterSeconds)],
-                    message: error.description)
-            }
-        }
-        return slots
+        try quota?.readerSlots(for: access.owners) ?? []
     }
 
     // MARK: - Find and expand

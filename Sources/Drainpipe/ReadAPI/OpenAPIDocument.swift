@@ -1411,6 +1411,21 @@ enum OpenAPIDocument {
              },
              "401": {
               "$ref": "#/components/responses/Error"
+             },
+             "429": {
+              "description": "Over the tenant's read quota (series per second, or reads in progress).",
+              "headers": {
+               "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+               }
+              },
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
              }
             }
            }
@@ -1482,6 +1497,21 @@ enum OpenAPIDocument {
              },
              "403": {
               "$ref": "#/components/responses/Error"
+             },
+             "429": {
+              "description": "Over the tenant's read quota (series per second, or reads in progress).",
+              "headers": {
+               "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+               }
+              },
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
              }
             }
            }
@@ -1534,6 +1564,21 @@ enum OpenAPIDocument {
              },
              "401": {
               "$ref": "#/components/responses/Error"
+             },
+             "429": {
+              "description": "Over the tenant's read quota (series per second, or reads in progress).",
+              "headers": {
+               "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+               }
+              },
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
              }
             }
            }

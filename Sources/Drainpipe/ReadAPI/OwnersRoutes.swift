@@ -15,16 +15,23 @@ package protocol SeriesActivityStore: Sendable {
 /// range (default: the last 24 hours) and the newest window of each, so a client can offer an app and a process
 /// type to look at and say how old the newest data is.
 ///
-/// Requires `Authorization: Bearer <token>`, read against the tenants file in force, like ``SeriesRoutes``.
+/// Requires `Authorization: Bearer <token>`, read against the tenants file in force, like ``SeriesRoutes``, and
+/// takes a reader slot of each owner listed (the read quotas, 429 with `Retry-After` over them), as
+/// `/metrics/find` does.
 package struct OwnersRoutes: Sendable {
     package var tenants: LiveTenantDirectory
     package var store: any SeriesActivityStore
     package var clock: any WallClock
+    /// The per-tenant read quotas; nil reads without quotas.
+    package var quota: ReadQuota?
 
-    package init(tenants: LiveTenantDirectory, store: any SeriesActivityStore, clock: any WallClock) {
+    package init(
+        tenants: LiveTenantDirectory, store: any SeriesActivityStore, clock: any WallClock, quota: ReadQuota? = nil
+    ) {
         self.tenants = tenants
         self.store = store
         self.clock = clock
+        self.quota = quota
     }
 
     package func register(on router: Router<BasicRequestContext>) {
@@ -36,6 +43,8 @@ package struct OwnersRoutes: Sendable {
         let (from, to) = try NativeReadRequest.range(
             of: request, now: clock.now(), defaultSpan: .seconds(86_400), maximumRange: .seconds(31 * 86_400))
         let owners = directory.owners.filter { readable.contains($0.id) }
+        let slots = try quota?.readerSlots(for: owners) ?? []
+        defer { for slot in slots { slot.release() } }
         let listed = try await withThrowingTaskGroup(of: OwnersResponse.Owner.self) { group in
             for owner in owners {
                 group.addTask {
@@ -138,7 +147,7 @@ extension SummaryReader {
 
 extension ShardedDatabase: SeriesActivityStore {
     package func newestWindows(owner: String, from: EventTime, to: EventTime) async throws -> [String: EventTime] {
-        try await withShard(shard(forOwner: owner)) { connection throws(PostgresError) in
+        try await withReadSession(shard(forOwner: owner)) { connection throws(PostgresError) in
             try SummaryReader().newestWindows(owner: owner, from: from, to: to, on: connection)
         }
     }

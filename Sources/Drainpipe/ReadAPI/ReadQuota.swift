@@ -1,4 +1,6 @@
 import DrainpipeCore
+import HTTPTypes
+import Hummingbird
 import Synchronization
 
 /// Per-tenant read quotas, so one tenant's dashboard storm cannot slow another's reads: at most
@@ -15,7 +17,7 @@ package final class ReadQuota: Sendable {
         package var seriesPerSecond: Int
         package var concurrentReaders: Int
 
-        package init(seriesPerSecond: Int = 150, concurrentReaders: Int = 5) {
+        package init(seriesPerSecond: Int = 150, concurrentReaders: Int = 8) {
             self.seriesPerSecond = seriesPerSecond
             self.concurrentReaders = concurrentReaders
         }
@@ -110,5 +112,24 @@ package final class ReadQuota: Sendable {
         state.allowance = min(Double(rate), state.allowance + elapsed * Double(rate))
         state.refilledAtMicroseconds = now
         return state
+    }
+}
+
+extension ReadQuota {
+    /// One reader slot of each of `owners`, or a 429 with `Retry-After` (holding none): what every read route takes
+    /// before it reads. Release the slots once the answer is built.
+    func readerSlots(for owners: some Sequence<TenantDirectory.Owner>) throws(HTTPError) -> [ReaderSlot] {
+        var slots: [ReaderSlot] = []
+        for owner in owners {
+            do {
+                slots.append(try acquireReader(for: owner))
+            } catch {
+                for slot in slots { slot.release() }
+                throw HTTPError(
+                    .tooManyRequests, headers: [.retryAfter: String(error.retryAfterSeconds)],
+                    message: error.description)
+            }
+        }
+        return slots
     }
 }

@@ -8,24 +8,37 @@ package protocol SeriesCatalogStore: SummaryStore {
     /// summaries count (empty for gauge-only types).
     func storedSeries(owner: String, from: EventTime, to: EventTime) async throws -> [StoredSeries: Set<String>]
 
-    /// The summaries of the given series of `owner` whose windows start in `[from, to)`, oldest first.
-    func summaries(owner: String, series: [StoredSeries], from: EventTime, to: EventTime) async throws -> [Summary]
+    /// The summaries of the given series of `owner` whose windows start in `[from, to)`, oldest first, holding at
+    /// least `parts` (a store may leave the other parts empty).
+    func summaries(
+        owner: String, series: [StoredSeries], parts: SummaryParts, from: EventTime, to: EventTime
+    ) async throws -> [Summary]
+}
+
+extension SeriesCatalogStore {
+    /// The whole summaries of the given series of `owner` whose windows start in `[from, to)`, oldest first.
+    package func summaries(
+        owner: String, series: [StoredSeries], from: EventTime, to: EventTime
+    ) async throws -> [Summary] {
+        try await summaries(owner: owner, series: series, parts: .everything, from: from, to: to)
+    }
 }
 
 extension ShardedDatabase: SeriesCatalogStore {
     package func storedSeries(
         owner: String, from: EventTime, to: EventTime
     ) async throws -> [StoredSeries: Set<String>] {
-        try await withShard(shard(forOwner: owner)) { connection throws(PostgresError) in
+        try await withReadSession(shard(forOwner: owner)) { connection throws(PostgresError) in
             try SummaryReader().storedSeries(owner: owner, from: from, to: to, on: connection)
         }
     }
 
     package func summaries(
-        owner: String, series: [StoredSeries], from: EventTime, to: EventTime
+        owner: String, series: [StoredSeries], parts: SummaryParts, from: EventTime, to: EventTime
     ) async throws -> [Summary] {
-        try await withShard(shard(forOwner: owner)) { connection throws(PostgresError) in
-            try SummaryReader().summaries(owner: owner, series: series, from: from, to: to, on: connection)
+        try await withReadSession(shard(forOwner: owner)) { connection throws(PostgresError) in
+            try SummaryReader().summaries(
+                owner: owner, series: series, parts: parts, from: from, to: to, on: connection)
         }
     }
 }
@@ -63,10 +76,11 @@ extension SummaryReader {
         } ?? [:]
     }
 
-    /// The summaries of several series of one owner with windows starting in `[from, to)`, in one statement,
-    /// ordered by window start.
+    /// The summaries of several series of one owner with windows starting in `[from, to)`, in one statement per
+    /// type, ordered by window start; only the columns of `parts` are read.
     package func summaries(
-        owner: String, series: [StoredSeries], from: EventTime, to: EventTime, on connection: PQConnection
+        owner: String, series: [StoredSeries], parts: SummaryParts = .everything, from: EventTime, to: EventTime,
+        on connection: PQConnection
     ) throws(PostgresError) -> [Summary] {
         let byType = Dictionary(grouping: series, by: \.type)
         guard !byType.isEmpty else { return [] }
@@ -75,7 +89,8 @@ extension SummaryReader {
             for (type, wanted) in byType.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 let days = tables.filter { $0.type == type }.map(\.day)
                 guard !days.isEmpty else { continue }
-                let columns = SummaryTableLayout(type).writtenParts.flatMap(Self.selectedColumns(of:))
+                let selected = Self.selectedParts(of: type, parts)
+                let columns = selected.flatMap(Self.selectedColumns(of:))
                 let branches = days.map { day in
                     """
                     SELECT \(columns.joined(separator: ", ")) FROM \(day.qualifiedTableName(for: type))
@@ -93,10 +108,25 @@ extension SummaryReader {
                         DaySchema.timestampText(from), DaySchema.timestampText(to),
                     ])
                 let decoder = JSONDecoder()
-                for row in rows.rows { summaries.append(try Self.summary(type: type, row: row, decoder: decoder)) }
+                for row in rows.rows {
+                    summaries.append(try Self.summary(type: type, parts: selected, row: row, decoder: decoder))
+                }
             }
             return summaries.sorted { $0.key.windowStart < $1.key.windowStart }
         } ?? []
+    }
+
+    /// The written parts of `type`'s layout that hold `parts`, with the key and version, in layout order.
+    static func selectedParts(of type: MeasurementType, _ parts: SummaryParts) -> [SummaryTableLayout.Part] {
+        SummaryTableLayout(type).writtenParts.filter { part in
+            switch part {
+            case .statistics(let field): parts.includes(field: field)
+            case .counts: parts.counts
+            case .sketch: parts.sketches
+            case .events: parts.platformEvents
+            case .owner, .processType, .metric, .periodSeconds, .windowStart, .version, .updatedAt: true
+            }
+        }
     }
 
     /// Runs `body` with the (day, type) tables that exist for the days `[from, to)` touches, and the range clamped

@@ -72,8 +72,8 @@ package struct SeriesRoutes: Sendable {
             throw HTTPError(.forbidden, message: "This token may not read owner \(owner).")
         }
         let tenant = directory.owner(id: owner)
-        let slot = try tenant.flatMap(acquireReader)
-        defer { slot?.release() }
+        let slots = try quota?.readerSlots(for: tenant.map { [$0] } ?? []) ?? []
+        defer { for slot in slots { slot.release() } }
         let (from, to) = try NativeReadRequest.range(
             of: request, now: clock.now(), defaultSpan: .seconds(7_200), maximumRange: maximumRange)
         let processType = query.get("process_type")
@@ -106,17 +106,6 @@ package struct SeriesRoutes: Sendable {
         return try NativeReadRequest.json(body)
     }
 
-    /// A reader slot of the tenant's quota, or a 429 with `Retry-After`.
-    private func acquireReader(for tenant: TenantDirectory.Owner) throws -> ReadQuota.ReaderSlot? {
-        guard let quota else { return nil }
-        do {
-            return try quota.acquireReader(for: tenant)
-        } catch {
-            throw HTTPError(
-                .tooManyRequests, headers: [.retryAfter: String(error.retryAfterSeconds)], message: error.description)
-        }
-    }
-
     /// Merges summaries into windows of `resolution` seconds, exactly.
     static func downsample(_ summaries: [Summary], to resolution: Int32) -> [Summary] {
         var merged: [SeriesKey: Summary] = [:]
@@ -124,9 +113,13 @@ package struct SeriesRoutes: Sendable {
             var key = summary.key
             key.windowStart = key.windowStart.windowStart(length: .seconds(Int64(resolution)))
             key.periodSeconds = resolution
-            var rekeyed = summary
-            rekeyed.key = key
-            merged[key, default: Summary(key: key, version: 0)].merge(rekeyed)
+            if merged[key] == nil {
+                var rekeyed = summary
+                rekeyed.key = key
+                merged[key] = rekeyed
+            } else {
+                merged[key]!.merge(summary)
+            }
         }
         return merged.values.sorted { $0.key < $1.key }
     }

@@ -34,8 +34,9 @@ package struct SummaryReader: Sendable {
             do throws(PostgresError) {
                 let rows = try connection.query(Self.selectStatement(type: type, days: tables), parameters: parameters)
                 let decoder = JSONDecoder()
+                let parts = SummaryTableLayout(type).writtenParts
                 return try rows.rows.map { row throws(PostgresError) in
-                    try Self.summary(type: type, row: row, decoder: decoder)
+                    try Self.summary(type: type, parts: parts, row: row, decoder: decoder)
                 }
             } catch {
                 // Retention dropped a day between listing and reading: list again.
@@ -67,12 +68,12 @@ package struct SummaryReader: Sendable {
     }
 
     /// What the query selects for `part`, in text the reader parses: the window start as microseconds since the
-    /// epoch, the counts as JSON text, the sketch as base64; every other column as it is.
+    /// epoch, the counts as JSON text, the sketch as hexadecimal digits; every other column as it is.
     static func selectedColumns(of part: SummaryTableLayout.Part) -> [String] {
         switch part {
         case .windowStart: ["(extract(epoch FROM window_start) * 1000000)::bigint AS window_start_us"]
         case .counts: ["counts::text AS counts"]
-        case .sketch: ["encode(sketch, 'base64') AS sketch"]
+        case .sketch: ["encode(sketch, 'hex') AS sketch"]
         case .events: ["events::text AS events", "events_overflow"]
         default: part.columns.map(\.name)
         }
@@ -80,10 +81,12 @@ package struct SummaryReader: Sendable {
 
     // MARK: - Rows
 
-    /// The summary in `row`, whose columns are those ``selectedColumns(of:)`` lists for the layout's written parts.
-    /// `decoder` reads the counts; one per statement, since making one per row costs more than the row.
+    /// The summary in `row`, whose columns are those ``selectedColumns(of:)`` lists for `parts` (written parts of
+    /// the type's layout, in layout order); what `parts` leaves out stays empty in the summary. `decoder` reads
+    /// counts a plain parse cannot; `parts` and `decoder` are made once per statement, since making them per row
+    /// costs more than the row.
     static func summary(
-        type: MeasurementType, row: [String?], decoder: JSONDecoder
+        type: MeasurementType, parts: [SummaryTableLayout.Part], row: [String?], decoder: JSONDecoder
     ) throws(PostgresError) -> Summary {
         var reader = RowReader(table: type.tableName, row: row)
         var summary = Summary(
@@ -91,7 +94,7 @@ package struct SummaryReader: Sendable {
                 type: type, owner: "", processType: "", metric: "", windowStart: EventTime(microsecondsSinceEpoch: 0),
                 periodSeconds: 0),
             version: 0)
-        for part in SummaryTableLayout(type).writtenParts {
+        for part in parts {
             switch part {
             case .owner: summary.key.owner = try reader.text("owner")
             case .processType: summary.key.processType = try reader.text("process_type")
@@ -103,11 +106,11 @@ package struct SummaryReader: Sendable {
             case .version: summary.version = try reader.number("version", as: Int64.self)
             case .updatedAt: break  // not read
             case .statistics(let name):
-                let count = try reader.number("\(name)_count", as: UInt64.self)
-                let sum = try reader.double("\(name)_sum")
-                let sumOfSquares = try reader.double("\(name)_sum_squares")
-                let minimum = try reader.optionalDouble("\(name)_min")
-                let maximum = try reader.optionalDouble("\(name)_max")
+                let count = try reader.number(name + "_count", as: UInt64.self)
+                let sum = try reader.double(name + "_sum")
+                let sumOfSquares = try reader.double(name + "_sum_squares")
+                let minimum = try reader.optionalDouble(name + "_min")
+                let maximum = try reader.optionalDouble(name + "_max")
                 guard count > 0 else { continue }
                 guard let minimum, let maximum else {
                     throw .invalidValue(
@@ -118,17 +121,18 @@ package struct SummaryReader: Sendable {
             case .counts:
                 let counts = try reader.text("counts")
                 guard counts != "{}" else { continue }  // every gauge type's row
+                if let plain = Self.plainCounts(counts) {
+                    summary.counts = plain
+                    continue
+                }
                 do {
                     summary.counts = try decoder.decode([String: UInt64].self, from: Data(counts.utf8))
                 } catch {
                     throw .invalidValue(table: type.tableName, reason: "counts is not an object of whole numbers")
                 }
             case .sketch:
-                guard let base64 = try reader.optionalText("sketch") else { continue }
-                // Postgres breaks base64 into lines of 76 characters.
-                guard let bytes = Data(base64Encoded: base64, options: .ignoreUnknownCharacters),
-                    let sketches = QuantileSketch.decode(Array(bytes))
-                else {
+                guard let hex = try reader.optionalText("sketch") else { continue }
+                guard let bytes = Self.bytes(hexadecimal: hex), let sketches = QuantileSketch.decode(bytes) else {
                     throw .invalidValue(
                         table: type.tableName, reason: "sketch is not a quantile sketch this build can read")
                 }
@@ -140,6 +144,80 @@ package struct SummaryReader: Sendable {
             }
         }
         return summary
+    }
+
+    /// The counts of a `counts` column as Postgres prints `jsonb` (`{"H12": 3, "status_2xx": 18}`) when no name
+    /// holds an escape: read without a JSON decoder, which costs more than the rest of the row. Nil for anything
+    /// else (an escaped name, a value that is no whole number), which the caller hands to a `JSONDecoder`.
+    static func plainCounts(_ text: String) -> [String: UInt64]? {
+        var text = text
+        return text.withUTF8 { bytes -> [String: UInt64]? in
+            var counts: [String: UInt64] = [:]
+            var position = 0
+            func skipSpaces() {
+                while position < bytes.count, bytes[position] == UInt8(ascii: " ") { position += 1 }
+            }
+            func expect(_ character: Unicode.Scalar) -> Bool {
+                skipSpaces()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: character) else { return false }
+                position += 1
+                return true
+            }
+            guard expect("{") else { return nil }
+            if expect("}") { return position == bytes.count ? counts : nil }
+            repeat {
+                guard expect("\"") else { return nil }
+                let nameStart = position
+                while position < bytes.count, bytes[position] != UInt8(ascii: "\""),
+                    bytes[position] != UInt8(ascii: "\\")
+                {
+                    position += 1
+                }
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
+                let name = String(decoding: bytes[nameStart..<position], as: UTF8.self)
+                position += 1
+                guard expect(":") else { return nil }
+                skipSpaces()
+                var value: UInt64 = 0
+                let digitsStart = position
+                while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) {
+                    let (shifted, overflow) = value.multipliedReportingOverflow(by: 10)
+                    let (sum, carry) = shifted.addingReportingOverflow(UInt64(bytes[position] - UInt8(ascii: "0")))
+                    guard !overflow, !carry else { return nil }
+                    value = sum
+                    position += 1
+                }
+                guard position > digitsStart, counts.updateValue(value, forKey: name) == nil else { return nil }
+            } while expect(",")
+            guard expect("}"), position == bytes.count else { return nil }
+            return counts
+        }
+    }
+
+    /// The bytes of `hexadecimal` (`encode(…, 'hex')`: two lowercase or uppercase digits per byte); nil when it is
+    /// not that.
+    static func bytes(hexadecimal: String) -> [UInt8]? {
+        var text = hexadecimal
+        return text.withUTF8 { digits -> [UInt8]? in
+            guard digits.count % 2 == 0 else { return nil }
+            func value(_ digit: UInt8) -> UInt8? {
+                switch digit {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+                default: nil
+                }
+            }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(digits.count / 2)
+            var index = 0
+            while index < digits.count {
+                guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+                bytes.append(high << 4 | low)
+                index += 2
+            }
+            return bytes
+        }
     }
 
     /// One stored event, as `SummaryTableLayout` writes it into the `events` column.
@@ -189,41 +267,41 @@ package struct SummaryReader: Sendable {
             self.row = row
         }
 
-        mutating func optionalText(_ column: String) throws(PostgresError) -> String? {
+        mutating func optionalText(_ column: @autoclosure () -> String) throws(PostgresError) -> String? {
             guard position < row.count else {
-                throw .invalidValue(table: table, reason: "the result has no column \(column)")
+                throw .invalidValue(table: table, reason: "the result has no column \(column())")
             }
             defer { position += 1 }
             return row[position]
         }
 
-        mutating func text(_ column: String) throws(PostgresError) -> String {
-            guard let value = try optionalText(column) else {
-                throw .invalidValue(table: table, reason: "\(column) is NULL")
+        mutating func text(_ column: @autoclosure () -> String) throws(PostgresError) -> String {
+            guard let value = try optionalText(column()) else {
+                throw .invalidValue(table: table, reason: "\(column()) is NULL")
             }
             return value
         }
 
         mutating func number<Number: FixedWidthInteger>(
-            _ column: String, as type: Number.Type
+            _ column: @autoclosure () -> String, as type: Number.Type
         ) throws(PostgresError) -> Number {
-            guard let value = Number(try text(column)) else {
-                throw .invalidValue(table: table, reason: "\(column) does not fit \(Number.self)")
+            guard let value = Number(try text(column())) else {
+                throw .invalidValue(table: table, reason: "\(column()) does not fit \(Number.self)")
             }
             return value
         }
 
-        mutating func optionalDouble(_ column: String) throws(PostgresError) -> Double? {
-            guard let text = try optionalText(column) else { return nil }
+        mutating func optionalDouble(_ column: @autoclosure () -> String) throws(PostgresError) -> Double? {
+            guard let text = try optionalText(column()) else { return nil }
             guard let value = Double(text) else {
-                throw .invalidValue(table: table, reason: "\(column) is not a double")
+                throw .invalidValue(table: table, reason: "\(column()) is not a double")
             }
             return value
         }
 
-        mutating func double(_ column: String) throws(PostgresError) -> Double {
-            guard let value = try optionalDouble(column) else {
-                throw .invalidValue(table: table, reason: "\(column) is NULL")
+        mutating func double(_ column: @autoclosure () -> String) throws(PostgresError) -> Double {
+            guard let value = try optionalDouble(column()) else {
+                throw .invalidValue(table: table, reason: "\(column()) is NULL")
             }
             return value
         }

@@ -5,14 +5,16 @@ import Synchronization
 
 /// The Postgres shards of the metrics store; shard = jump-consistent-hash(owner).
 ///
-/// Each shard has `sessionsPerShard` sessions (each one connection on its own serial queue), opened on first use and
-/// reopened by the session after a failure; writers spread a shard's owners over its sessions
-/// (``session(forOwner:)``), so two sessions never write the same row at once, and readers use the first. A shard's
-/// sessions share one ``ReconnectGate``, so a shard that is down at start-up or later fails only its own calls. After a
-/// shard's connection failed (or a statement timed out), calls to that shard fail at once, without touching the
-/// network, for `reconnectInterval`, doubling with every further failure up to `maximumReconnectInterval`
-/// (``ReconnectGate``): a dead shard costs the callers one connect timeout per interval, not one per call, so it
-/// cannot stall the work of the healthy shards.
+/// Each shard has `sessionsPerShard` writing sessions and `readSessionsPerShard` reading ones (each one connection on
+/// its own serial queue), opened on first use and reopened by the session after a failure; writers spread a shard's
+/// owners over the writing sessions (``session(forOwner:)``), so two sessions never write the same row at once;
+/// readers (``withReadSession(_:_:)``) take the reading session with the fewest calls in progress, so concurrent reads
+/// run side by side and never queue behind a write. A process that only writes (the sinks) or only reads (the web
+/// process) opens only the sessions it uses. A shard's sessions share one ``ReconnectGate``, so a shard that is down
+/// at start-up or later fails only its own calls. After a shard's connection failed (or a statement timed out),
+/// calls to that shard fail at once, without touching the network, for `reconnectInterval`, doubling with every
+/// further failure up to `maximumReconnectInterval` (``ReconnectGate``): a dead shard costs the callers one connect
+/// timeout per interval, not one per call, so it cannot stall the work of the healthy shards.
 package final class ShardedDatabase: SummaryStore {
     private let shards: [LazySession]
     /// One writer per shard, so each remembers which day schemas exist there.
@@ -27,28 +29,36 @@ package final class ShardedDatabase: SummaryStore {
     ///   - rowsPerCopy: summaries per `COPY` statement (`SummaryTableWriter.rowsPerCopy`).
     ///   - sessionsPerShard: sessions that may write to one shard at the same time (2: while one waits for its
     ///     commit's WAL flush, the other's rows are being inserted).
+    ///   - readSessionsPerShard: sessions that may read one shard at the same time (the read API's statements).
     package init(
         shards urls: [DatabaseURL], connectTimeout: Duration = .seconds(5), statementTimeout: Duration = .seconds(30),
         reconnectInterval: Duration = .seconds(2), maximumReconnectInterval: Duration = .seconds(60),
-        rowsPerCopy: Int = 1024, sessionsPerShard: Int = 2, logger: Logger
+        rowsPerCopy: Int = 1024, sessionsPerShard: Int = 2,
+        readSessionsPerShard: Int = ShardedDatabase.defaultReadSessionsPerShard, logger: Logger
     ) {
         precondition(!urls.isEmpty, "configuration guarantees at least one shard")
         precondition(sessionsPerShard > 0, "a shard needs at least one session")
+        precondition(readSessionsPerShard > 0, "a shard needs at least one reading session")
         shards = urls.enumerated().map { index, url in
             var shardLogger = logger
             shardLogger[metadataKey: "shard"] = "\(index)"
             return LazySession(
                 url: url, connectTimeout: connectTimeout, statementTimeout: statementTimeout,
                 gate: ReconnectGate(interval: reconnectInterval, maximumInterval: maximumReconnectInterval),
-                sessionCount: sessionsPerShard, logger: shardLogger)
+                sessionCount: sessionsPerShard, readSessionCount: readSessionsPerShard, logger: shardLogger)
         }
         writers = urls.map { _ in SummaryTableWriter(rowsPerCopy: rowsPerCopy) }
         router = ShardRouter(shardCount: urls.count)
     }
 
+    /// Reading sessions per shard when the caller names no number (`DATABASE_READ_SESSIONS` of the web process).
+    package static let defaultReadSessionsPerShard = 4
+
     package var shardCount: Int { shards.count }
 
     package var sessionsPerShard: Int { shards[0].sessionCount }
+
+    package var readSessionsPerShard: Int { shards[0].readSessionCount }
 
     package func shard(forOwner owner: String) -> Int {
         router.shard(forOwner: owner)
@@ -72,53 +82,86 @@ package final class ShardedDatabase: SummaryStore {
         }
     }
 
-    /// Runs `body` with the connection of one shard, on that shard's own queue.
+    /// Runs `body` with the connection of one shard's first writing session, on that session's own queue (schema
+    /// work and other statements that must not run beside one another).
     package func withShard<Value: Sendable>(
         _ shard: Int, _ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value
     ) async throws(PostgresError) -> Value {
         try await shards[shard].run(body)
     }
 
+    /// Runs `body`, which only reads, on the reading session of `shard` with the fewest calls in progress.
+    package func withReadSession<Value: Sendable>(
+        _ shard: Int, _ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value
+    ) async throws(PostgresError) -> Value {
+        try await shards[shard].read(body)
+    }
+
     package func summaries(
         type: MeasurementType, owner: String, processType: String?, metric: String?, from: EventTime, to: EventTime
     ) async throws -> [Summary] {
-        try await shards[shard(forOwner: owner)].run { connection throws(PostgresError) in
+        try await withReadSession(shard(forOwner: owner)) { connection throws(PostgresError) in
             try SummaryReader().summaries(
                 type: type, owner: owner, processType: processType, metric: metric, from: from, to: to, on: connection)
         }
     }
 }
 
-/// A shard's sessions, each connected on first use, behind one ``ReconnectGate``.
+/// A shard's writing and reading sessions, each connected on first use, behind one ``ReconnectGate``.
 private final class LazySession: Sendable {
     private let url: DatabaseURL
     private let connectTimeout: Duration
     private let statementTimeout: Duration
     private let logger: Logger
-    /// Indexed by session number; nil until first used.
+    /// The writing sessions, then the reading ones; nil until first used.
     private let sessions: Mutex<[PostgresSession?]>
     let sessionCount: Int
+    let readSessionCount: Int
+    /// Calls in progress (running or queued) per reading session.
+    private let readsInProgress: Mutex<[Int]>
     private let gate: Mutex<ReconnectGate>
     private let clock = ContinuousClock()
 
     init(
         url: DatabaseURL, connectTimeout: Duration, statementTimeout: Duration, gate: ReconnectGate, sessionCount: Int,
-        logger: Logger
+        readSessionCount: Int, logger: Logger
     ) {
         self.url = url
-        sessions = Mutex(Array(repeating: nil, count: sessionCount))
+        sessions = Mutex(Array(repeating: nil, count: sessionCount + readSessionCount))
         self.sessionCount = sessionCount
+        self.readSessionCount = readSessionCount
+        readsInProgress = Mutex(Array(repeating: 0, count: readSessionCount))
         self.connectTimeout = connectTimeout
         self.statementTimeout = statementTimeout
         self.logger = logger
         self.gate = Mutex(gate)
     }
 
-    /// Runs `body` on session `index` (0 if out of range).
+    /// Runs `body` on writing session `index` (0 if out of range).
     func run<Value: Sendable>(
         session index: Int = 0, _ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value
     ) async throws(PostgresError) -> Value {
-        let index = (0..<sessionCount).contains(index) ? index : 0
+        try await run(slot: (0..<sessionCount).contains(index) ? index : 0, body)
+    }
+
+    /// Runs `body` on the reading session with the fewest calls in progress (the lowest such number on a tie, so
+    /// a lightly used shard keeps to one connection).
+    func read<Value: Sendable>(
+        _ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value
+    ) async throws(PostgresError) -> Value {
+        let reader = readsInProgress.withLock { counts in
+            let least = counts.indices.min { counts[$0] < counts[$1] } ?? 0
+            counts[least] += 1
+            return least
+        }
+        defer { readsInProgress.withLock { $0[reader] -= 1 } }
+        return try await run(slot: sessionCount + reader, body)
+    }
+
+    /// Runs `body` on the session in `sessions[slot]`, connecting it first if need be.
+    private func run<Value: Sendable>(
+        slot index: Int, _ body: @escaping @Sendable (PQConnection) throws(PostgresError) -> Value
+    ) async throws(PostgresError) -> Value {
         let now = clock.now
         if let retryAt = gate.withLock({ $0.closedUntil(now: now) }) {
             throw .connectFailed(

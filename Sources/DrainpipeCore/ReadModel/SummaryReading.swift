@@ -79,3 +79,44 @@ package struct SeriesSource: Hashable, Sendable {
         self.reading = reading
     }
 }
+
+/// Which parts of stored summaries a read uses, so that a store reads no more: the statistics of some fields, the
+/// sketches (quantiles only), the event counts, the platform events' log. What a read leaves out stays empty in the
+/// summaries it gets.
+package struct SummaryParts: Hashable, Sendable {
+    /// The fields whose statistics are read; nil for every field.
+    package var fields: Set<String>?
+    package var sketches: Bool
+    package var counts: Bool
+    package var platformEvents: Bool
+
+    package init(fields: Set<String>?, sketches: Bool, counts: Bool, platformEvents: Bool) {
+        self.fields = fields
+        self.sketches = sketches
+        self.counts = counts
+        self.platformEvents = platformEvents
+    }
+
+    /// Every part of a summary.
+    package static let everything = SummaryParts(fields: nil, sketches: true, counts: true, platformEvents: true)
+
+    /// What `readings` take from a summary (``SummaryReading/point(of:)``): a field's statistics for each field
+    /// reading, its sketch only for a quantile, the counts for an event count.
+    package init(readings: some Sequence<SummaryReading>) {
+        self.init(fields: [], sketches: false, counts: false, platformEvents: false)
+        for reading in readings {
+            switch reading {
+            case .field(let name, let statistic):
+                fields?.insert(name)
+                if case .quantile = statistic { sketches = true }
+            case .eventCount:
+                counts = true
+            }
+        }
+    }
+
+    /// Whether the statistics of `field` are read.
+    package func includes(field: String) -> Bool {
+        fields?.contains(field) ?? true
+    }
+}

@@ -35,7 +35,9 @@ final class InMemorySummaryStore: SeriesCatalogStore, SeriesActivityStore {
         return series
     }
 
-    func summaries(owner: String, series: [StoredSeries], from: EventTime, to: EventTime) async throws -> [Summary] {
+    func summaries(
+        owner: String, series: [StoredSeries], parts: SummaryParts, from: EventTime, to: EventTime
+    ) async throws -> [Summary] {
         readOwners.update { $0.append(owner) }
         let wanted = Set(series)
         return stored.filter { summary in

@@ -118,3 +118,81 @@ struct GraphiteReadQuotaTests {
         }
     }
 }
+
+/// The same quotas on the events and owners routes: a reader slot per owner read, and the events routes charge one
+/// series per process type whose events they read.
+@Suite("Read quotas on the events and owners routes")
+struct EventsOwnersReadQuotaTests {
+    static let tenants = try! TenantDirectory(owners: [
+        .init(
+            id: "storm", drainCredentials: [], apiTokens: ["token-storm"],
+            limits: .init(readSeriesPerSecond: 2, concurrentReaders: 1)),
+        .init(id: "calm", drainCredentials: [], apiTokens: ["token-calm"]),
+    ])
+
+    /// One minute of (empty) platform events of `owner` for each of `processTypes`.
+    static func events(owner: String, processTypes: [String]) -> [Summary] {
+        let minute = ReadQuotaTests.now.windowStart(length: .seconds(60)) - .seconds(60)
+        return processTypes.map { processType in
+            Summary(
+                key: SeriesKey(
+                    type: .platformEvents, owner: owner, processType: processType,
+                    metric: MeasurementType.platformEvents.platformMetricName, windowStart: minute, periodSeconds: 60),
+                version: 1, counts: ["restart": 1])
+        }
+    }
+
+    @Test("events: 429 while the tenant's reader slots are taken or its series allowance is spent; others read")
+    func events() async throws {
+        let clock = ManualWallClock(ReadQuotaTests.now)
+        let quota = ReadQuota(clock: clock)
+        let store = InMemorySummaryStore(
+            Self.events(owner: "storm", processTypes: ["web", "worker", "clock"])
+                + Self.events(owner: "calm", processTypes: ["web"]))
+        let router = Router()
+        EventsRoutes(tenants: LiveTenantDirectory(Self.tenants), store: store, clock: clock, quota: quota)
+            .register(on: router)
+        try await Application(router: router).test(.router) { client in
+            func send(_ owner: String, graphite: Bool = false) async throws -> (HTTPResponse.Status, String?) {
+                try await client.execute(
+                    uri: graphite ? "/events/get_data?from=-10min" : "/api/v1/events?owner=\(owner)", method: .get,
+                    headers: [.authorization: "Bearer token-\(owner)"]
+                ) { ($0.status, $0.headers[.retryAfter]) }
+            }
+            let held = try quota.acquireReader(for: Self.tenants.owner(id: "storm")!)
+            #expect(try await send("storm").0 == .tooManyRequests)
+            #expect(try await send("storm", graphite: true).0 == .tooManyRequests)
+            #expect(try await send("calm").0 == .ok)
+            held.release()
+            // Three process types against an allowance of 2: served whole, then refused until it refills.
+            #expect(try await send("storm").0 == .ok)
+            let refused = try await send("storm", graphite: true)
+            #expect(refused.0 == .tooManyRequests)
+            #expect(refused.1 != nil)
+            clock.advance(by: .seconds(2))
+            #expect(try await send("storm", graphite: true).0 == .ok)
+        }
+    }
+
+    @Test("owners: 429 while a listed owner's reader slots are taken; a freed slot lists again")
+    func owners() async throws {
+        let clock = ManualWallClock(ReadQuotaTests.now)
+        let quota = ReadQuota(clock: clock)
+        let router = Router()
+        OwnersRoutes(
+            tenants: LiveTenantDirectory(Self.tenants), store: InMemorySummaryStore([]), clock: clock, quota: quota
+        ).register(on: router)
+        try await Application(router: router).test(.router) { client in
+            func send(_ owner: String) async throws -> HTTPResponse.Status {
+                try await client.execute(
+                    uri: "/api/v1/owners", method: .get, headers: [.authorization: "Bearer token-\(owner)"]
+                ) { $0.status }
+            }
+            let held = try quota.acquireReader(for: Self.tenants.owner(id: "storm")!)
+            #expect(try await send("storm") == .tooManyRequests)
+            #expect(try await send("calm") == .ok)
+            held.release()
+            #expect(try await send("storm") == .ok)
+        }
+    }
+}

@@ -91,4 +91,38 @@ struct ShardedDatabaseTests {
             from: windowStart, to: windowStart + .seconds(60))
         #expect(stored == [summaries[0]])
     }
+
+    @Test("reads run on their own sessions: a read neither waits for a busy read nor for a busy writing session")
+    func readsRunSideBySide() async throws {
+        var logger = Logger(label: "read-sessions-test")
+        logger.logLevel = .critical
+        let database = ShardedDatabase(
+            shards: [try PostgresTestDatabase.url()], sessionsPerShard: 1, readSessionsPerShard: 2, logger: logger)
+        #expect(database.readSessionsPerShard == 2)
+        // The writing session and the first reading session are busy for 5 s each.
+        let writerDone = Mutex(false)
+        let writer = Task {
+            try await database.withShard(0) { connection throws(PostgresError) in
+                _ = try connection.query("SELECT pg_sleep(5)")
+            }
+            writerDone.withLock { $0 = true }
+        }
+        let readerDone = Mutex(false)
+        let reader = Task {
+            try await database.withReadSession(0) { connection throws(PostgresError) in
+                _ = try connection.query("SELECT pg_sleep(5)")
+            }
+            readerDone.withLock { $0 = true }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let backend = try await database.withReadSession(0) { connection throws(PostgresError) in
+            try connection.query("SELECT pg_backend_pid()").rows.first?.first ?? nil
+        }
+        #expect(backend != nil)
+        // Answered while both sleepers were still running: neither had been waited for.
+        #expect(!writerDone.withLock { $0 })
+        #expect(!readerDone.withLock { $0 })
+        try await writer.value
+        try await reader.value
+    }
 }

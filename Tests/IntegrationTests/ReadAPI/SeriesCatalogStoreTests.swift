@@ -68,4 +68,42 @@ struct SeriesCatalogStoreTests {
         #expect(read.map(\.key) == [summaries[0].key, summaries[3].key, summaries[1].key])
         #expect(read.map(\.counts) == [summaries[0].counts, [:], summaries[1].counts])
     }
+
+    @Test("a read of some parts gets those parts only: no sketch without a quantile, no counts without an event count")
+    func partialReads() async throws {
+        let owner = PostgresTestDatabase.uniqueOwner("parts")
+        var summary = Self.summary(
+            .routerRequests, owner: owner, processType: "web", metric: "router", minute: 5, counts: ["status_2xx": 3])
+        summary.fields["bytes"] = FieldStatistics(value: 512)
+        var sketch = QuantileSketch()
+        sketch.add(12)
+        summary.sketches["service_ms"] = sketch
+        summary.fields["service_ms"] = FieldStatistics(value: 12)
+        try WritePath.copyBinary.write(
+            [summary], with: WritePath.copyBinary.makeWriter(), on: PostgresTestDatabase.connect())
+        let database = ShardedDatabase(shards: [try PostgresTestDatabase.url()], logger: Logger(label: "parts"))
+        let router = [StoredSeries(type: .routerRequests, processType: "web", metric: "router")]
+        func read(_ readings: [SummaryReading]) async throws -> Summary? {
+            try await database.summaries(
+                owner: owner, series: router, parts: SummaryParts(readings: readings), from: Self.base,
+                to: Self.base + .seconds(600)
+            ).first
+        }
+
+        let mean = try #require(try await read([.field("service_ms", .mean)]))
+        #expect(mean.key == summary.key && mean.version == summary.version)
+        #expect(mean.fields == ["service_ms": summary.fields["service_ms"]!])
+        #expect(mean.sketches.isEmpty && mean.counts.isEmpty)
+
+        let quantile = try #require(try await read([.field("service_ms", .quantile(0.99)), .field("bytes", .sum)]))
+        #expect(quantile.fields == ["service_ms": summary.fields["service_ms"]!, "bytes": summary.fields["bytes"]!])
+        #expect(quantile.sketches == summary.sketches && quantile.counts.isEmpty)
+
+        let events = try #require(try await read([.eventCount("status_2xx")]))
+        #expect(events.fields.isEmpty && events.sketches.isEmpty && events.counts == summary.counts)
+
+        let whole = try await database.summaries(
+            owner: owner, series: router, from: Self.base, to: Self.base + .seconds(600))
+        #expect(whole == [summary])
+    }
 }
