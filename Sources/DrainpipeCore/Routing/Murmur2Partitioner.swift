@@ -6,16 +6,20 @@ package enum Murmur2Partitioner {
     /// The partition of a record whose key is these bytes (a string key's UTF-8, as Kafka's serializer writes it).
     ///
     /// `partitionCount` must be positive; topic declarations are validated before any record is partitioned.
-    /// Inlinable (like `murmur2` and `toPositive`), so a caller in another module gets it specialized for its key
-    /// type: generic, it cost a protocol-witness call per key byte, a sixth of the ingress's CPU (issue 15).
-    @inlinable
     package static func partition(forKey key: some Collection<UInt8>, partitionCount: Int32) -> Int32 {
         precondition(partitionCount > 0, "a topic has at least one partition")
         return toPositive(murmur2(key)) % partitionCount
     }
 
+    /// The same for a key in an array, the producers' case. A concrete entry point, so the hash loop is compiled
+    /// for arrays here: called generically from another module it cost a protocol-witness call per key byte, a
+    /// sixth of the ingress's CPU (issue 15).
+    package static func partition(forKey key: [UInt8], partitionCount: Int32) -> Int32 {
+        precondition(partitionCount > 0, "a topic has at least one partition")
+        return toPositive(murmur2(key)) % partitionCount
+    }
+
     /// 32-bit MurmurHash2 with Kafka's seed `0x9747b28c`, as a signed Java `int`.
-    @inlinable
     package static func murmur2(_ data: some Collection<UInt8>) -> Int32 {
         let multiplier: UInt32 = 0x5bd1_e995
         let shift: UInt32 = 24
@@ -48,7 +52,6 @@ package enum Murmur2Partitioner {
     }
 
     /// Kafka's `Utils.toPositive`: clears the sign bit (not the absolute value).
-    @inlinable
     package static func toPositive(_ number: Int32) -> Int32 {
         number & 0x7fff_ffff
     }
