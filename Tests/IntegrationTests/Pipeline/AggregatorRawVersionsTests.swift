@@ -22,8 +22,8 @@ struct AggregatorRawVersionsServiceTests {
         let producer = try KafkaProducer(connection: kafka, clientID: "raw-versions-test", logger: logger)
         let time = EventTime(secondsSinceEpoch: 1_709_647_230)
         let owner = UUID().uuidString.lowercased()
-        func line(_ index: UInt32, frame: String, value: Double) -> Measurement {
-            Measurement(
+        func line(_ index: UInt32, frame: String, value: Double) -> DrainpipeCore.Measurement {
+            DrainpipeCore.Measurement(
                 type: .dynoLoad, owner: owner, processType: "web", metric: "load_avg", time: time, receivedAt: time,
                 fields: [MeasurementField(name: "load_avg_1m", value: value)],
                 origin: DrainOrigin(drainID: "d.1", frameID: frame, lineIndex: index))
