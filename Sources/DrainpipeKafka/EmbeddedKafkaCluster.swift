@@ -5,12 +5,19 @@
 //   destroyed (`rd_kafka_mock_cluster_destroy`) before that handle, exactly once, under `cluster`'s lock; every
 //   other mock call also runs under that lock, so none can race with destruction.
 // - The handle's log and error events are drained by this object's own poll thread, stopped before destruction.
+// - The mock brokers' listening sockets get TCP_NODELAY, which Linux hands on to every connection they accept (see
+//   `disableNagle`); the mock leaves Nagle's algorithm on, and Kafka's own brokers turn it off.
 // - Limits of librdkafka 2.0.2's mock: each partition keeps at most 5 MiB or 100,000 message sets and silently
 //   drops older data; no CreateTopics or DescribeConfigs; no authentication or TLS.
 internal import CRdKafka
 import DrainpipeCore
+import Foundation
 import Logging
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An in-process Kafka-protocol cluster listening on localhost TCP ports.
 package final class EmbeddedKafkaCluster: Sendable {
@@ -37,6 +44,7 @@ package final class EmbeddedKafkaCluster: Sendable {
         }
         self.client = client
         bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(pointer))
+        Self.disableNagle(onListenersOf: bootstrapServers)
         cluster = Mutex(ClusterPointer(pointer: pointer))
         pollThread = KafkaPollThread(name: "kafka-embedded-cluster") {
             client.pollEvents(timeout: .milliseconds(100)) { _ in }
@@ -45,6 +53,37 @@ package final class EmbeddedKafkaCluster: Sendable {
 
     deinit {
         close()
+    }
+
+    /// Sets TCP_NODELAY on this process's listening sockets at the brokers' ports; on Linux the connections they
+    /// accept inherit it.
+    ///
+    /// librdkafka 2.0.2 sends one ProduceRequest per partition, so a producer has several in flight; with Nagle on,
+    /// the mock's small answers after the first waited for the producer's delayed ACK, 40 ms of every acknowledgement
+    /// at low concurrency (issue 15). Kafka's brokers set TCP_NODELAY on every connection.
+    private static func disableNagle(onListenersOf bootstrapServers: String) {
+        #if canImport(Glibc)
+            let ports = Set(
+                bootstrapServers.split(separator: ",").compactMap { $0.split(separator: ":").last }
+                    .compactMap { UInt16($0) })
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+            for descriptor in entries.compactMap({ Int32($0) }) {
+                var address = sockaddr_in()
+                var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+                let named = withUnsafeMutablePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+                }
+                var listening: Int32 = 0
+                var optionLength = socklen_t(MemoryLayout<Int32>.size)
+                guard named == 0, address.sin_family == sa_family_t(AF_INET),
+                    ports.contains(UInt16(bigEndian: address.sin_port)),
+                    getsockopt(descriptor, SOL_SOCKET, SO_ACCEPTCONN, &listening, &optionLength) == 0, listening != 0
+                else { continue }
+                var enabled: Int32 = 1
+                _ = setsockopt(
+                    descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &enabled, socklen_t(MemoryLayout<Int32>.size))
+            }
+        #endif
     }
 
     /// A plaintext connection to this cluster, with `prefix` for topic names and group ids.

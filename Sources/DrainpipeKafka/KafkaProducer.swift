@@ -50,6 +50,9 @@ package final class KafkaProducer: Sendable {
         properties["enable.idempotence"] = "true"
         properties["acks"] = "all"
         properties["linger.ms"] = String(options.linger.rdKafkaMilliseconds)
+        // TCP_NODELAY, as the Java client sets it: a produce request's last segment must not wait for the broker's
+        // delayed ACK of the one before (Nagle), which adds up to tens of milliseconds to an acknowledgement.
+        properties["socket.nagle.disable"] = "true"
         properties["message.timeout.ms"] = String(options.messageTimeout.rdKafkaMilliseconds)
         properties["queue.buffering.max.messages"] = String(options.queueMaxMessages)
         properties["queue.buffering.max.kbytes"] = String(options.queueMaxKilobytes)
@@ -62,7 +65,7 @@ package final class KafkaProducer: Sendable {
         self.pollThread = KafkaPollThread(name: "kafka-producer-\(clientID)") {
             client.pollEvents(timeout: .milliseconds(100)) { event in
                 switch event {
-                case .delivery(let report): tracker.delivered(report)
+                case .delivery(let reports): tracker.delivered(reports)
                 case .fatal(let code, let reason): tracker.failAll(with: .fatal(code: code, reason: reason))
                 }
             }
@@ -86,33 +89,40 @@ package final class KafkaProducer: Sendable {
     ///   must be idempotent downstream.
     package func send(_ records: [KafkaRecord]) async throws(KafkaError) {
         guard !records.isEmpty else { return }
-        let batch = try tracker.begin()
+        // Every record counts as outstanding from the start (one lock, not two per record), so no early report is
+        // missed; the ones that never reach librdkafka are taken off again before the batch is finished.
+        let batch = try tracker.begin(outstanding: records.count)
+        var enqueued = 0
         for record in records {
             guard record.partition >= 0 else {
                 tracker.noteFailure(.invalidPartition(topic: record.topic, partition: record.partition), in: batch)
                 break
             }
-            if let failure = await enqueue(record, batch: batch) {
-                tracker.noteFailure(failure, in: batch)
-                break
+            // A delivery failure stops the batch early; looking once per 256 records keeps the lock off the loop.
+            if enqueued % 256 == 255, tracker.failure(of: batch) != nil { break }
+            if let code = client.produce(record, opaque: batch) {
+                if let failure = await enqueueWhenQueueFull(record, code: code, batch: batch) {
+                    tracker.noteFailure(failure, in: batch)
+                    break
+                }
             }
+            enqueued += 1
         }
+        if enqueued < records.count { tracker.didNotEnqueue(records.count - enqueued, in: batch) }
         let result = await withCheckedContinuation { continuation in
             tracker.finish(batch, continuation: continuation)
         }
         try result.get()
     }
 
-    /// Enqueues one record, waiting out a full queue; nil on success.
-    private func enqueue(_ record: KafkaRecord, batch: UInt) async -> KafkaError? {
+    /// The slow path of a record librdkafka refused with `code`: waits out a full queue and retries; nil once
+    /// enqueued.
+    private func enqueueWhenQueueFull(_ record: KafkaRecord, code: KafkaErrorCode, batch: UInt) async -> KafkaError? {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + options.enqueueTimeout
+        var code = code
         while true {
-            if let failure = tracker.failure(of: batch) { return failure }
-            tracker.willEnqueue(in: batch)
-            guard let code = client.produce(record, opaque: batch) else { return nil }
-            tracker.didNotEnqueue(in: batch)
             guard code.isQueueFull else {
                 return .produceFailed(topic: record.topic, partition: record.partition, code: code)
             }
@@ -120,6 +130,9 @@ package final class KafkaProducer: Sendable {
                 return .queueFull(topic: record.topic, waited: clock.now - start)
             }
             try? await clock.sleep(for: .milliseconds(5))
+            if let failure = tracker.failure(of: batch) { return failure }
+            guard let next = client.produce(record, opaque: batch) else { return nil }
+            code = next
         }
     }
 
@@ -180,27 +193,23 @@ private final class DeliveryTracker: Sendable {
 
     private let state = Mutex(State())
 
-    /// Registers a new batch.
-    func begin() throws(KafkaError) -> UInt {
+    /// Registers a new batch with `outstanding` records counted before they are handed to librdkafka, so an early
+    /// report cannot be missed.
+    func begin(outstanding: Int) throws(KafkaError) -> UInt {
         let id: Result<UInt, KafkaError> = state.withLock { state in
             if state.isClosed { return .failure(.closed) }
             if let fatal = state.fatalFailure { return .failure(fatal) }
             let id = state.nextID
             state.nextID &+= 1
-            state.batches[id] = Batch()
+            state.batches[id] = Batch(outstanding: outstanding)
             return .success(id)
         }
         return try id.get()
     }
 
-    /// Counts a record as outstanding before it is handed to librdkafka, so an early report cannot be missed.
-    func willEnqueue(in id: UInt) {
-        state.withLock { $0.batches[id]?.outstanding += 1 }
-    }
-
-    /// Undoes `willEnqueue` when librdkafka refused the record.
-    func didNotEnqueue(in id: UInt) {
-        state.withLock { $0.batches[id]?.outstanding -= 1 }
+    /// Takes `count` records that never reached librdkafka off the outstanding ones.
+    func didNotEnqueue(_ count: Int, in id: UInt) {
+        state.withLock { $0.batches[id]?.outstanding -= count }
     }
 
     func failure(of id: UInt) -> KafkaError? {
@@ -230,23 +239,43 @@ private final class DeliveryTracker: Sendable {
         if let ready { continuation.resume(returning: ready) }
     }
 
-    /// Applies one delivery report (event thread).
-    func delivered(_ report: RDKafkaDeliveryReport) {
-        let completed: (CheckedContinuation<Result<Void, KafkaError>, Never>, Result<Void, KafkaError>)? =
+    /// Applies the delivery reports of one event under one lock (event thread), then resumes the senders whose
+    /// batches completed.
+    func delivered(_ reports: RDKafkaDeliveryReports) {
+        let completed: [(CheckedContinuation<Result<Void, KafkaError>, Never>, Result<Void, KafkaError>)] =
             state.withLock { state in
-                guard var batch = state.batches[report.opaque] else { return nil }
-                batch.outstanding -= 1
-                if let code = report.error, batch.failure == nil {
-                    batch.failure = .deliveryFailed(topic: report.topic, partition: report.partition, code: code)
+                var completed: [(CheckedContinuation<Result<Void, KafkaError>, Never>, Result<Void, KafkaError>)] = []
+                for failure in reports.failed {
+                    guard var batch = state.batches[failure.opaque] else { continue }
+                    if batch.failure == nil {
+                        batch.failure = .deliveryFailed(
+                            topic: failure.topic, partition: failure.partition, code: failure.error)
+                    }
+                    state.batches[failure.opaque] = batch
+                    Self.count(delivered: 1, of: failure.opaque, in: &state, completing: &completed)
                 }
-                guard batch.isFinished, batch.outstanding == 0, let continuation = batch.continuation else {
-                    state.batches[report.opaque] = batch
-                    return nil
+                for (opaque, count) in reports.acknowledged {
+                    Self.count(delivered: count, of: opaque, in: &state, completing: &completed)
                 }
-                state.batches[report.opaque] = nil
-                return (continuation, batch.failure.map { .failure($0) } ?? .success(()))
+                return completed
             }
-        if let (continuation, result) = completed { continuation.resume(returning: result) }
+        for (continuation, result) in completed { continuation.resume(returning: result) }
+    }
+
+    /// Takes `count` reports off a batch's outstanding records; a finished batch with none left is removed and its
+    /// waiter appended to `completed`.
+    private static func count(
+        delivered count: Int, of id: UInt, in state: inout State,
+        completing completed: inout [(CheckedContinuation<Result<Void, KafkaError>, Never>, Result<Void, KafkaError>)]
+    ) {
+        guard var batch = state.batches[id] else { return }
+        batch.outstanding -= count
+        guard batch.isFinished, batch.outstanding == 0, let continuation = batch.continuation else {
+            state.batches[id] = batch
+            return
+        }
+        state.batches[id] = nil
+        completed.append((continuation, batch.failure.map { .failure($0) } ?? .success(())))
     }
 
     /// Fails every batch with a fatal error; waiting senders resume at once, and so will later ones.

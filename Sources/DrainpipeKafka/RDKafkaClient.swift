@@ -12,20 +12,28 @@ internal import CRdKafka
 import DrainpipeCore
 import Logging
 
-/// A delivery report for one produced record, as Swift values.
-struct RDKafkaDeliveryReport: Sendable {
-    /// The `msg_opaque` given to `produce`.
-    var opaque: UInt
-    var topic: String
-    var partition: Int32
-    var offset: Int64
-    /// nil when the record was acknowledged.
-    var error: KafkaErrorCode?
+/// The delivery reports of one librdkafka DR event (one acknowledged or failed message set), as Swift values.
+///
+/// Acknowledged records are counted per `msg_opaque` (records of one `send` sit next to each other in a message
+/// set), so a report of hundreds of records costs the producer one lock and no string; a failed record keeps its
+/// topic and partition for the error.
+struct RDKafkaDeliveryReports: Sendable {
+    /// Acknowledged records: runs of the same `msg_opaque` given to `produce`, with their lengths.
+    var acknowledged: [(opaque: UInt, count: Int)] = []
+    var failed: [Failure] = []
+
+    struct Failure: Sendable {
+        /// The `msg_opaque` given to `produce`.
+        var opaque: UInt
+        var topic: String
+        var partition: Int32
+        var error: KafkaErrorCode
+    }
 }
 
 /// Events that `pollEvents` hands to its caller; logs and non-fatal errors are logged directly.
 enum RDKafkaEvent: Sendable {
-    case delivery(RDKafkaDeliveryReport)
+    case delivery(RDKafkaDeliveryReports)
     /// The client is unusable from now on (`rd_kafka_fatal_error`).
     case fatal(code: KafkaErrorCode, reason: String)
 }
@@ -115,20 +123,22 @@ final class RDKafkaClient: @unchecked Sendable {
     private func handle(event: OpaquePointer, onEvent: (RDKafkaEvent) -> Void) {
         switch rd_kafka_event_type(event) {
         case RD_KAFKA_EVENT_DR:
+            var reports = RDKafkaDeliveryReports()
             while let message = rd_kafka_event_message_next(event) {
+                let opaque = UInt(bitPattern: message.pointee._private)
                 let error = message.pointee.err
-                onEvent(
-                    .delivery(
-                        RDKafkaDeliveryReport(
-                            opaque: UInt(bitPattern: message.pointee._private),
-                            topic: Self.topicName(message.pointee.rkt),
-                            partition: message.pointee.partition,
-                            offset: message.pointee.offset,
-                            error: error == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaErrorCode(error)
-                        )
-                    )
-                )
+                if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    reports.failed.append(
+                        RDKafkaDeliveryReports.Failure(
+                            opaque: opaque, topic: Self.topicName(message.pointee.rkt),
+                            partition: message.pointee.partition, error: KafkaErrorCode(error)))
+                } else if let last = reports.acknowledged.indices.last, reports.acknowledged[last].opaque == opaque {
+                    reports.acknowledged[last].count += 1
+                } else {
+                    reports.acknowledged.append((opaque, 1))
+                }
             }
+            onEvent(.delivery(reports))
         case RD_KAFKA_EVENT_LOG:
             var facility: UnsafePointer<CChar>?
             var text: UnsafePointer<CChar>?
@@ -171,33 +181,36 @@ final class RDKafkaClient: @unchecked Sendable {
         record.topic.withCString { topic in
             Self.withNonNullBytes(record.value) { value in
                 Self.withNonNullBytes(record.key ?? []) { key in
-                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 7)
-                    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                    fields[0].u.cstr = topic
-                    fields[1].vtype = RD_KAFKA_VTYPE_PARTITION
-                    fields[1].u.i32 = record.partition
-                    fields[2].vtype = RD_KAFKA_VTYPE_VALUE
-                    fields[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                    fields[2].u.mem.size = value.count
-                    fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
-                    fields[3].u.i = RD_KAFKA_MSG_F_COPY
-                    fields[4].vtype = RD_KAFKA_VTYPE_OPAQUE
-                    fields[4].u.ptr = UnsafeMutableRawPointer(bitPattern: opaque)
-                    var count = 5
-                    if record.key != nil {
-                        fields[count].vtype = RD_KAFKA_VTYPE_KEY
-                        fields[count].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
-                        fields[count].u.mem.size = key.count
-                        count += 1
+                    // A stack buffer: this runs once per record, so no array is allocated for the fields.
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7) { fields in
+                        fields.initialize(repeating: rd_kafka_vu_t())
+                        fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                        fields[0].u.cstr = topic
+                        fields[1].vtype = RD_KAFKA_VTYPE_PARTITION
+                        fields[1].u.i32 = record.partition
+                        fields[2].vtype = RD_KAFKA_VTYPE_VALUE
+                        fields[2].u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                        fields[2].u.mem.size = value.count
+                        fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                        fields[3].u.i = RD_KAFKA_MSG_F_COPY
+                        fields[4].vtype = RD_KAFKA_VTYPE_OPAQUE
+                        fields[4].u.ptr = UnsafeMutableRawPointer(bitPattern: opaque)
+                        var count = 5
+                        if record.key != nil {
+                            fields[count].vtype = RD_KAFKA_VTYPE_KEY
+                            fields[count].u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                            fields[count].u.mem.size = key.count
+                            count += 1
+                        }
+                        if let timestamp = record.timestamp {
+                            fields[count].vtype = RD_KAFKA_VTYPE_TIMESTAMP
+                            fields[count].u.i64 = timestamp.millisecondsSinceEpoch
+                            count += 1
+                        }
+                        guard let error = rd_kafka_produceva(handle, fields.baseAddress, count) else { return nil }
+                        defer { rd_kafka_error_destroy(error) }
+                        return KafkaErrorCode(rd_kafka_error_code(error))
                     }
-                    if let timestamp = record.timestamp {
-                        fields[count].vtype = RD_KAFKA_VTYPE_TIMESTAMP
-                        fields[count].u.i64 = timestamp.millisecondsSinceEpoch
-                        count += 1
-                    }
-                    guard let error = rd_kafka_produceva(handle, fields, count) else { return nil }
-                    defer { rd_kafka_error_destroy(error) }
-                    return KafkaErrorCode(rd_kafka_error_code(error))
                 }
             }
         }

@@ -9,6 +9,6 @@ struct DrainpipeCommand: AsyncParsableCommand {
         subcommands: [
             KafkaCommand.self, TopicsCommand.self, SchemaCommand.self, LoadCommand.self, BenchCommand.self,
             BenchGraphiteCommand.self, BenchSinkCommand.self, BenchAggregatorCommand.self, StatusCommand.self,
-            BenchQueryCommand.self, SeedHistoryCommand.self, BenchInfluxCommand.self,
+            BenchQueryCommand.self, SeedHistoryCommand.self, BenchInfluxCommand.self, BenchHTTPServerCommand.self,
         ])
 }

@@ -22,6 +22,11 @@ struct LoadCommand: AsyncParsableCommand {
             owner carries a deploy (release, then every dyno restarting) and a scale, and every --deploy-every \
             seconds another deploy follows. Releases count from 100 × seed (v101, v102… with seed 1), so two runs \
             with different seeds never repeat a version.
+
+            With --senders N it is a benchmark in log-shuttle's shape instead: N senders (log-shuttle's outlets) \
+            each post --lines-line batches of the first owner over one kept-alive connection, each waiting for its \
+            answer, for --duration seconds; it prints lines/s, request latency p50/p99 and, with --ingress-pid, the \
+            ingress's CPU seconds per million lines.
             """)
 
     @Option(help: "The drain endpoint.")
@@ -48,6 +53,15 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Seconds between two deploys (with restarts) of each owner.")
     var deployEvery = 600
 
+    @Option(help: "Concurrent senders posting back to back (log-shuttle's outlets); 0 paces requests by --rate.")
+    var senders = 0
+
+    @Option(help: "With --senders: the ingress's process id, to report its CPU seconds per million lines.")
+    var ingressPid: Int?
+
+    @Option(help: "With --senders: distinct request bodies generated beforehand and sent round-robin.")
+    var distinctBodies = 16
+
     func run() async throws {
         let directory = try TenantDirectory(contentsOf: tenants)
         let owners = directory.owners.filter { !$0.drainCredentials.isEmpty }
@@ -57,6 +71,11 @@ struct LoadCommand: AsyncParsableCommand {
         var generator = SplitMix64(seed: seed)
         var traffic = DrainTrafficGenerator(seed: seed, processTypes: ["web", "worker"], dynoEvents: false)
         let clock = SystemWallClock()
+        if senders > 0 {
+            try await runClosedLoop(
+                endpoint: endpoint, owner: owners[0], clock: clock, generator: &generator, traffic: &traffic)
+            return
+        }
         let start = Date()
         var sent = 0
         var failed = 0
@@ -96,6 +115,43 @@ struct LoadCommand: AsyncParsableCommand {
         if failed > 0 { throw ExitCode(1) }
     }
 
+    /// The log-shuttle-shaped benchmark (`--senders`).
+    private func runClosedLoop(
+        endpoint: URL, owner: TenantDirectory.Owner, clock: SystemWallClock, generator: inout SplitMix64,
+        traffic: inout DrainTrafficGenerator
+    ) async throws {
+        guard let host = endpoint.host, duration > 0 else {
+            throw ValidationError("--senders needs a --url with a host and a --duration above 0.")
+        }
+        let bodies = (1...max(1, distinctBodies)).map { round in
+            let writer = makeBody(now: clock.now(), round: round, generator: &generator, traffic: &traffic)
+            return (bytes: writer.body, frames: writer.frameCount)
+        }
+        let load = ClosedLoopDrainLoad(
+            host: host, port: endpoint.port ?? 80, path: endpoint.path.isEmpty ? "/" : endpoint.path,
+            authorization: "Basic " + Data(owner.drainCredentials[0].utf8).base64EncodedString(),
+            drainToken: owner.drainTokens.first, senders: senders, duration: .seconds(duration), bodies: bodies,
+            ingressPID: ingressPid)
+        progress("load: \(senders) senders posting \(lines)-line batches for \(duration) s")
+        let outcome = try await load.run()
+        let statusText = outcome.statuses.keys.sorted().map { "\($0)×\(outcome.statuses[$0]!)" }.joined(separator: " ")
+        let latency = outcome.latencies
+        say(
+            String(
+                format: "load: %d senders × %d-line posts: %d requests, %.0f lines/s, latency p50 %.2f ms, "
+                    + "p99 %.2f ms, max %.2f ms, %@",
+                senders, lines, outcome.requests, Double(outcome.acceptedLines) / max(outcome.wallSeconds, 0.001),
+                (latency.percentile(50) ?? 0) * 1000, (latency.percentile(99) ?? 0) * 1000,
+                (latency.seconds.max() ?? 0) * 1000, statusText))
+        if let cpu = outcome.ingressCPUSeconds, outcome.acceptedLines > 0 {
+            say(
+                String(
+                    format: "load: ingress CPU %.2f s for %d lines = %.2f s per million lines", cpu,
+                    outcome.acceptedLines, cpu / Double(outcome.acceptedLines) * 1_000_000))
+        }
+        if outcome.failures > 0 { throw ExitCode(1) }
+    }
+
     /// The first release number of this run, less one: 100 × seed.
     private var releaseBase: Int { Int(seed % 10_000) * 100 }
 
@@ -104,6 +160,26 @@ struct LoadCommand: AsyncParsableCommand {
         endpoint: URL, owner: TenantDirectory.Owner, now: EventTime, round: Int, generator: inout SplitMix64,
         traffic: inout DrainTrafficGenerator
     ) -> (URLRequest, Int) {
+        let writer = makeBody(now: now, round: round, generator: &generator, traffic: &traffic)
+        var request = URLRequest(url: endpoint)
+        request.httpMethod = "POST"
+        request.httpBody = Data(writer.body)
+        request.setValue("application/logplex-1", forHTTPHeaderField: "Content-Type")
+        request.setValue(String(writer.frameCount), forHTTPHeaderField: "Logplex-Msg-Count")
+        request.setValue(
+            String(format: "%016llX%016llX", generator.next(), generator.next()), forHTTPHeaderField: "Logplex-Frame-Id"
+        )
+        request.setValue(
+            "Basic " + Data(owner.drainCredentials[0].utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
+        if let token = owner.drainTokens.first { request.setValue(token, forHTTPHeaderField: "Logplex-Drain-Token") }
+        return (request, writer.frameCount)
+    }
+
+    /// The body of one request in round `round`: `lines` lines, plus a deploy and a scale when the round calls for
+    /// them.
+    private func makeBody(
+        now: EventTime, round: Int, generator: inout SplitMix64, traffic: inout DrainTrafficGenerator
+    ) -> LogplexFrameWriter {
         var writer = LogplexFrameWriter()
         for _ in 0..<lines {
             let time = now - .milliseconds(Int64(generator.next() % UInt64(max(1, spread) * 1000)))
@@ -118,17 +194,6 @@ struct LoadCommand: AsyncParsableCommand {
         if round == 0 {
             DrainTrafficGenerator.appendScale(to: &writer, time: now - .seconds(30), formation: "web=2, worker=1")
         }
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.httpBody = Data(writer.body)
-        request.setValue("application/logplex-1", forHTTPHeaderField: "Content-Type")
-        request.setValue(String(writer.frameCount), forHTTPHeaderField: "Logplex-Msg-Count")
-        request.setValue(
-            String(format: "%016llX%016llX", generator.next(), generator.next()), forHTTPHeaderField: "Logplex-Frame-Id"
-        )
-        request.setValue(
-            "Basic " + Data(owner.drainCredentials[0].utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
-        if let token = owner.drainTokens.first { request.setValue(token, forHTTPHeaderField: "Logplex-Drain-Token") }
-        return (request, writer.frameCount)
+        return writer
     }
 }

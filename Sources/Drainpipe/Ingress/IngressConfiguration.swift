@@ -11,6 +11,7 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
     package var readSessionsPerShard: Int  // DATABASE_READ_SESSIONS (4): concurrent read statements per shard
     package var maximumBodyBytes: Int  // MAX_BODY_BYTES (1 MiB), also the limit of an inflated gzip body
     package var deliveryTimeout: Duration  // DELIVERY_TIMEOUT (4s: Logplex gives up after 5 s)
+    package var producerLinger: Duration  // KAFKA_LINGER_MS (1): how long the producer gathers records into a batch
     package var graphitePort: Int?  // GRAPHITE_PORT (2003; `off` disables the TCP listener)
     package var graphitePastWindow: Duration  // GRAPHITE_PAST_WINDOW (5m, the aggregator's late bound)
     package var graphiteFutureWindow: Duration  // GRAPHITE_FUTURE_WINDOW (5m)
@@ -36,6 +37,11 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
             problems.append(.invalid(variable: "MAX_BODY_BYTES", reason: "must be at least 1"))
         }
         deliveryTimeout = environment.optional("DELIVERY_TIMEOUT", as: Duration.self, noting: &problems) ?? .seconds(4)
+        let lingerMilliseconds = environment.optional("KAFKA_LINGER_MS", as: Int.self, noting: &problems) ?? 1
+        if !(0...1_000).contains(lingerMilliseconds) {
+            problems.append(.invalid(variable: "KAFKA_LINGER_MS", reason: "must be between 0 and 1000"))
+        }
+        producerLinger = .milliseconds(lingerMilliseconds)
         if environment["GRAPHITE_PORT"]?.lowercased() == "off" {
             graphitePort = nil
         } else {
@@ -74,6 +80,6 @@ package struct IngressConfiguration: Sendable, CustomStringConvertible {
         "\(pipeline) port=\(port) graphite_port=\(graphitePort.map(String.init) ?? "off") "
             + "owners=\(tenants.owners.count) shards=\(shards.count) read_sessions=\(readSessionsPerShard) "
             + "max_body=\(maximumBodyBytes) "
-            + "delivery_timeout=\(deliveryTimeout) \(limits)"
+            + "delivery_timeout=\(deliveryTimeout) kafka_linger=\(producerLinger) \(limits)"
     }
 }

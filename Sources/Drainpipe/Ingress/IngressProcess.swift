@@ -37,6 +37,7 @@ package struct IngressProcess {
         var options = KafkaProducer.Options()
         options.messageTimeout = configuration.deliveryTimeout
         options.enqueueTimeout = configuration.deliveryTimeout
+        options.linger = configuration.producerLinger
         let producer = try KafkaProducer(
             connection: pipeline.kafka, clientID: "drainpipe-\(pipeline.dyno)", options: options, logger: logger)
         let clock = SystemWallClock()

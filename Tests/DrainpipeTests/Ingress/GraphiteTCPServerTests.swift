@@ -20,6 +20,7 @@ struct GraphiteTCPServerTests {
     /// Runs a listener for the test's body, then stops it.
     static func withServer(
         sources: [String] = [], metrics: TestMetrics = TestMetrics(), tenants: LiveTenantDirectory? = nil,
+        limits: GraphiteTCPServer.Limits = .lenient,
         _ body: @Sendable (_ port: Int, _ publisher: InMemoryPublisher) async throws -> Void
     ) async throws {
         let tenants =
@@ -43,8 +44,8 @@ struct GraphiteTCPServerTests {
             logger: Logger(label: "test"))
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let server = GraphiteTCPServer(
-            host: "127.0.0.1", port: 0, ingestor: ingestor, maximumLineBytes: 1024, logger: Logger(label: "test"),
-            onBound: { portContinuation.yield($0) })
+            host: "127.0.0.1", port: 0, ingestor: ingestor, maximumLineBytes: 1024, limits: limits,
+            logger: Logger(label: "test"), onBound: { portContinuation.yield($0) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             var iterator = ports.makeAsyncIterator()
@@ -77,6 +78,37 @@ struct GraphiteTCPServerTests {
 
     static func waitForRecords(_ publisher: InMemoryPublisher, count: Int) async throws {
         while publisher.records.count < count { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    @Test(
+        "a burst over the per-source cap: every connection over it gets ERR and is closed, and the listener serves on",
+        .timeLimit(.minutes(1)))
+    func burstOverTheCap() async throws {
+        let limits = GraphiteTCPServer.Limits(
+            authTimeout: .seconds(60), idleTimeout: .seconds(600), maximumConnections: 100,
+            maximumConnectionsPerSource: 2)
+        try await Self.withServer(limits: limits) { port, publisher in
+            // Two silent connections hold the address's slots; twenty more arrive at once (NIO used to trap when a
+            // refused connection's async channel was dropped unconsumed, which took the whole ingress down).
+            var held: [any Channel] = []
+            for _ in 0..<2 {
+                held.append(
+                    try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(
+                        host: "127.0.0.1", port: port
+                    ).get())
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let replies = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<20 { group.addTask { try await Self.exchange(port: port, []) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(replies.allSatisfy { $0 == "ERR too many connections\n" }, "\(replies)")
+            for channel in held { try await channel.close() }
+            try await Task.sleep(for: .milliseconds(100))
+            let reply = try await Self.exchange(port: port, [Array("AUTH gr-a\nafter.the.burst 1 1709647400\n".utf8)])
+            #expect(reply.isEmpty)
+            try await Self.waitForRecords(publisher, count: 1)
+        }
     }
 
     @Test(

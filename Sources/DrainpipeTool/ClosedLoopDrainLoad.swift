@@ -1,0 +1,176 @@
+import DrainpipeCore
+import DrainpipeWorkloads
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// `drainpipe load --senders N`: log-shuttle's shape. N senders each keep one HTTP/1.1 connection and post a drain
+/// batch, wait for its answer, and post the next, for a fixed time; prints lines/s, request latency percentiles and,
+/// given the ingress's process id, the ingress's CPU seconds per million lines (from `/proc/<pid>/stat`).
+///
+/// The bodies are generated before the clock starts (a few distinct ones, reused round-robin, each request with its
+/// own `Logplex-Frame-Id`), so the client's own cost is one write and one small read per request.
+struct ClosedLoopDrainLoad {
+    var host: String
+    var port: Int
+    var path: String
+    var authorization: String
+    var drainToken: String?
+    var senders: Int
+    var duration: Duration
+    var bodies: [(bytes: [UInt8], frames: Int)]
+    var ingressPID: Int?
+
+    /// What the run measured.
+    struct Outcome {
+        var acceptedLines = 0
+        var requests = 0
+        var failures = 0
+        var statuses: [Int: Int] = [:]
+        var latencies = TimeSamples()
+        var wallSeconds = 0.0
+        var ingressCPUSeconds: Double?
+    }
+
+    func run() async throws -> Outcome {
+        let clock = ContinuousClock()
+        let cpuBefore = ingressPID.flatMap(Self.cpuSeconds(ofProcess:))
+        let started = clock.now
+        let deadline = started + duration
+        let results = try await withThrowingTaskGroup(of: Outcome.self) { group in
+            for sender in 0..<senders {
+                group.addTask { try await send(as: sender, until: deadline, clock: clock) }
+            }
+            var total = Outcome()
+            for try await outcome in group {
+                total.acceptedLines += outcome.acceptedLines
+                total.requests += outcome.requests
+                total.failures += outcome.failures
+                total.statuses.merge(outcome.statuses, uniquingKeysWith: +)
+                for seconds in outcome.latencies.seconds { total.latencies.record(seconds) }
+            }
+            return total
+        }
+        var outcome = results
+        outcome.wallSeconds = (clock.now - started).inSeconds
+        if let cpuBefore, let cpuAfter = ingressPID.flatMap(Self.cpuSeconds(ofProcess:)) {
+            outcome.ingressCPUSeconds = cpuAfter - cpuBefore
+        }
+        return outcome
+    }
+
+    /// One sender: one kept-alive connection, one request at a time.
+    private func send(
+        as sender: Int, until deadline: ContinuousClock.Instant, clock: ContinuousClock
+    ) async throws
+        -> Outcome
+    {
+        var outcome = Outcome()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        try await channel.executeThenClose { inbound, outbound in
+            var responses = HTTPResponseReader(inbound.makeAsyncIterator())
+            var index = sender
+            while clock.now < deadline {
+                let body = bodies[index % bodies.count]
+                let request = requestBytes(body: body, frameID: "\(sender)-\(index)")
+                let sent = clock.now
+                try await outbound.write(request)
+                let status = try await responses.nextStatus()
+                outcome.latencies.record((clock.now - sent).inSeconds)
+                outcome.requests += 1
+                outcome.statuses[status, default: 0] += 1
+                if (200..<300).contains(status) { outcome.acceptedLines += body.frames } else { outcome.failures += 1 }
+                index += senders
+            }
+        }
+        return outcome
+    }
+
+    private func requestBytes(body: (bytes: [UInt8], frames: Int), frameID: String) -> ByteBuffer {
+        var head =
+            "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nAuthorization: \(authorization)\r\n"
+            + "Content-Type: application/logplex-1\r\nLogplex-Msg-Count: \(body.frames)\r\n"
+            + "Logplex-Frame-Id: \(frameID)\r\nContent-Length: \(body.bytes.count)\r\n"
+        if let drainToken { head += "Logplex-Drain-Token: \(drainToken)\r\n" }
+        head += "\r\n"
+        var buffer = ByteBuffer(string: head)
+        buffer.writeBytes(body.bytes)
+        return buffer
+    }
+
+    /// utime + stime of a process, in seconds (`/proc/<pid>/stat` fields 14 and 15, in clock ticks).
+    static func cpuSeconds(ofProcess pid: Int) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = text.lastIndex(of: ")")
+        else { return nil }
+        // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+        let fields = text[text.index(after: end)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
+
+/// Reads HTTP/1.1 responses off a kept-alive connection: the status of each, skipping its `Content-Length` body.
+private struct HTTPResponseReader {
+    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private var buffered = ByteBuffer()
+
+    init(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) {
+        self.inbound = inbound
+    }
+
+    struct ConnectionClosed: Error {}
+    struct MalformedResponse: Error {}
+
+    /// The status code of the next response, once its body was read too.
+    mutating func nextStatus() async throws -> Int {
+        while true {
+            let view = buffered.readableBytesView
+            if let headEnd = Self.endOfHead(in: view) {
+                let head = String(decoding: view[view.startIndex..<headEnd], as: UTF8.self)
+                guard let status = Self.status(of: head) else { throw MalformedResponse() }
+                let bodyLength = Self.contentLength(of: head)
+                let total = headEnd - view.startIndex + 4 + bodyLength
+                if buffered.readableBytes >= total {
+                    buffered.moveReaderIndex(forwardBy: total)
+                    buffered.discardReadBytes()
+                    return status
+                }
+            }
+            guard var chunk = try await inbound.next() else { throw ConnectionClosed() }
+            buffered.writeBuffer(&chunk)
+        }
+    }
+
+    private static func endOfHead(in view: ByteBufferView) -> Int? {
+        let terminator: [UInt8] = [13, 10, 13, 10]
+        var index = view.startIndex
+        while index + 4 <= view.endIndex {
+            if view[index] == 13, view[index..<index + 4].elementsEqual(terminator) { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func status(of head: String) -> Int? {
+        let parts = head.split(separator: " ", maxSplits: 2)
+        return parts.count >= 2 ? Int(parts[1]) : nil
+    }
+
+    private static func contentLength(of head: String) -> Int {
+        for line in head.split(separator: "\r\n") {
+            let lowered = line.lowercased()
+            if lowered.hasPrefix("content-length:") {
+                return Int(lowered.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+            }
+        }
+        return 0
+    }
+}
