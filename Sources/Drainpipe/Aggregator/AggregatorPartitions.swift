@@ -115,6 +115,33 @@ package struct AggregatorPartitions: Sendable {
         states[message.topicPartition]?.aggregator.skip(offset: message.offset, messageTime: message.timestamp)
     }
 
+    /// How much of the replay to the partitions' ends at start is left.
+    package struct ReplayRemaining: Sendable, Hashable {
+        /// Partitions whose replay has not reached their end at start.
+        package var partitions: Int
+        /// Messages those partitions have to apply before they reach it.
+        package var messages: Int64
+    }
+
+    /// The replay still to do: zero partitions once every partition publishes.
+    package var replayRemaining: ReplayRemaining {
+        states.values.reduce(ReplayRemaining(partitions: 0, messages: 0)) { remaining, state in
+            guard !state.isCaughtUp else { return remaining }
+            return ReplayRemaining(
+                partitions: remaining.partitions + 1,
+                messages: remaining.messages + state.replayUntil - state.aggregator.nextOffset)
+        }
+    }
+
+    /// Messages not yet applied of each partition, by the high watermarks the consumer saw last; partitions never
+    /// fetched are absent.
+    package func lagByPartition(highWatermark: (TopicPartition) -> Int64?) -> [TopicPartition: Int64] {
+        states.reduce(into: [:]) { lags, entry in
+            guard let high = highWatermark(entry.key) else { return }
+            lags[entry.key] = max(0, high - entry.value.aggregator.nextOffset)
+        }
+    }
+
     /// After a poll that returned nothing: the messages not yet applied, by the high watermarks the consumer saw
     /// last, when messages were applied since the end was last reached. Zero means every partition's end is
     /// applied; nil when there is nothing new to report or a partition was never fetched.
