@@ -67,7 +67,7 @@ struct KafkaTLSTests {
             "postgres-sink",
             environment: common.merging(["DYNO": "postgres_sink.1", "POSTGRES_SINK_WORKERS": "1"]) { $1 })
         let web = try #require(formation.processes["ingress"]?.first?.process)
-        let ready = try await ReadinessAndMetricsTests.await("/readyz", of: web, port: port) { status, _ in
+        let ready = try await ReadinessAndMetricsTests.poll("/readyz", of: web, port: port) { status, _ in
             status == 200
         }
         #expect(ready.status == 200, "web never reached the broker over TLS\n\(endpoint.output)")
@@ -114,7 +114,7 @@ struct KafkaTLSTests {
             environment["PORT"] = "\(port)"
             let web = try ServiceProcess("ingress", environment: environment)
             defer { _ = web.terminate() }
-            let answer = try await ReadinessAndMetricsTests.await("/readyz", of: web, port: port) { status, body in
+            let answer = try await ReadinessAndMetricsTests.poll("/readyz", of: web, port: port) { status, body in
                 status == 503 && body.contains("kafka: ") && web.output.contains(named)
             }
             #expect(answer.status == 503, "\(named): \(answer.body)")
