@@ -128,7 +128,7 @@ final class KafkaTLSEndpoint: @unchecked Sendable {
         process.arguments = Array(arguments.dropFirst())
         process.currentDirectoryURL = directory
         let logFile = directory.appendingPathComponent("\(log).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: logFile)
         process.standardOutput = handle
         process.standardError = handle

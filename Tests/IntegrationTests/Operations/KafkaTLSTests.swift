@@ -5,6 +5,7 @@ import Testing
 
 @testable import Drainpipe
 @testable import DrainpipeCore
+@testable import DrainpipeKafka
 @testable import DrainpipePostgres
 @testable import DrainpipeWorkloads
 

@@ -4,6 +4,7 @@ import Testing
 
 @testable import Drainpipe
 @testable import DrainpipeCore
+@testable import DrainpipeKafka
 @testable import DrainpipeWorkloads
 
 #if canImport(FoundationNetworking)
@@ -38,9 +39,9 @@ struct ReadinessAndMetricsTests {
             if let last, accept(last.status, last.body) { return last }
             try await Task.sleep(for: .milliseconds(200))
         }
+        let output = String(process.output.suffix(2_000))
         Issue.record(
-            "\(process.executable) \(path) never became what was expected; last \(String(describing: last))\n"
-                + process.output.suffix(2_000))
+            "\(process.executable) \(path) never became what was expected; last \(String(describing: last))\n\(output)")
         return last ?? (0, "")
     }
 
