@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A Kafka-over-TLS endpoint on loopback in front of the embedded broker, as hosted providers offer one: a throwaway
 /// CA (openssl) signs the endpoint's certificate (for `127.0.0.1`) and a client certificate; Debian's `stunnel4`
 /// terminates TLS and requires a client certificate of that CA.
@@ -95,9 +99,11 @@ final class KafkaTLSEndpoint: @unchecked Sendable {
     }
 
     /// Stops stunnel and the relay and removes the certificates.
+    ///
+    /// SIGKILL, because both hold nothing to flush, and a child of the test process inherits its blocked SIGTERM.
     func stop() {
         for process in processes where process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
