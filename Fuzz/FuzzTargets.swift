@@ -46,6 +46,10 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         if let summary = try? Summary(wireBytes: bytes) {
             precondition((try? Summary(wireBytes: summary.wireBytes)) != nil, "a summary does not re-decode")
         }
+        if let batch = try? MeasurementBatchWire.decode(bytes), let first = batch.first {
+            let again = MeasurementBatchWire.encode(batch, type: first.type, receivedAt: first.receivedAt)
+            precondition((try? MeasurementBatchWire.decode(again))?.count == batch.count, "a batch does not re-decode")
+        }
     default:
         fatalError("set FUZZ_TARGET to octet-frames, drain, graphite, gzip or wire")
     }
@@ -53,7 +57,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 /// `FUZZ_WRITE_SEEDS=<dir>`: writes wire seeds made by the real encoders (a measurement with an origin, a summary
-/// with a sketch) before fuzzing starts, so the `wire` corpus starts from valid messages.
+/// with a sketch, a batch of two measurements) before fuzzing starts, so the `wire` corpus starts from valid messages.
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzInitialize(_ argc: OpaquePointer?, _ argv: OpaquePointer?) -> CInt {
     guard let directory = getenv("FUZZ_WRITE_SEEDS").map({ String(cString: $0) }) else { return 0 }
@@ -70,7 +74,13 @@ public func fuzzInitialize(_ argc: OpaquePointer?, _ argv: OpaquePointer?) -> CI
             windowStart: receivedAt, periodSeconds: 60),
         version: 2, fields: ["service_ms": FieldStatistics(value: 48)], counts: ["H12": 1],
         sketches: ["service_ms": sketch])
-    for (name, bytes) in [("measurement", measurement.wireBytes), ("summary", summary.wireBytes)] {
+    var other = measurement
+    other.processType = "worker"
+    other.events = []
+    other.origin = nil
+    let batch = MeasurementBatchWire.encode(
+        [measurement, other], type: measurement.type, receivedAt: measurement.receivedAt)
+    for (name, bytes) in [("measurement", measurement.wireBytes), ("summary", summary.wireBytes), ("batch", batch)] {
         guard let file = fopen("\(directory)/\(name).bin", "wb") else { continue }
         _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
         fclose(file)

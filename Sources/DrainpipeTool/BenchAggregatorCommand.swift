@@ -44,6 +44,23 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     @Flag(help: "Run only the broker stage (consume-only, produce-only and the whole service).")
     var brokerOnly = false
 
+    @Option(
+        help: """
+            The raw wire version the broker stage writes: 2 (a MeasurementBatch per request and partition, what the \
+            ingress writes) or 1 (a Measurement per record, as before wire version 2).
+            """)
+    var rawWireVersion = 2
+
+    @Option(help: "Measurements per ingress request in the broker stage (one owner's lines, as a drain POST).")
+    var requestMeasurements = 500
+
+    func validate() throws {
+        guard TopicCatalog.rawWireVersions.contains(rawWireVersion) else {
+            throw ValidationError("--raw-wire-version must be one of \(TopicCatalog.rawWireVersions)")
+        }
+        guard requestMeasurements > 0 else { throw ValidationError("--request-measurements must be positive") }
+    }
+
     func run() async throws {
         if !brokerOnly {
             // Memory first, on a fresh heap, so the resident set grows by what the groups take.
@@ -204,7 +221,10 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     func throughBroker() async throws {
         var logger = Logger(label: "bench-aggregator")
         logger.logLevel = .error
-        let catalog = try TopicCatalog(contentsOf: "topics.yaml")
+        // Only the chosen raw version's topics: the producer writes the highest version declared.
+        let declared = try TopicCatalog(contentsOf: "topics.yaml")
+        let catalog = TopicCatalog(
+            topics: declared.topics.filter { $0.role != .raw || $0.wireVersion == rawWireVersion })
         let cluster = try EmbeddedKafkaCluster(logger: logger)
         defer { cluster.close() }
         for topic in catalog.topics {
@@ -215,10 +235,18 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         // 1 000 owners × 3 process types spread over all 32 partitions; the times are all accepted.
         let corpus = Self.routerCorpus(count: brokerMeasurements, owners: 1_000, seed: 4)
         var ends: [Int32: Int64] = [:]
-        let records = corpus.map { catalog.rawRecord(for: $0, timestamp: Self.base, in: kafka) }
+        // Requests as a drain sends them: one owner's measurements, up to --request-measurements at a time.
+        let records = Dictionary(grouping: corpus, by: \.owner).sorted { $0.key < $1.key }.flatMap { _, lines in
+            stride(from: 0, to: lines.count, by: requestMeasurements).flatMap { start in
+                catalog.rawRecords(
+                    for: Array(lines[start..<min(start + requestMeasurements, lines.count)]), timestamp: Self.base,
+                    in: kafka)
+            }
+        }
+        let rawVersion = rawWireVersion
         progress("bench: produce-only")
         var produced = BenchmarkResult(
-            "  produce-only (KafkaProducer.send, 50 000 per call, acks=all)", count: records.count,
+            "  produce-only (KafkaProducer.send, 50 000 records per call, acks=all)", count: corpus.count,
             unit: "measurements", cpuClock: .process)
         let producing = produced.startRound()
         for start in stride(from: 0, to: records.count, by: 50_000) {
@@ -228,14 +256,14 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         let harness = BenchmarkHarness(rounds: 1)
         for record in records { ends[record.partition, default: 0] += 1 }
         say(
-            "consume → aggregate → produce: \(corpus.count) router measurements in \(ends.count) partitions of the "
-                + "embedded broker")
+            "consume → aggregate → produce: \(corpus.count) router measurements in \(records.count) records "
+                + "(raw wire version \(rawVersion)) in \(ends.count) partitions of the embedded broker")
         say(produced.line)
         let decoded = try harness.run(
-            "  decode-only (Measurement(wireBytes:), no broker)", count: records.count, unit: "measurements",
+            "  decode-only (raw wire version \(rawVersion), no broker)", count: corpus.count, unit: "measurements",
             rounds: 3
         ) {
-            for record in records { _ = try DrainpipeCore.Measurement(wireBytes: record.value) }
+            for record in records { _ = try Self.decode(record.value, rawWireVersion: rawVersion) }
         }
         say(decoded.line)
         let rawPartitions = ends.keys.map { TopicPartition(topic: records[0].topic, partition: $0) }
@@ -248,7 +276,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         ] {
             for decoding in [false, true] {
                 let consumed = try harness.run(
-                    "  consume-only, \(name)\(decoding ? ", decoding each message" : "")", count: records.count,
+                    "  consume-only, \(name)\(decoding ? ", decoding each message" : "")", count: corpus.count,
                     unit: "measurements", cpuClock: .process
                 ) {
                     try drain(
@@ -271,7 +299,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             ("queued.min.messages 1 000 000", deeperQueue),
         ] {
             let consumed = try harness.run(
-                "  consume-only, librdkafka defaults but \(name), decoding each message", count: records.count,
+                "  consume-only, librdkafka defaults but \(name), decoding each message", count: corpus.count,
                 unit: "measurements", cpuClock: .process
             ) {
                 try drain(
@@ -334,6 +362,12 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
 }
 
 extension BenchAggregatorCommand {
+    /// The measurements of one raw record of `rawWireVersion`.
+    static func decode(_ value: [UInt8], rawWireVersion: Int) throws -> [DrainpipeCore.Measurement] {
+        try rawWireVersion == 2
+            ? MeasurementBatchWire.decode(value) : [DrainpipeCore.Measurement(wireBytes: value)]
+    }
+
     /// Reads `count` messages from the start of `partitions` with a fresh consumer, created here.
     func drain(
         _ partitions: [TopicPartition], count: Int, options: KafkaConsumer.Options, decoding: Bool,
@@ -353,7 +387,9 @@ extension BenchAggregatorCommand {
             received += messages.count
             if decoding {
                 for message in messages {
-                    decodedBytes &+= try DrainpipeCore.Measurement(wireBytes: message.value).owner.utf8.count
+                    for measurement in try Self.decode(message.value, rawWireVersion: rawWireVersion) {
+                        decodedBytes &+= measurement.owner.utf8.count
+                    }
                 }
             }
             guard clock.now - started < .seconds(120) else {

@@ -61,6 +61,44 @@ struct BenchCommand: ParsableCommand {
             for bytes in encoded { _ = try? DrainpipeCore.Measurement(wireBytes: bytes) }
         }
         say(decode.line)
+
+        // Wire version 2: the ingress's records, one batch per request (drain body), type and partition.
+        let batches = results.flatMap { Self.batches(of: $0.measurements) }
+        var encodedBatches: [[UInt8]] = []
+        let encodeBatches = harness.run(
+            "wire encode (MeasurementBatch, mixed)", count: measurements.count, unit: "measurements",
+            reset: { encodedBatches = [] },
+            measuring: {
+                encodedBatches = batches.map {
+                    MeasurementBatchWire.encode($0, type: $0[0].type, receivedAt: $0[0].receivedAt)
+                }
+            })
+        say(encodeBatches.line)
+        say(
+            "  \(batches.count) batches, \(measurements.count / max(batches.count, 1)) measurements each on average; "
+                + "\(Self.byteCount(encodedBatches)) bytes against \(Self.byteCount(encoded)) as single messages")
+        say(encodeBatches.ratio(to: encode, label: "  batch/single encode throughput ratio"))
+        let decodeBatches = harness.run(
+            "wire decode (MeasurementBatch, mixed)", count: measurements.count, unit: "measurements"
+        ) {
+            for bytes in encodedBatches { _ = try? MeasurementBatchWire.decode(bytes) }
+        }
+        say(decodeBatches.line)
+        say(decodeBatches.ratio(to: decode, label: "  batch/single decode throughput ratio"))
+    }
+
+    /// The measurements of one request grouped as the ingress batches them: by type and partition (of 32).
+    private static func batches(of measurements: [DrainpipeCore.Measurement]) -> [[DrainpipeCore.Measurement]] {
+        var order: [String] = []
+        var groups: [String: [DrainpipeCore.Measurement]] = [:]
+        for measurement in measurements {
+            let partition = Murmur2Partitioner.partition(
+                forKey: Array(measurement.partitionKey.utf8), partitionCount: 32)
+            let slot = "\(measurement.type.rawValue)/\(partition)"
+            if groups[slot] == nil { order.append(slot) }
+            groups[slot, default: []].append(measurement)
+        }
+        return order.compactMap { groups[$0] }
     }
 
     static let base = EventTime(secondsSinceEpoch: 1_709_647_440)

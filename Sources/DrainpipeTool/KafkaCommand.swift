@@ -41,10 +41,15 @@ struct KafkaCommand: AsyncParsableCommand {
         let address = "kafka://" + cluster.bootstrapServers.split(separator: ",").joined(separator: ",kafka://")
         say("Embedded Kafka (librdkafka mock cluster, \(brokers) broker(s)) with \(created) topics.")
         say("KAFKA_URL=\(address)")
-        if let bootstrapFile {
-            try Data((address + "\n").utf8).write(to: URL(fileURLWithPath: bootstrapFile), options: .atomic)
-        }
-        var services: [any Service] = [WaitForShutdown()]
+        // Scripts send SIGTERM as soon as the file exists, so it is written from inside the service group, whose
+        // signal handlers are installed before any of its services starts.
+        var services: [any Service] = [
+            AnnounceThenWaitForShutdown {
+                if let bootstrapFile {
+                    try Data((address + "\n").utf8).write(to: URL(fileURLWithPath: bootstrapFile), options: .atomic)
+                }
+            }
+        ]
         if let controlPort {
             let router = Router()
             router.post("/topics") { request, _ -> String in
@@ -85,9 +90,12 @@ final class TopicSetCreator: Sendable {
     }
 }
 
-/// A service that does nothing until the process is asked to stop.
-struct WaitForShutdown: Service {
+/// A service that runs `announce` once, then does nothing until the process is asked to stop.
+struct AnnounceThenWaitForShutdown: Service {
+    let announce: @Sendable () throws -> Void
+
     func run() async throws {
+        try announce()
         try? await gracefulShutdown()
     }
 }

@@ -4,7 +4,7 @@
 // - Every C string or array a message being packed points at is allocated by a `WireArena` and freed only when
 //   `withWireArena` returns, after `…__pack` has finished; nothing it hands out may escape that closure.
 // - `WireDecoder` only reads memory of an unpacked message that its caller frees afterwards; every value it
-//   returns is an owned Swift copy.
+//   returns is an owned Swift copy, except `buffer`'s views, which the caller uses before it frees the message.
 // - Strings are NUL-terminated in protobuf-c, so a Swift string containing U+0000 is cut at the NUL on the wire.
 internal import CWireSchema
 import DrainpipeCore
@@ -129,6 +129,20 @@ struct WireDecoder {
         guard count > 0 else { return [] }
         guard let pointer else { throw malformed }
         return Array(UnsafeBufferPointer(start: pointer, count: count))
+    }
+
+    /// The entries of a repeated scalar field in the unpacked message's own memory, valid only until the message is
+    /// freed; it must have `expected` entries.
+    func buffer<Element>(
+        _ pointer: UnsafeMutablePointer<Element>?, count: Int, field: String, parallelTo expected: Int
+    ) throws(WireError) -> UnsafeBufferPointer<Element> {
+        guard count == expected else {
+            throw .malformedParallelArrays(
+                message: message, byteCount: byteCount, field: field, count: count, expected: expected)
+        }
+        guard count > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard let pointer else { throw malformed }
+        return UnsafeBufferPointer(start: pointer, count: count)
     }
 
     /// An error for a value outside the range its field allows.

@@ -1,4 +1,4 @@
-/// Failures of the wire-schema layer: bytes that are not a valid `drainpipe.v1` message.
+/// Failures of the wire-schema layer: bytes that are not a valid `drainpipe.v1` (or `drainpipe.v2`) message.
 ///
 /// Every case names the message type (`"Measurement"`, `"Summary"`) and the size of the input, never its bytes
 /// or string contents, so it is safe to log.
@@ -38,9 +38,10 @@ package enum WireError: Error, Hashable, CustomStringConvertible {
     }
 
     private static func subject(_ message: String, _ byteCount: Int) -> String {
-        "drainpipe.v1.\(message) of \(byteCount) bytes"
+        let schema = message == MeasurementBatchWire.messageName ? "drainpipe.v2" : "drainpipe.v1"
+        return "\(schema).\(message) of \(byteCount) bytes"
     }
 
     private static let nextStep =
-        "Retrying cannot help; check that the producer writes the drainpipe.v1 schema of this build."
+        "Retrying cannot help; check that the producer writes the wire schema of this build."
 }

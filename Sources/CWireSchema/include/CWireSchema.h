@@ -7,3 +7,4 @@
 
 #include "drainpipe/v1/measurement.pb-c.h"
 #include "drainpipe/v1/summary.pb-c.h"
+#include "drainpipe/v2/measurement_batch.pb-c.h"

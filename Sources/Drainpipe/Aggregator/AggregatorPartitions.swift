@@ -9,6 +9,10 @@ import DrainpipeKafka
 /// `claimCommits` at start, `apply` every polled message, and at every flush read the committed metadata back,
 /// call `beginFlush`, publish its summaries, then commit what `completeFlush` returns. No clock: flushes are paced
 /// by the service, and what is published depends only on the messages.
+///
+/// Partition p of every raw version of a type (`T.1` and `T.2` while a migration has both in flight) shares one
+/// `PartitionAggregator`, each topic partition one of its sources, so a window counts the measurements of both
+/// versions in one summary; each topic partition keeps its own offsets and commits.
 package struct AggregatorPartitions: Sendable {
     /// What became of one polled message.
     package enum Applied: Sendable, Hashable {
@@ -27,7 +31,8 @@ package struct AggregatorPartitions: Sendable {
         /// Partitions whose committed claim is an older process's: it still commits, and stops when it reads this
         /// process's claim again at its next flush.
         package var olderClaims: [(partition: TopicPartition, claim: AggregatorWorkerClaim)]
-        fileprivate var caughtUp: [TopicPartition]
+        /// The states whose every source caught up, by number.
+        fileprivate var caughtUp: [Int]
     }
 
     /// Whether a flush may go ahead, decided from the commit metadata read back from the group.
@@ -39,80 +44,142 @@ package struct AggregatorPartitions: Sendable {
 
     private struct PartitionState: Sendable {
         var aggregator: PartitionAggregator
-        var committed: CommittedOffset?
-        /// The partition's end when this process started. Raw topics have no transactional markers or compaction,
-        /// so their offsets are dense and the replay reaches this offset exactly.
-        var replayUntil: Int64
+        /// Per source, what the group committed last.
+        var committed: [CommittedOffset?]
+        /// Per source, the partition's end when this process started. Raw topics have no transactional markers or
+        /// compaction, so their offsets are dense and the replay reaches this offset exactly.
+        var replayUntil: [Int64]
 
-        /// Until the replay reaches where the previous process may have got to, publishing would put partial
-        /// summaries over the complete ones it already published.
-        var isCaughtUp: Bool { aggregator.nextOffset >= replayUntil }
+        /// Until the replay of every source reaches where the previous process may have got to, publishing would
+        /// put partial summaries over the complete ones it already published.
+        var isCaughtUp: Bool {
+            replayUntil.indices.allSatisfy { aggregator.nextOffset(source: $0) >= replayUntil[$0] }
+        }
+    }
+
+    /// Where a topic partition's messages go: the state it feeds and its source number there.
+    private struct Location: Sendable, Hashable {
+        var state: Int
+        var source: Int
     }
 
     /// This process's claim on its worker index, committed with every offset.
     package let claim: AggregatorWorkerClaim
     /// The owned partitions, in `OwnedPartitions` order.
     package let partitions: [TopicPartition]
-    private var states: [TopicPartition: PartitionState]
+    /// The sources of each state, by state number.
+    private let sources: [[TopicPartition]]
+    private let locations: [TopicPartition: Location]
+    private var states: [PartitionState]
     /// Whether messages were applied since the end of every partition was last reached.
     private var consumedSinceIdle = false
 
-    /// Restores every owned partition: one with a committed offset resumes there with its `CommitMarker`, one
-    /// never committed starts empty at its low watermark. `ends` are the partitions' watermarks at start.
+    /// Restores every owned partition, each its own state: one with a committed offset resumes there with its
+    /// `CommitMarker`, one never committed starts empty at its low watermark. `ends` are the partitions' watermarks
+    /// at start.
     package init(
         owned: [TopicPartition], committed: [TopicPartition: CommittedOffset],
         ends: [TopicPartition: (low: Int64, high: Int64)], settings: WindowSettings, claim: AggregatorWorkerClaim
     ) {
+        self.init(sharing: owned.map { [$0] }, committed: committed, ends: ends, settings: settings, claim: claim)
+    }
+
+    /// Restores every owned partition; the partitions of one inner list of `groups` (partition p of each raw
+    /// version of a type) share one state, as its sources in list order.
+    package init(
+        sharing groups: [[TopicPartition]], committed: [TopicPartition: CommittedOffset],
+        ends: [TopicPartition: (low: Int64, high: Int64)], settings: WindowSettings, claim: AggregatorWorkerClaim
+    ) {
         self.claim = claim
-        partitions = owned
-        states = [:]
-        for partition in owned {
-            let replayUntil = ends[partition]?.high ?? 0
-            let aggregator: PartitionAggregator
-            if let commit = committed[partition], let resumeOffset = OwnedPartitions.resumeOffset(commit) {
-                aggregator = PartitionAggregator(
-                    settings: settings, startingAt: resumeOffset, resuming: CommitMarker(metadata: commit.metadata))
-            } else {
-                aggregator = PartitionAggregator(settings: settings, startingAt: ends[partition]?.low ?? 0)
+        partitions = groups.flatMap { $0 }
+        sources = groups
+        var locations: [TopicPartition: Location] = [:]
+        states = []
+        for (index, group) in groups.enumerated() {
+            let starts = group.map { partition in
+                if let commit = committed[partition], let resumeOffset = OwnedPartitions.resumeOffset(commit) {
+                    PartitionAggregator.SourceStart(
+                        offset: resumeOffset, marker: CommitMarker(metadata: commit.metadata))
+                } else {
+                    PartitionAggregator.SourceStart(offset: ends[partition]?.low ?? 0)
+                }
             }
-            states[partition] = PartitionState(
-                aggregator: aggregator, committed: committed[partition], replayUntil: replayUntil)
+            for (source, partition) in group.enumerated() {
+                locations[partition] = Location(state: index, source: source)
+            }
+            states.append(
+                PartitionState(
+                    aggregator: PartitionAggregator(settings: settings, sources: starts),
+                    committed: group.map { committed[$0] }, replayUntil: group.map { ends[$0]?.high ?? 0 }))
+        }
+        self.locations = locations
+    }
+
+    /// The partitions worker `assignment` owns of every raw topic of `types`, grouped for `init(sharing:…)`:
+    /// partition p of each raw version of a type, lowest version first.
+    package static func sharedRawPartitions(
+        of types: [MeasurementType], in topics: TopicCatalog, kafka: KafkaConnection, assignment: WorkerAssignment
+    ) -> [[TopicPartition]] {
+        types.flatMap { type in
+            let raw = topics.rawTopics(for: type)
+            // TopicCatalog.init checks that the raw versions of a type agree in partition count.
+            return assignment.partitions(of: raw[0].partitions).map { partition in
+                raw.map { TopicPartition(topic: kafka.topicName($0.name), partition: partition) }
+            }
         }
     }
 
     /// The claim on every owned partition, to commit before any replay: a process already running with this index
     /// sees it at its next flush and stops. The offsets and markers stay what they were.
     package var claimCommits: [TopicPartition: CommittedOffset] {
-        states.mapValues { commit(of: $0.aggregator) }
+        locations.mapValues { commit(of: states[$0.state].aggregator, source: $0.source) }
     }
 
     /// Records that the group committed `commits`.
     package mutating func didCommit(_ commits: [TopicPartition: CommittedOffset]) {
         for (partition, commit) in commits {
-            states[partition]?.committed = commit
+            guard let location = locations[partition] else { continue }
+            states[location.state].committed[location.source] = commit
         }
     }
 
-    /// Applies one decoded raw message.
+    /// Applies one decoded raw message that held one measurement.
     package mutating func apply(_ measurement: Measurement, from message: KafkaMessage) -> Applied {
+        apply([measurement], from: message)[0]
+    }
+
+    /// Applies one decoded raw message: its measurements all share its offset and timestamp. Returns what became
+    /// of each, in order (one `.implausibleTime` for an empty message).
+    package mutating func apply(_ measurements: [Measurement], from message: KafkaMessage) -> [Applied] {
         consumedSinceIdle = true
-        let partition = message.topicPartition
-        let messageTime = message.timestamp ?? measurement.receivedAt
-        guard messageTime.isPlausible, measurement.time.isPlausible else {
-            states[partition]?.aggregator.skip(offset: message.offset, messageTime: nil)
-            return .implausibleTime
+        guard let location = locations[message.topicPartition] else {
+            return Array(repeating: .notOwned, count: measurements.count)
         }
-        guard
-            let outcome = states[partition]?.aggregator.apply(
-                measurement, offset: message.offset, messageTime: messageTime)
-        else { return .notOwned }
-        return .outcome(outcome)
+        guard let messageTime = message.timestamp ?? measurements.first?.receivedAt, messageTime.isPlausible else {
+            states[location.state].aggregator.skip(source: location.source, offset: message.offset, messageTime: nil)
+            return Array(repeating: .implausibleTime, count: max(measurements.count, 1))
+        }
+        let plausible =
+            measurements.allSatisfy(\.time.isPlausible) ? measurements : measurements.filter(\.time.isPlausible)
+        guard !plausible.isEmpty else {
+            states[location.state].aggregator.skip(source: location.source, offset: message.offset, messageTime: nil)
+            return Array(repeating: .implausibleTime, count: max(measurements.count, 1))
+        }
+        var outcomes = states[location.state].aggregator.apply(
+            plausible, source: location.source, offset: message.offset, messageTime: messageTime
+        ).makeIterator()
+        return measurements.map { measurement -> Applied in
+            guard measurement.time.isPlausible, let outcome = outcomes.next() else { return .implausibleTime }
+            return .outcome(outcome)
+        }
     }
 
     /// Records that a raw message could not be decoded, so it is not read again.
     package mutating func skipMalformed(_ message: KafkaMessage) {
         consumedSinceIdle = true
-        states[message.topicPartition]?.aggregator.skip(offset: message.offset, messageTime: message.timestamp)
+        guard let location = locations[message.topicPartition] else { return }
+        states[location.state].aggregator.skip(
+            source: location.source, offset: message.offset, messageTime: message.timestamp)
     }
 
     /// How much of the replay to the partitions' ends at start is left.
@@ -148,9 +215,9 @@ package struct AggregatorPartitions: Sendable {
     package mutating func lagWhenIdle(highWatermark: (TopicPartition) -> Int64?) -> Int64? {
         guard consumedSinceIdle else { return nil }
         var lag: Int64 = 0
-        for (partition, state) in states {
+        for (partition, location) in locations {
             guard let high = highWatermark(partition) else { return nil }
-            lag += max(0, high - state.aggregator.nextOffset)
+            lag += max(0, high - states[location.state].aggregator.nextOffset(source: location.source))
         }
         if lag == 0 { consumedSinceIdle = false }
         return lag
@@ -168,10 +235,10 @@ package struct AggregatorPartitions: Sendable {
             }
             return .superseded(partition: partition, by: other)
         }
-        let caughtUp = partitions.filter { states[$0]?.isCaughtUp == true }
+        let caughtUp = states.indices.filter { states[$0].isCaughtUp }
         var summaries: [Summary] = []
-        for partition in caughtUp {
-            summaries += states[partition]?.aggregator.takeChangedSummaries() ?? []
+        for state in caughtUp {
+            summaries += states[state].aggregator.takeChangedSummaries()
         }
         return .publish(Flush(summaries: summaries, olderClaims: olderClaims, caughtUp: caughtUp))
     }
@@ -182,14 +249,16 @@ package struct AggregatorPartitions: Sendable {
     package mutating func completeFlush(_ flush: Flush) -> [TopicPartition: CommittedOffset] {
         var commits: [TopicPartition: CommittedOffset] = [:]
         for (partition, _) in flush.olderClaims {
-            commits[partition] = states[partition]?.committed
+            guard let location = locations[partition] else { continue }
+            commits[partition] = states[location.state].committed[location.source]
         }
-        for partition in flush.caughtUp {
-            states[partition]?.aggregator.finalizeWindows()
-            guard let state = states[partition] else { continue }
-            let commit = commit(of: state.aggregator)
-            if commit != state.committed {
-                commits[partition] = commit
+        for index in flush.caughtUp {
+            states[index].aggregator.finalizeWindows()
+            for (source, partition) in sources[index].enumerated() {
+                let commit = commit(of: states[index].aggregator, source: source)
+                if commit != states[index].committed[source] {
+                    commits[partition] = commit
+                }
             }
         }
         return commits
@@ -197,12 +266,12 @@ package struct AggregatorPartitions: Sendable {
 
     /// What the open windows of every partition hold, for the memory metrics.
     package var footprint: PartitionAggregator.Footprint {
-        states.values.reduce(PartitionAggregator.Footprint()) { $0 + $1.aggregator.footprint }
+        states.reduce(PartitionAggregator.Footprint()) { $0 + $1.aggregator.footprint }
     }
 
-    /// What to commit for a partition: its commit point, the marker and this process's claim.
-    private func commit(of aggregator: PartitionAggregator) -> CommittedOffset {
-        let point = aggregator.commitPoint
+    /// What to commit for a source's partition: its commit point, the marker and this process's claim.
+    private func commit(of aggregator: PartitionAggregator, source: Int) -> CommittedOffset {
+        let point = aggregator.commitPoint(source: source)
         return CommittedOffset(offset: point.offset, metadata: "\(point.marker.metadata) \(claim.metadataWord)")
     }
 }

@@ -143,6 +143,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
                 "claim": "\(partitions.claim)",
             ])
 
+        let versions = rawWireVersions
         var nextFlush = clock.now.advanced(by: settings.flushInterval)
         var flushes = 0
         var tally = Array(repeating: 0, count: PartitionAggregator.Outcome.allCases.count)
@@ -151,13 +152,18 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         var nextBatch: Task<[DecodedMessage], any Error>?
         do {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let messages = if let nextBatch { try await nextBatch.value } else { try await pollAndDecode(consumer) }
+                let messages =
+                    if let nextBatch { try await nextBatch.value } else {
+                        try await pollAndDecode(consumer, versions: versions)
+                    }
                 nextBatch = nil
                 if !messages.isEmpty && clock.now < nextFlush {
-                    nextBatch = Task { [worker] in try await worker.run { try Self.pollAndDecode(consumer) } }
+                    nextBatch = Task { [worker] in
+                        try await worker.run { try Self.pollAndDecode(consumer, versions: versions) }
+                    }
                 }
                 for message in messages {
-                    if let outcome = apply(message, to: &partitions) {
+                    for outcome in apply(message, to: &partitions) {
                         tally[PartitionAggregator.Outcome.allCases.firstIndex(of: outcome) ?? 0] += 1
                     }
                 }
@@ -197,27 +203,52 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     /// A polled message with its payload already decoded on the consumer thread.
     private struct DecodedMessage: Sendable {
         var message: KafkaMessage
-        var measurement: Result<Measurement, WireError>
+        var measurements: Result<[Measurement], WireError>
     }
 
-    private func pollAndDecode(_ consumer: any PartitionConsumer) async throws -> [DecodedMessage] {
-        try await worker.run { try Self.pollAndDecode(consumer) }
+    /// The wire version of every raw topic this process reads, by its name with `KAFKA_PREFIX`.
+    private var rawWireVersions: [String: Int] {
+        var versions: [String: Int] = [:]
+        for type in settings.types {
+            for topic in settings.topics.rawTopics(for: type) {
+                versions[settings.kafka.topicName(topic.name)] = topic.wireVersion
+            }
+        }
+        return versions
     }
 
-    /// Polls up to 10 000 messages (waiting at most 100 ms for the first) and decodes each payload.
-    private static func pollAndDecode(_ consumer: any PartitionConsumer) throws -> [DecodedMessage] {
+    private func pollAndDecode(
+        _ consumer: any PartitionConsumer, versions: [String: Int]
+    ) async throws -> [DecodedMessage] {
+        try await worker.run { try Self.pollAndDecode(consumer, versions: versions) }
+    }
+
+    /// Polls up to 10 000 messages (waiting at most 100 ms for the first) and decodes each payload by its topic's
+    /// wire version: one `drainpipe.v1.Measurement` (version 1) or a `drainpipe.v2.MeasurementBatch` (version 2).
+    private static func pollAndDecode(
+        _ consumer: any PartitionConsumer, versions: [String: Int]
+    ) throws -> [DecodedMessage] {
         try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)).map { message in
             DecodedMessage(
                 message: message,
-                measurement: Result { () throws(WireError) in try Measurement(wireBytes: message.value) })
+                measurements: Result { () throws(WireError) in
+                    if versions[message.topic] == 2 {
+                        try MeasurementBatchWire.decode(message.value)
+                    } else {
+                        try [Measurement(wireBytes: message.value)]
+                    }
+                })
         }
     }
 
     /// Reads committed offsets, markers and partition ends, restores the partitions, commits this process's claim
     /// on each and assigns the consumer.
     private func restoreAndAssign(_ consumer: any PartitionConsumer) async throws -> AggregatorPartitions {
+        let groups = AggregatorPartitions.sharedRawPartitions(
+            of: settings.types, in: settings.topics, kafka: settings.kafka, assignment: settings.assignment)
         let ownership = OwnedPartitions(
-            role: .raw, of: settings.types, in: settings.topics, kafka: settings.kafka, assignment: settings.assignment)
+            topics: settings.types.flatMap { settings.topics.rawTopics(for: $0) }, kafka: settings.kafka,
+            assignment: settings.assignment)
         let owned = ownership.partitions
         let committed = try await worker.run { try consumer.committedOffsets(for: owned, timeout: .seconds(30)) }
         let ends = try await worker.run {
@@ -226,7 +257,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             }
         }
         var partitions = AggregatorPartitions(
-            owned: owned, committed: committed, ends: ends, settings: settings.windows,
+            sharing: groups, committed: committed, ends: ends, settings: settings.windows,
             claim: AggregatorWorkerClaim(following: committed.values.map(\.metadata)))
         let claims = partitions.claimCommits
         try await worker.run { try consumer.commit(claims) }
@@ -236,12 +267,13 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         return partitions
     }
 
-    /// Applies one raw message; nil when it was skipped (not this worker's, malformed or implausible).
+    /// Applies one raw message; returns the outcome of each measurement not skipped (not this worker's, malformed
+    /// or implausible).
     private func apply(
         _ decoded: DecodedMessage, to partitions: inout AggregatorPartitions
-    ) -> PartitionAggregator.Outcome? {
+    ) -> [PartitionAggregator.Outcome] {
         let message = decoded.message
-        switch decoded.measurement {
+        switch decoded.measurements {
         case .failure(let error):
             malformedMessages.increment()
             logger.warning(
@@ -251,23 +283,28 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
                     "error": "\(error)",
                 ])
             partitions.skipMalformed(message)
-            return nil
-        case .success(let measurement):
-            switch partitions.apply(measurement, from: message) {
-            case .outcome(let outcome):
-                return outcome
-            case .implausibleTime:
+            return []
+        case .success(let measurements):
+            var outcomes: [PartitionAggregator.Outcome] = []
+            outcomes.reserveCapacity(measurements.count)
+            var implausible = 0
+            for applied in partitions.apply(measurements, from: message) {
+                switch applied {
+                case .outcome(let outcome): outcomes.append(outcome)
+                case .implausibleTime: implausible += 1
+                case .notOwned: break
+                }
+            }
+            if implausible > 0 {
                 malformedMessages.increment()
                 logger.warning(
-                    "skipping a raw message with an implausible time",
+                    "skipping measurements with an implausible time",
                     metadata: [
                         "topic": "\(message.topic)", "partition": "\(message.partition)",
-                        "offset": "\(message.offset)",
+                        "offset": "\(message.offset)", "measurements": "\(implausible)",
                     ])
-                return nil
-            case .notOwned:
-                return nil
             }
+            return outcomes
         }
     }
 

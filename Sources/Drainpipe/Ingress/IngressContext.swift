@@ -32,7 +32,7 @@ package struct IngressContext: Sendable {
         _ measurements: [Measurement], owner: TenantDirectory.Owner, receivedAt: EventTime
     ) async throws(IngressError) -> IngressAdmission.Admitted {
         let admitted = try admission.admit(measurements, owner: owner)
-        let records = admitted.measurements.map { topics.rawRecord(for: $0, timestamp: receivedAt, in: kafka) }
+        let records = topics.rawRecords(for: admitted.measurements, timestamp: receivedAt, in: kafka)
         do {
             try await delivery.deliver(records, owner: owner.id)
         } catch {

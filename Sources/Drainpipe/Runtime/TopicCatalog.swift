@@ -37,6 +37,11 @@ package struct TopicCatalog: Sendable, Hashable {
         /// nil for raw and summary topics.
         package var sink: String?
 
+        /// The wire version of the topic's messages: the number after the name's last dot (`ROUTER_REQUESTS.2` → 2).
+        package var wireVersion: Int? {
+            name.split(separator: ".").last.flatMap { Int($0) }
+        }
+
         /// The partition of a series in this topic: Kafka's default murmur2 partitioner over the partition key.
         package func partition(owner: String, processType: String) -> Int32 {
             Murmur2Partitioner.partition(
@@ -86,6 +91,23 @@ package struct TopicCatalog: Sendable, Hashable {
                 problems.append(.invalid(variable: source, reason: "no \(role.rawValue) topic for \(type.rawValue)"))
             }
         }
+        for type in MeasurementType.allCases {
+            let raw = topics.filter { $0.type == type && $0.role == .raw }
+            if raw.contains(where: { $0.wireVersion.map { !Self.rawWireVersions.contains($0) } ?? true }) {
+                let versions = Self.rawWireVersions.map { ".\($0)" }.joined(separator: " or ")
+                problems.append(
+                    .invalid(variable: source, reason: "a raw topic of \(type.rawValue) does not end in \(versions)"))
+            }
+            if let first = raw.first,
+                raw.contains(where: { $0.partitions != first.partitions || $0.partitionKey != first.partitionKey })
+            {
+                // The aggregator merges partition p of every raw version into one state: they must agree.
+                problems.append(
+                    .invalid(
+                        variable: source,
+                        reason: "the raw topics of \(type.rawValue) differ in partitions or partition_key"))
+            }
+        }
         for sink in Set(topics.compactMap(\.sink)).sorted() {
             for type in MeasurementType.allCases
             where !topics.contains(where: { $0.type == type && $0.role == .retry && $0.sink == sink }) {
@@ -95,6 +117,10 @@ package struct TopicCatalog: Sendable, Hashable {
         }
         guard problems.isEmpty else { throw .invalidEnvironment(problems) }
     }
+
+    /// The raw wire versions this build reads: 1 (`drainpipe.v1.Measurement`, one per record) and 2
+    /// (`drainpipe.v2.MeasurementBatch`); producers write the highest one declared.
+    package static let rawWireVersions = [1, 2]
 
     /// The sink of retry topics that name none: the postgres-sink, whose retry-sink drains them.
     package static let postgresSink = "postgres"
@@ -109,23 +135,65 @@ package struct TopicCatalog: Sendable, Hashable {
         try self.init(yaml: ConfigurationFile.text(at: path), source: path)
     }
 
-    /// The topic of a type and role (for `.retry`, the postgres-sink's). Every type has one of each role; `init`
-    /// checks it.
+    /// The topic of a type and role (for `.retry`, the postgres-sink's; for `.raw`, the highest wire version, the
+    /// one producers write). Every type has one of each role; `init` checks it.
     package func topic(_ role: Role, for type: MeasurementType) -> Topic {
         let sink = role == .retry ? Self.postgresSink : nil
-        guard let topic = topics.first(where: { $0.type == type && $0.role == role && $0.sink == sink }) else {
+        let matching = topics.filter { $0.type == type && $0.role == role && $0.sink == sink }
+        guard let topic = matching.max(by: { ($0.wireVersion ?? 0) < ($1.wireVersion ?? 0) }) else {
             preconditionFailure("TopicCatalog.init guarantees a \(role) topic for \(type)")
         }
         return topic
     }
 
-    /// A measurement's record on its raw topic, keyed by its partition key and stamped with `timestamp`.
+    /// Every raw topic of a type, lowest wire version first: what the aggregator reads, so that records of an older
+    /// version still in flight during a migration count with the new ones (architecture.md, "Topics").
+    package func rawTopics(for type: MeasurementType) -> [Topic] {
+        topics.filter { $0.type == type && $0.role == .raw }.sorted { ($0.wireVersion ?? 0) < ($1.wireVersion ?? 0) }
+    }
+
+    /// The record of a measurement alone (what a request of one measurement gives) on its raw topic.
     package func rawRecord(for measurement: Measurement, timestamp: EventTime, in kafka: KafkaConnection) -> KafkaRecord
     {
-        topic(.raw, for: measurement.type).record(
-            owner: measurement.owner, processType: measurement.processType, key: Array(measurement.partitionKey.utf8),
-            value: measurement.wireBytes, timestamp: timestamp, in: kafka)
+        rawRecords(for: [measurement], timestamp: timestamp, in: kafka)[0]
     }
+
+    /// The records of `measurements` on their raw topics, all stamped `timestamp`: on a version-2 topic one
+    /// `drainpipe.v2.MeasurementBatch` per type, partition and received time (split so that none exceeds
+    /// `maximumBatchBytes`), keyed by the partition key of its first measurement; on a version-1 topic one record per
+    /// measurement. Measurements keep their order within a partition.
+    package func rawRecords(
+        for measurements: [Measurement], timestamp: EventTime, in kafka: KafkaConnection,
+        maximumBatchBytes: Int = Self.maximumRawBatchBytes
+    ) -> [KafkaRecord] {
+        var records: [KafkaRecord] = []
+        var batches = RawBatches()
+        var topicsByType: [MeasurementType: Topic] = [:]
+        for measurement in measurements {
+            let topic = topicsByType[measurement.type] ?? self.topic(.raw, for: measurement.type)
+            topicsByType[measurement.type] = topic
+            let partition = batches.partition(of: measurement, in: topic)
+            guard topic.wireVersion == 2 else {
+                records.append(
+                    KafkaRecord(
+                        topic: kafka.topicName(topic.name), partition: partition,
+                        key: Array(measurement.partitionKey.utf8), value: measurement.wireBytes, timestamp: timestamp))
+                continue
+            }
+            batches.add(measurement, partition: partition, maximumBytes: maximumBatchBytes) { batch in
+                records.append(batch.record(topic: kafka.topicName(topic.name), timestamp: timestamp))
+            }
+        }
+        batches.finish { batch in
+            let topic = topicsByType[batch.type] ?? self.topic(.raw, for: batch.type)
+            records.append(batch.record(topic: kafka.topicName(topic.name), timestamp: timestamp))
+        }
+        return records
+    }
+
+    /// The largest raw batch the ingress writes, well below the producer's `message.max.bytes` (1 000 000 by
+    /// default), so a request with a huge body becomes several records.
+    package static let maximumRawBatchBytes = 256 * 1024
 
     /// A summary's record on its compacted summary topic, keyed by series, period and window.
     package func summaryRecord(for summary: Summary, in kafka: KafkaConnection) -> KafkaRecord {
@@ -137,6 +205,76 @@ package struct TopicCatalog: Sendable, Hashable {
     /// The topic declared under `name` (without prefix), if any.
     package func topic(named name: String) -> Topic? {
         topics.first { $0.name == name }
+    }
+
+    /// Raw batches being filled, one per type, partition and received time, in the order they were opened.
+    private struct RawBatches {
+        struct Batch {
+            var type: MeasurementType
+            var partition: Int32
+            var receivedAt: EventTime
+            var measurements: [Measurement] = []
+            var estimatedBytes = 0
+
+            func record(topic: String, timestamp: EventTime) -> KafkaRecord {
+                KafkaRecord(
+                    topic: topic, partition: partition, key: Array(measurements[0].partitionKey.utf8),
+                    value: MeasurementBatchWire.encode(measurements, type: type, receivedAt: receivedAt),
+                    timestamp: timestamp)
+            }
+        }
+
+        struct Slot: Hashable {
+            var type: MeasurementType
+            var partition: Int32
+            var receivedAt: EventTime
+        }
+
+        struct Series: Hashable {
+            var type: MeasurementType
+            var owner: String
+            var processType: String
+        }
+
+        private var open: [Slot: Int] = [:]
+        private var batches: [Batch?] = []
+        /// Partitions already computed: murmur2 of the key costs more than a lookup, and a request repeats series.
+        private var partitions: [Series: Int32] = [:]
+
+        mutating func partition(of measurement: Measurement, in topic: Topic) -> Int32 {
+            let series = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
+            if let known = partitions[series] { return known }
+            let partition = topic.partition(owner: measurement.owner, processType: measurement.processType)
+            partitions[series] = partition
+            return partition
+        }
+
+        /// Adds a measurement to its batch; hands a batch to `close` first when the measurement would overfill it.
+        mutating func add(
+            _ measurement: Measurement, partition: Int32, maximumBytes: Int, close: (Batch) -> Void
+        ) {
+            let slot = Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)
+            let bytes = MeasurementBatchWire.estimatedBytes(of: measurement)
+            if let index = open[slot], let batch = batches[index] {
+                if batch.estimatedBytes + bytes <= maximumBytes {
+                    batches[index]?.measurements.append(measurement)
+                    batches[index]?.estimatedBytes += bytes
+                    return
+                }
+                close(batch)
+                batches[index] = nil
+            }
+            open[slot] = batches.count
+            batches.append(
+                Batch(
+                    type: measurement.type, partition: partition, receivedAt: measurement.receivedAt,
+                    measurements: [measurement], estimatedBytes: bytes))
+        }
+
+        /// Hands every batch still open to `close`, in the order they were opened.
+        func finish(_ close: (Batch) -> Void) {
+            for case let batch? in batches { close(batch) }
+        }
     }
 
     private struct TopicsFile: Decodable {

@@ -4,6 +4,15 @@
 /// messages always produces the same summaries. The owning service feeds messages in offset order, takes the
 /// changed summaries at every flush, and after the flush was acknowledged calls `finalizeWindows()` and commits
 /// `commitPoint`.
+///
+/// One state may be fed by several sources: partition p of every raw topic version of a type (`T.1` and `T.2`
+/// during a migration), so a series' window counts the measurements of both. Each source has its own offsets and
+/// watermark, and every decision about a message depends only on its own source's messages (never on how the
+/// sources interleaved), so a replay of each source from its commit point decides exactly as the first time. A
+/// window is forgotten only when it is final by the watermark of every live source (one whose watermark is within
+/// a late bound of the newest: a finished migration's idle old topic holds nothing open). A summary's version is
+/// the sum over sources of one past the last offset it counts, so it grows with every change and a replay that
+/// rebuilds a summary rebuilds its version.
 package struct PartitionAggregator: Sendable {
     /// What happened to one measurement.
     package enum Outcome: Sendable, Hashable, CaseIterable {
@@ -30,7 +39,9 @@ package struct PartitionAggregator: Sendable {
     /// The running aggregate of one series in one window.
     private struct SeriesAccumulator: Sendable {
         let seriesID: Int32
-        /// One past the highest offset included.
+        /// Per source, the highest offset included (−1: none).
+        var lastOffsets: [Int64]
+        /// The sum over sources of one past the highest offset included.
         var version: Int64 = 0
         var isChanged = false
         /// Statistics of the type's known fields, by `FieldLayout` position.
@@ -45,13 +56,14 @@ package struct PartitionAggregator: Sendable {
         /// Platform events (`PLATFORM_EVENTS` only), bounded.
         var platformEvents = PlatformEventLog.empty
 
-        init(seriesID: Int32, layout: FieldLayout) {
+        init(seriesID: Int32, layout: FieldLayout, sourceCount: Int) {
             self.seriesID = seriesID
+            lastOffsets = Array(repeating: -1, count: sourceCount)
             statistics = Array(repeating: .empty, count: layout.names.count)
             sketches = Array(repeating: QuantileSketch(), count: layout.sketchedNames.count)
         }
 
-        mutating func add(_ measurement: Measurement, offset: Int64, layout: FieldLayout) {
+        mutating func add(_ measurement: Measurement, source: Int, offset: Int64, layout: FieldLayout) {
             for (hint, field) in measurement.fields.enumerated() {
                 if let position = layout.position(of: field.name, hint: hint) {
                     statistics[position].add(field.value)
@@ -70,7 +82,8 @@ package struct PartitionAggregator: Sendable {
             if let detail = measurement.platformEvent {
                 platformEvents.add(PlatformEvent(time: measurement.time, detail: detail))
             }
-            version = offset + 1
+            version += offset - lastOffsets[source]
+            lastOffsets[source] = offset
         }
 
         func summary(key: SeriesKey, layout: FieldLayout) -> Summary {
@@ -94,6 +107,7 @@ package struct PartitionAggregator: Sendable {
             MemoryLayout<Self>.stride + statistics.capacity * MemoryLayout<FieldStatistics>.stride
                 + otherFields.capacity * (MemoryLayout<String>.stride + MemoryLayout<FieldStatistics>.stride)
                 + eventCounts.capacity * MemoryLayout<(name: String, count: UInt64)>.stride
+                + lastOffsets.capacity * MemoryLayout<Int64>.stride
                 + sketches.capacity * MemoryLayout<QuantileSketch>.stride
                 + platformEvents.events.capacity * (MemoryLayout<PlatformEvent>.stride + 32)
         }
@@ -102,10 +116,11 @@ package struct PartitionAggregator: Sendable {
     }
 
     private struct Window: Sendable {
-        var firstOffset: Int64
-        /// The partition's watermark just before `firstOffset` was applied: a replay from `firstOffset` that starts
-        /// with this watermark sees the same running watermark at every offset, and so decides the same.
-        var watermarkBefore: EventTime
+        /// Per source, the first offset that touched the window (`Int64.max`: none yet).
+        var firstOffsets: [Int64]
+        /// Per source, its watermark just before its first offset was applied: a replay from that offset that
+        /// starts with this watermark sees the same running watermark at every offset, and so decides the same.
+        var watermarksBefore: [EventTime]
         /// Position in `accumulators` by series ID (−1: the series has none here); IDs are dense per partition.
         var slots: [Int32] = []
         var accumulators: [SeriesAccumulator] = []
@@ -116,15 +131,20 @@ package struct PartitionAggregator: Sendable {
         /// the window, and a replay from the window's first offset rebuilds it exactly.
         var seenOrigins = OriginSet()
 
-        init(firstOffset: Int64, watermarkBefore: EventTime) {
-            self.firstOffset = firstOffset
-            self.watermarkBefore = watermarkBefore
+        init(sourceCount: Int) {
+            firstOffsets = Array(repeating: .max, count: sourceCount)
+            watermarksBefore = Array(repeating: EventTime(microsecondsSinceEpoch: .min), count: sourceCount)
         }
 
         /// Adds the measurement unless its origin was seen; reports whether it opened a new series slot.
         mutating func add(
-            _ measurement: Measurement, seriesID: Int32, origin: OriginDigest?, offset: Int64, layout: FieldLayout
+            _ measurement: Measurement, seriesID: Int32, origin: OriginDigest?, source: Int, offset: Int64,
+            watermarkBefore: EventTime, layout: FieldLayout
         ) -> (isDuplicate: Bool, openedSeries: Bool) {
+            if firstOffsets[source] == .max {
+                firstOffsets[source] = offset
+                watermarksBefore[source] = watermarkBefore
+            }
             if let origin, !seenOrigins.insert(origin) { return (true, false) }
             let position: Int32
             let opened: Bool
@@ -134,12 +154,13 @@ package struct PartitionAggregator: Sendable {
                 opened = false
             } else {
                 position = Int32(accumulators.count)
-                accumulators.append(SeriesAccumulator(seriesID: seriesID, layout: layout))
+                accumulators.append(
+                    SeriesAccumulator(seriesID: seriesID, layout: layout, sourceCount: firstOffsets.count))
                 if id >= slots.count { slots += repeatElement(-1, count: id + 1 - slots.count) }
                 slots[id] = position
                 opened = true
             }
-            accumulators[Int(position)].add(measurement, offset: offset, layout: layout)
+            accumulators[Int(position)].add(measurement, source: source, offset: offset, layout: layout)
             if !accumulators[Int(position)].isChanged {
                 accumulators[Int(position)].isChanged = true
                 changed.append(position)
@@ -157,28 +178,91 @@ package struct PartitionAggregator: Sendable {
     private var seriesNames: [SeriesName?] = []
     private var seriesWindowCounts: [Int32] = []
     private var freeSeriesIDs: [Int32] = []
-    /// The largest Kafka timestamp seen: the partition's event-time clock.
-    package private(set) var watermark: EventTime
+    /// Per source, the offset after the last message applied.
+    private var nextOffsets: [Int64]
+    /// Per source, the largest Kafka timestamp seen: the source's event-time clock.
+    private var watermarks: [EventTime]
     /// Windows starting before this are final: published complete and forgotten.
     package private(set) var finalBefore: EventTime
-    /// The offset after the last message applied.
-    package private(set) var nextOffset: Int64
 
-    /// Starts empty at `offset`, or resumes from a committed `CommitMarker`.
-    package init(settings: WindowSettings, startingAt offset: Int64, resuming marker: CommitMarker? = nil) {
-        self.settings = settings
-        self.nextOffset = offset
-        self.watermark = marker?.watermark ?? EventTime(microsecondsSinceEpoch: .min)
-        self.finalBefore = marker?.finalBefore ?? EventTime(microsecondsSinceEpoch: .min)
+    /// Where one source of a state starts: at `offset`, resuming from its committed marker when it has one.
+    package struct SourceStart: Sendable, Hashable {
+        package var offset: Int64
+        package var marker: CommitMarker?
+
+        package init(offset: Int64, marker: CommitMarker? = nil) {
+            self.offset = offset
+            self.marker = marker
+        }
     }
 
-    /// Applies one measurement from the message at `offset` stamped `messageTime`.
+    /// Starts one source empty at `offset`, or resumes it from a committed `CommitMarker`.
+    package init(settings: WindowSettings, startingAt offset: Int64, resuming marker: CommitMarker? = nil) {
+        self.init(settings: settings, sources: [SourceStart(offset: offset, marker: marker)])
+    }
+
+    /// Starts every source where `sources` says (source `i` is `sources[i]`); what was final is the newest any
+    /// marker recorded.
+    package init(settings: WindowSettings, sources: [SourceStart]) {
+        precondition(!sources.isEmpty, "a partition state reads at least one source")
+        self.settings = settings
+        let never = EventTime(microsecondsSinceEpoch: .min)
+        nextOffsets = sources.map(\.offset)
+        watermarks = sources.map { $0.marker?.watermark ?? never }
+        finalBefore = sources.compactMap { $0.marker?.finalBefore }.max() ?? never
+    }
+
+    /// The offset after the last message of source 0 applied.
+    package var nextOffset: Int64 { nextOffsets[0] }
+
+    /// The largest Kafka timestamp seen by any source.
+    package var watermark: EventTime { watermarks.max() ?? EventTime(microsecondsSinceEpoch: .min) }
+
+    /// The offset after the last message of `source` applied.
+    package func nextOffset(source: Int) -> Int64 { nextOffsets[source] }
+
+    /// Applies one measurement from the message at `offset` of source 0 stamped `messageTime`.
     @discardableResult
     package mutating func apply(_ measurement: Measurement, offset: Int64, messageTime: EventTime) -> Outcome {
-        guard offset >= nextOffset else { return .alreadyApplied }
-        let watermarkBefore = watermark
-        nextOffset = offset + 1
-        watermark = max(watermark, messageTime)
+        guard let watermarkBefore = begin(source: 0, offset: offset, messageTime: messageTime) else {
+            return .alreadyApplied
+        }
+        return add(measurement, source: 0, offset: offset, messageTime: messageTime, watermarkBefore: watermarkBefore)
+    }
+
+    /// Applies the measurements of one message (a `drainpipe.v2.MeasurementBatch` holds many) at `offset` of
+    /// `source` stamped `messageTime`; returns what became of each, in order. They all share the offset: a replay
+    /// applies the whole message again or none of it.
+    package mutating func apply(
+        _ measurements: [Measurement], source: Int, offset: Int64, messageTime: EventTime
+    ) -> [Outcome] {
+        guard let watermarkBefore = begin(source: source, offset: offset, messageTime: messageTime) else {
+            return Array(repeating: .alreadyApplied, count: measurements.count)
+        }
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(measurements.count)
+        for measurement in measurements {
+            outcomes.append(
+                add(
+                    measurement, source: source, offset: offset, messageTime: messageTime,
+                    watermarkBefore: watermarkBefore))
+        }
+        return outcomes
+    }
+
+    /// Moves `source` past the message at `offset` and its watermark to `messageTime`; returns the watermark from
+    /// before, or nil when the offset was already applied.
+    private mutating func begin(source: Int, offset: Int64, messageTime: EventTime) -> EventTime? {
+        guard offset >= nextOffsets[source] else { return nil }
+        let watermarkBefore = watermarks[source]
+        nextOffsets[source] = offset + 1
+        watermarks[source] = max(watermarkBefore, messageTime)
+        return watermarkBefore
+    }
+
+    private mutating func add(
+        _ measurement: Measurement, source: Int, offset: Int64, messageTime: EventTime, watermarkBefore: EventTime
+    ) -> Outcome {
         switch settings.accepts(time: measurement.time, messageTime: messageTime) {
         case .accepted: break
         case .tooLate: return .tooLate
@@ -187,7 +271,8 @@ package struct PartitionAggregator: Sendable {
         let windowStart = settings.windowStart(containing: measurement.time)
         // Final by the running watermark (a function of the messages up to this offset, never of when flushes
         // happened), or published complete before a restart: either way the window no longer changes.
-        guard windowStart >= finalBefore, !settings.isFinal(windowStart: windowStart, watermark: watermark) else {
+        guard windowStart >= finalBefore, !settings.isFinal(windowStart: windowStart, watermark: watermarks[source])
+        else {
             return .windowAlreadyFinal
         }
         let seriesID = internedID(
@@ -195,18 +280,30 @@ package struct PartitionAggregator: Sendable {
                 type: measurement.type, owner: measurement.owner, processType: measurement.processType,
                 metric: measurement.metric))
         let origin = originDigests.digest(of: measurement)
-        let result = windows[windowStart, default: Window(firstOffset: offset, watermarkBefore: watermarkBefore)]
-            .add(measurement, seriesID: seriesID, origin: origin, offset: offset, layout: layouts[measurement.type])
+        let sourceCount = nextOffsets.count
+        let result = windows[windowStart, default: Window(sourceCount: sourceCount)].add(
+            measurement, seriesID: seriesID, origin: origin, source: source, offset: offset,
+            watermarkBefore: watermarkBefore, layout: layouts[measurement.type])
         if result.openedSeries { seriesWindowCounts[Int(seriesID)] += 1 }
         if seriesWindowCounts[Int(seriesID)] == 0 { releaseSeries(seriesID) }
         return result.isDuplicate ? .duplicate : .accepted
     }
 
-    /// Records that the message at `offset` carried nothing usable (malformed), so it is not read again.
-    package mutating func skip(offset: Int64, messageTime: EventTime?) {
-        guard offset >= nextOffset else { return }
-        nextOffset = offset + 1
-        if let messageTime { watermark = max(watermark, messageTime) }
+    /// Records that the message at `offset` of `source` carried nothing usable (malformed), so it is not read again.
+    package mutating func skip(source: Int = 0, offset: Int64, messageTime: EventTime?) {
+        guard offset >= nextOffsets[source] else { return }
+        nextOffsets[source] = offset + 1
+        if let messageTime { watermarks[source] = max(watermarks[source], messageTime) }
+    }
+
+    /// The watermark that decides which windows are final: the oldest of the live sources', where a source is live
+    /// while its watermark is within a late bound of the newest (so an old topic that stopped receiving data during
+    /// a migration does not hold windows open forever).
+    private var finalityWatermark: EventTime {
+        let newest = watermarks.max() ?? EventTime(microsecondsSinceEpoch: .min)
+        let liveFrom = newest.microsecondsSinceEpoch.subtractingReportingOverflow(settings.lateBound.wholeMicroseconds)
+        guard !liveFrom.overflow else { return newest }
+        return watermarks.filter { $0.microsecondsSinceEpoch >= liveFrom.partialValue }.min() ?? newest
     }
 
     /// The summaries that changed since the last call, in key order, and forgets that they changed.
@@ -235,6 +332,7 @@ package struct PartitionAggregator: Sendable {
     /// - Returns: the start times of the windows made final, oldest first.
     @discardableResult
     package mutating func finalizeWindows() -> [EventTime] {
+        let watermark = finalityWatermark
         let final = windows.keys.filter { settings.isFinal(windowStart: $0, watermark: watermark) }.sorted()
         for windowStart in final {
             guard let window = windows.removeValue(forKey: windowStart) else { continue }
@@ -250,18 +348,25 @@ package struct PartitionAggregator: Sendable {
         return final
     }
 
-    /// Where a restarted aggregator must resume to rebuild every open window exactly, and what was final.
+    /// Where a restarted aggregator must resume source 0 to rebuild every open window exactly, and what was final.
+    package var commitPoint: (offset: Int64, marker: CommitMarker) { commitPoint(source: 0) }
+
+    /// Where a restarted aggregator must resume `source` to rebuild every open window exactly, and what was final.
     ///
-    /// The offset is the first offset of the oldest open window (about one late bound behind), or the next
-    /// offset when no window is open; the marker's watermark is the one in force just before that offset. The
-    /// replay from there also rebuilds every open window's de-duplication state, since a window's measurements
-    /// (and so its fingerprints) all lie at or after its first offset; retries of measurements in final windows
-    /// are rejected as final, whatever their offset.
-    package var commitPoint: (offset: Int64, marker: CommitMarker) {
-        guard let oldest = windows.values.min(by: { $0.firstOffset < $1.firstOffset }) else {
-            return (nextOffset, CommitMarker(finalBefore: finalBefore, watermark: watermark))
+    /// The offset is the source's first offset in the oldest open window it touched (about one late bound
+    /// behind), or its next offset when it touched none; the marker's watermark is the source's just before that
+    /// offset. The replay from there also rebuilds every open window's de-duplication state, since a window's
+    /// measurements (and so its fingerprints) all lie at or after its first offsets; retries of measurements in
+    /// final windows are rejected as final, whatever their offset.
+    package func commitPoint(source: Int) -> (offset: Int64, marker: CommitMarker) {
+        let touched = windows.values.filter { $0.firstOffsets[source] != .max }
+        guard let oldest = touched.min(by: { $0.firstOffsets[source] < $1.firstOffsets[source] }) else {
+            return (nextOffsets[source], CommitMarker(finalBefore: finalBefore, watermark: watermarks[source]))
         }
-        return (oldest.firstOffset, CommitMarker(finalBefore: finalBefore, watermark: oldest.watermarkBefore))
+        return (
+            oldest.firstOffsets[source],
+            CommitMarker(finalBefore: finalBefore, watermark: oldest.watermarksBefore[source])
+        )
     }
 
     // MARK: - Series interning

@@ -18,14 +18,14 @@ struct DrainIngestorTests {
 
     static func makeIngestor(
         publisher: any RecordPublisher, drainTokens: [String] = [],
-        metrics: any MetricsFactory = NOOPMetricsHandler.instance
+        metrics: any MetricsFactory = NOOPMetricsHandler.instance, topics: TopicCatalog? = nil
     ) throws -> DrainIngestor {
         let tenants = try TenantDirectory(owners: [
             .init(id: owner, drainCredentials: ["shop:secret"], drainTokens: drainTokens, apiTokens: ["t"])
         ])
         let clock = ManualWallClock(now)
         let context = IngressContext(
-            tenants: LiveTenantDirectory(tenants), topics: try TopicCatalogTests.repositoryCatalog(),
+            tenants: LiveTenantDirectory(tenants), topics: try topics ?? TopicCatalogTests.rawVersion1Catalog(),
             kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"),
             admission: IngressAdmission(clock: clock, metrics: metrics),
             delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")),
@@ -67,6 +67,40 @@ struct DrainIngestorTests {
         #expect(
             records[0].partition
                 == Murmur2Partitioner.partition(forKey: Array("\(Self.owner)\u{1F}web".utf8), partitionCount: 32))
+    }
+
+    @Test(
+        """
+        with raw version 2 declared, a 500-line request travels as one DYNO_LOAD.2 batch per partition, stamped with \
+        the receive time, every line with its origin
+        """
+    )
+    func producesBatches() async throws {
+        let publisher = InMemoryPublisher()
+        let ingestor = try Self.makeIngestor(publisher: publisher, topics: TopicCatalogTests.repositoryCatalog())
+        let processIDs = ["web.1", "worker.2", "clock.1"]
+        var body: [UInt8] = []
+        for index in 0..<500 { body += Self.loadFrame(processIDs[index % 3], value: Double(index)) }
+        let receipt = try await ingestor.ingest(.init(body: body, frameID: "ABC"), owner: Self.shop(ingestor))
+        #expect(receipt == .init(frames: 500, measurements: 500, ignoredLines: 0))
+        let records = publisher.records
+        let partitions = Set(
+            ["web", "worker", "clock"].map {
+                Murmur2Partitioner.partition(forKey: Array("\(Self.owner)\u{1F}\($0)".utf8), partitionCount: 32)
+            })
+        #expect(records.count == partitions.count)
+        #expect(records.allSatisfy { $0.topic == "DYNO_LOAD.2" && $0.timestamp == Self.now })
+        var lines: [UInt32] = []
+        for record in records {
+            for measurement in try MeasurementBatchWire.decode(record.value) {
+                #expect(
+                    Murmur2Partitioner.partition(forKey: Array(measurement.partitionKey.utf8), partitionCount: 32)
+                        == record.partition)
+                #expect(measurement.origin?.frameID == "ABC" && measurement.receivedAt == Self.now)
+                lines.append(measurement.origin?.lineIndex ?? .max)
+            }
+        }
+        #expect(lines.sorted() == Array(0..<500))
     }
 
     @Test(

@@ -84,9 +84,9 @@ struct GraphiteRetryOnceTests {
         let settings = WindowSettings(windowLength: .seconds(60), lateBound: .seconds(300), futureBound: .seconds(300))
         var aggregators: [Int32: PartitionAggregator] = [:]
         for message in messages.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
-            let measurement = try Measurement(wireBytes: message.value)
-            aggregators[message.partition, default: PartitionAggregator(settings: settings, startingAt: 0)]
-                .apply(measurement, offset: message.offset, messageTime: message.timestamp ?? now)
+            let measurements = try MeasurementBatchWire.decode(message.value)
+            _ = aggregators[message.partition, default: PartitionAggregator(settings: settings, startingAt: 0)]
+                .apply(measurements, source: 0, offset: message.offset, messageTime: message.timestamp ?? now)
         }
         var counted: UInt64 = 0
         for partition in Array(aggregators.keys) {

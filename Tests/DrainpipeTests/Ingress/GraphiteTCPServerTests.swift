@@ -33,7 +33,7 @@ struct GraphiteTCPServerTests {
         let clock = ManualWallClock(now)
         let publisher = InMemoryPublisher()
         let context = IngressContext(
-            tenants: tenants, topics: try TopicCatalogTests.repositoryCatalog(),
+            tenants: tenants, topics: try TopicCatalogTests.rawVersion1Catalog(),
             kafka: KafkaConnection(bootstrapServers: "127.0.0.1:1"),
             admission: IngressAdmission(clock: clock, metrics: metrics),
             delivery: IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test")),

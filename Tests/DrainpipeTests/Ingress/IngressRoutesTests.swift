@@ -44,7 +44,7 @@ struct IngressRoutesTests {
         let live = LiveTenantDirectory(tenants)
         let admission = IngressAdmission(clock: clock, metrics: metrics)
         let delivery = IngressDelivery(publisher: publisher, timeout: .seconds(30), logger: Logger(label: "test"))
-        let topics = try TopicCatalogTests.repositoryCatalog()
+        let topics = try TopicCatalogTests.rawVersion1Catalog()
         let kafka = KafkaConnection(bootstrapServers: "127.0.0.1:1")
         let context = IngressContext(
             tenants: live, topics: topics, kafka: kafka, admission: admission, delivery: delivery, clock: clock)

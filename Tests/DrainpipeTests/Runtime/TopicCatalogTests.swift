@@ -1,8 +1,10 @@
+import DrainpipeKafka
 import Foundation
 import Testing
 
 @testable import Drainpipe
 @testable import DrainpipeCore
+@testable import DrainpipeWire
 
 @Suite("TopicCatalog")
 struct TopicCatalogTests {
@@ -12,15 +14,27 @@ struct TopicCatalogTests {
         return try TopicCatalog(contentsOf: root.appendingPathComponent("topics.yaml").path)
     }
 
-    @Test("topics.yaml declares raw, compacted summary and retry topics of every type at version 1")
+    /// The repository's catalog as a deployment whose topics file declares raw version 1 only: producers write one
+    /// `drainpipe.v1.Measurement` per record there (the ingress tests that check that record shape use it).
+    static func rawVersion1Catalog() throws -> TopicCatalog {
+        TopicCatalog(topics: try repositoryCatalog().topics.filter { $0.role != .raw || $0.wireVersion == 1 })
+    }
+
+    @Test(
+        """
+        topics.yaml declares raw topics of every type at versions 1 and 2 (producers write 2), compacted summary and \
+        retry topics at version 1
+        """)
     func declaresEveryTopic() throws {
         let catalog = try Self.repositoryCatalog()
-        #expect(catalog.topics.count(where: { $0.sink != "influx" }) == 3 * MeasurementType.allCases.count)
+        #expect(catalog.topics.count(where: { $0.sink != "influx" }) == 4 * MeasurementType.allCases.count)
         for type in MeasurementType.allCases {
             let raw = catalog.topic(.raw, for: type)
             let summary = catalog.topic(.summary, for: type)
             let retry = catalog.topic(.retry, for: type)
-            #expect(raw.name == "\(type.rawValue).1")
+            #expect(catalog.rawTopics(for: type).map(\.name) == ["\(type.rawValue).1", "\(type.rawValue).2"])
+            #expect(catalog.rawTopics(for: type).map(\.partitions) == [32, 32])
+            #expect(raw.name == "\(type.rawValue).2")
             #expect(summary.name == "\(type.rawValue)_SUMMARY.1")
             #expect(retry.name == "RETRY.\(type.rawValue)_SUMMARY.1")
             #expect(
@@ -36,7 +50,7 @@ struct TopicCatalogTests {
     @Test("the influx-sink has a retry topic of its own per summary topic, partitioned like it")
     func declaresTheInfluxRetryTopics() throws {
         let catalog = try Self.repositoryCatalog()
-        #expect(catalog.topics.count == 4 * MeasurementType.allCases.count)
+        #expect(catalog.topics.count == 5 * MeasurementType.allCases.count)
         for type in MeasurementType.allCases {
             let retry = try #require(catalog.retryTopic(for: type, sink: "influx"))
             let summary = catalog.topic(.summary, for: type)
@@ -97,5 +111,85 @@ struct TopicCatalogTests {
                 topic.partition(owner: owner, processType: $0)
             })
         #expect(spread.count > 1, "process types of one owner should spread over partitions")
+    }
+
+    @Test(
+        """
+        raw records: one MeasurementBatch per type and partition, split under the size limit, in order within a \
+        partition; one Measurement per record where only raw version 1 is declared
+        """)
+    func batchesRawRecords() throws {
+        let catalog = try Self.repositoryCatalog()
+        let kafka = KafkaConnection(bootstrapServers: "127.0.0.1:1")
+        let now = EventTime(secondsSinceEpoch: 1_709_647_440)
+        let measurements = (0..<300).map { index in
+            Measurement(
+                type: index % 10 == 0 ? .dynoMemory : .dynoLoad, owner: "app-\(index % 4)", processType: "web",
+                metric: "m", time: now, receivedAt: now, fields: [MeasurementField(name: "f", value: Double(index))])
+        }
+        func check(_ records: [KafkaRecord]) throws {
+            var values: [String: [Double]] = [:]
+            for record in records {
+                #expect(record.timestamp == now)
+                let topic = try #require(catalog.topic(named: record.topic))
+                #expect(topic.role == .raw && topic.wireVersion == 2)
+                for measurement in try MeasurementBatchWire.decode(record.value) {
+                    #expect(measurement.type == topic.type)
+                    #expect(
+                        topic.partition(owner: measurement.owner, processType: measurement.processType)
+                            == record.partition)
+                    values["\(record.topic)/\(record.partition)", default: []].append(measurement.fields[0].value)
+                }
+            }
+            #expect(values.values.reduce(0) { $0 + $1.count } == 300)
+            #expect(values.values.allSatisfy { $0 == $0.sorted() }, "measurements keep their order in a partition")
+        }
+        let records = catalog.rawRecords(for: measurements, timestamp: now, in: kafka)
+        // At most one record per type and owner (the process type is the same).
+        #expect(records.count <= 8)
+        try check(records)
+        let small = catalog.rawRecords(for: measurements, timestamp: now, in: kafka, maximumBatchBytes: 2_000)
+        #expect(small.count > records.count)
+        #expect(small.allSatisfy { $0.value.count <= 2_000 })
+        try check(small)
+
+        let version1 = try Self.rawVersion1Catalog().rawRecords(for: measurements, timestamp: now, in: kafka)
+        #expect(version1.count == 300 && version1.allSatisfy { $0.topic.hasSuffix(".1") })
+        #expect(try version1.map { try Measurement(wireBytes: $0.value) } == measurements)
+    }
+
+    @Test("raw topics of one type must agree in partitions and end in a known wire version")
+    func rejectsDisagreeingRawVersions() throws {
+        var yaml = """
+            defaults: {partitions: 4, replication_factor: 1}
+            topics:
+
+            """
+        for type in MeasurementType.allCases.map(\.rawValue) {
+            yaml += """
+                  - {name: \(type).1, type: \(type), role: raw, cleanup_policy: delete}
+                  - {name: \(type)_SUMMARY.1, type: \(type), role: summary, cleanup_policy: compact}
+                  - {name: RETRY.\(type)_SUMMARY.1, type: \(type), role: retry, cleanup_policy: delete}
+
+                """
+        }
+        #expect(
+            try TopicCatalog(
+                yaml: yaml + "  - {name: DYNO_LOAD.2, type: DYNO_LOAD, role: raw, cleanup_policy: delete}\n"
+            )
+            .rawTopics(for: .dynoLoad).map(\.name) == ["DYNO_LOAD.1", "DYNO_LOAD.2"])
+        #expect {
+            try TopicCatalog(
+                yaml: yaml
+                    + "  - {name: DYNO_LOAD.2, type: DYNO_LOAD, role: raw, cleanup_policy: delete, partitions: 8}\n")
+        } throws: { error in
+            "\(error)".contains("the raw topics of DYNO_LOAD differ in partitions or partition_key")
+        }
+        #expect {
+            try TopicCatalog(
+                yaml: yaml + "  - {name: DYNO_LOAD.9, type: DYNO_LOAD, role: raw, cleanup_policy: delete}\n")
+        } throws: { error in
+            "\(error)".contains("a raw topic of DYNO_LOAD does not end in .1 or .2")
+        }
     }
 }

@@ -93,7 +93,8 @@ struct AggregatorWorkload {
         messages[range].map { topics.rawRecord(for: $0.measurement, timestamp: $0.timestamp, in: kafka) }
     }
 
-    /// What the summary topic must end up holding for the messages of `raw`, each partition in offset order.
+    /// What the summary topic must end up holding for the messages of `raw` (`drainpipe.v2.MeasurementBatch`
+    /// records), each partition in offset order.
     ///
     /// Written from the rules, not from the aggregator: a measurement counts when its time lies within the late
     /// and future bounds of its message's timestamp, its window's end plus the late bound is still after the
@@ -110,38 +111,39 @@ struct AggregatorWorkload {
             var largestTimestamp = Int64.min
             var counted: Set<String> = []
             for message in messages.sorted(by: { $0.offset < $1.offset }) {
-                let measurement = try DrainpipeCore.Measurement(wireBytes: message.value)
                 guard let stamp = message.timestamp?.microsecondsSinceEpoch else { throw MissingTimestamp() }
                 largestTimestamp = max(largestTimestamp, stamp)
-                let time = measurement.time.microsecondsSinceEpoch
-                guard time >= stamp - late, time <= stamp + future else { continue }
-                let windowStart = time - ((time % window) + window) % window
-                guard windowStart + window + late > largestTimestamp else { continue }
-                if let origin = measurement.origin, !origin.frameID.isEmpty {
-                    let identity =
-                        """
-                        \(origin.drainID)|\(origin.frameID)|\(origin.lineIndex)|\(measurement.type)|\
-                        \(measurement.metric)
-                        """
-                    guard counted.insert(identity).inserted else { continue }
-                }
-                let key = SeriesKey(
-                    type: measurement.type, owner: measurement.owner, processType: measurement.processType,
-                    metric: measurement.metric, windowStart: EventTime(microsecondsSinceEpoch: windowStart),
-                    periodSeconds: settings.periodSeconds)
-                var summary = truth[key] ?? Summary(key: key, version: 0)
-                for field in measurement.fields {
-                    summary.fields[field.name, default: .empty].add(field.value)
-                    if measurement.type.sketchedFieldNames.contains(field.name) {
-                        summary.sketches[field.name, default: QuantileSketch()].add(field.value)
+                for measurement in try MeasurementBatchWire.decode(message.value) {
+                    let time = measurement.time.microsecondsSinceEpoch
+                    guard time >= stamp - late, time <= stamp + future else { continue }
+                    let windowStart = time - ((time % window) + window) % window
+                    guard windowStart + window + late > largestTimestamp else { continue }
+                    if let origin = measurement.origin, !origin.frameID.isEmpty {
+                        let identity =
+                            """
+                            \(origin.drainID)|\(origin.frameID)|\(origin.lineIndex)|\(measurement.type)|\
+                            \(measurement.metric)
+                            """
+                        guard counted.insert(identity).inserted else { continue }
                     }
+                    let key = SeriesKey(
+                        type: measurement.type, owner: measurement.owner, processType: measurement.processType,
+                        metric: measurement.metric, windowStart: EventTime(microsecondsSinceEpoch: windowStart),
+                        periodSeconds: settings.periodSeconds)
+                    var summary = truth[key] ?? Summary(key: key, version: 0)
+                    for field in measurement.fields {
+                        summary.fields[field.name, default: .empty].add(field.value)
+                        if measurement.type.sketchedFieldNames.contains(field.name) {
+                            summary.sketches[field.name, default: QuantileSketch()].add(field.value)
+                        }
+                    }
+                    for event in measurement.events { summary.counts[event, default: 0] += 1 }
+                    if let detail = measurement.platformEvent {
+                        summary.platformEvents.add(PlatformEvent(time: measurement.time, detail: detail))
+                    }
+                    summary.version = message.offset + 1
+                    truth[key] = summary
                 }
-                for event in measurement.events { summary.counts[event, default: 0] += 1 }
-                if let detail = measurement.platformEvent {
-                    summary.platformEvents.add(PlatformEvent(time: measurement.time, detail: detail))
-                }
-                summary.version = message.offset + 1
-                truth[key] = summary
             }
         }
         return truth
