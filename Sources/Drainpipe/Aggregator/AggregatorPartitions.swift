@@ -192,20 +192,21 @@ package struct AggregatorPartitions: Sendable {
 
     /// The replay still to do: zero partitions once every partition publishes.
     package var replayRemaining: ReplayRemaining {
-        states.values.reduce(ReplayRemaining(partitions: 0, messages: 0)) { remaining, state in
-            guard !state.isCaughtUp else { return remaining }
-            return ReplayRemaining(
-                partitions: remaining.partitions + 1,
-                messages: remaining.messages + state.replayUntil - state.aggregator.nextOffset)
+        locations.values.reduce(ReplayRemaining(partitions: 0, messages: 0)) { remaining, location in
+            let state = states[location.state]
+            let left = state.replayUntil[location.source] - state.aggregator.nextOffset(source: location.source)
+            guard left > 0 else { return remaining }
+            return ReplayRemaining(partitions: remaining.partitions + 1, messages: remaining.messages + left)
         }
     }
 
     /// Messages not yet applied of each partition, by the high watermarks the consumer saw last; partitions never
     /// fetched are absent.
     package func lagByPartition(highWatermark: (TopicPartition) -> Int64?) -> [TopicPartition: Int64] {
-        states.reduce(into: [:]) { lags, entry in
+        locations.reduce(into: [:]) { lags, entry in
             guard let high = highWatermark(entry.key) else { return }
-            lags[entry.key] = max(0, high - entry.value.aggregator.nextOffset)
+            let state = states[entry.value.state]
+            lags[entry.key] = max(0, high - state.aggregator.nextOffset(source: entry.value.source))
         }
     }
 
