@@ -140,8 +140,9 @@ struct ReadinessAndMetricsTests {
                 "drainpipe_http_request_duration_seconds_count", ["route=\"/api/v1/series/", "status=\"200\""], in: web)
                 == 1, "\(web)")
         // aggregator: a lag gauge for every raw partition it owns (one worker: all of them).
+        let catalog = try TestServers.topicCatalog()
         let rawPartitions = try OwnedPartitions(
-            role: .raw, of: MeasurementType.allCases, in: TestServers.topicCatalog(), kafka: kafka,
+            topics: MeasurementType.allCases.flatMap { catalog.rawTopics(for: $0) }, kafka: kafka,
             assignment: WorkerAssignment(workerIndex: 0, workerCount: 1)
         ).partitions.count
         let lagSeries = aggregated.split(separator: "\n").filter {
