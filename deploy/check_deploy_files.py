@@ -85,6 +85,8 @@ for name, document in documents:
     probes = [container.get(probe, {}).get("httpGet", {}).get("path") for probe in ("readinessProbe", "livenessProbe")]
     if None in probes:
         problem(name, "needs HTTP readiness and liveness probes")
+    elif probes != ["/readyz", "/healthz"]:
+        problem(name, f"probes {probes}: readiness must ask /readyz (dependencies answer), liveness /healthz")
     if "requests" not in container.get("resources", {}):
         problem(name, "needs resource requests")
     if document["kind"] == "StatefulSet":

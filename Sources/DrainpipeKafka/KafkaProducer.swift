@@ -139,6 +139,12 @@ package final class KafkaProducer: Sendable {
     /// Records librdkafka still holds (queued, in flight or awaiting their report), for a queue-depth gauge.
     package var pendingRecordCount: Int { client.outQueueLength }
 
+    /// Asks the cluster for its brokers (blocking, at most `timeout`), for readiness checks: the count when a broker
+    /// answered.
+    package func brokerCount(timeout: Duration) throws(KafkaError) -> Int {
+        try client.brokerCount(timeout: timeout)
+    }
+
     // MARK: - Shutdown
 
     /// Waits until librdkafka has no queued or unacknowledged records, suspending (not blocking) while it waits.

@@ -147,11 +147,9 @@ final class RDKafkaClient: @unchecked Sendable {
             let message = text.map { String(cString: $0) } ?? ""
             let logLevel = Self.logLevel(syslog: level)
             if logLevel >= .warning { recentLogLines.remember(message) }
-            logger.log(
-                level: logLevel,
-                "\(message)",
-                metadata: ["librdkafka.facility": "\(facility.map { String(cString: $0) } ?? "")"]
-            )
+            var metadata: Logger.Metadata = ["librdkafka.facility": "\(facility.map { String(cString: $0) } ?? "")"]
+            if let hint = KafkaTLSHint.hint(for: message) { metadata["hint"] = "\(hint)" }
+            logger.log(level: logLevel, "\(message)", metadata: metadata)
         case RD_KAFKA_EVENT_ERROR:
             let code = KafkaErrorCode(rd_kafka_event_error(event))
             let text = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? code.reason

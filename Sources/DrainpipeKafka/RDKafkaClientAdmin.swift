@@ -31,6 +31,18 @@ extension RDKafkaClient {
         return counts
     }
 
+    /// The brokers of the cluster from one metadata request for the locally known topics only (cheap); throws when
+    /// no broker answered within `timeout`.
+    func brokerCount(timeout: Duration) throws(KafkaError) -> Int {
+        var metadata: UnsafePointer<rd_kafka_metadata_t>?
+        let code = withUnsafeHandle { rd_kafka_metadata($0, 0, nil, &metadata, timeout.rdKafkaMilliseconds) }
+        guard code == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw .requestFailed(operation: "fetch metadata", code: KafkaErrorCode(code))
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        return Int(metadata.pointee.broker_cnt)
+    }
+
     /// Creates topics (`rd_kafka_CreateTopics`); a topic that already exists is reported, not thrown.
     func createTopics(
         _ specifications: [TopicSpecification], timeout: Duration

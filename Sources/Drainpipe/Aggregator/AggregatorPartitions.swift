@@ -182,6 +182,34 @@ package struct AggregatorPartitions: Sendable {
             source: location.source, offset: message.offset, messageTime: message.timestamp)
     }
 
+    /// How much of the replay to the partitions' ends at start is left.
+    package struct ReplayRemaining: Sendable, Hashable {
+        /// Partitions whose replay has not reached their end at start.
+        package var partitions: Int
+        /// Messages those partitions have to apply before they reach it.
+        package var messages: Int64
+    }
+
+    /// The replay still to do: zero partitions once every partition publishes.
+    package var replayRemaining: ReplayRemaining {
+        locations.values.reduce(ReplayRemaining(partitions: 0, messages: 0)) { remaining, location in
+            let state = states[location.state]
+            let left = state.replayUntil[location.source] - state.aggregator.nextOffset(source: location.source)
+            guard left > 0 else { return remaining }
+            return ReplayRemaining(partitions: remaining.partitions + 1, messages: remaining.messages + left)
+        }
+    }
+
+    /// Messages not yet applied of each partition, by the high watermarks the consumer saw last; partitions never
+    /// fetched are absent.
+    package func lagByPartition(highWatermark: (TopicPartition) -> Int64?) -> [TopicPartition: Int64] {
+        locations.reduce(into: [:]) { lags, entry in
+            guard let high = highWatermark(entry.key) else { return }
+            let state = states[entry.value.state]
+            lags[entry.key] = max(0, high - state.aggregator.nextOffset(source: entry.value.source))
+        }
+    }
+
     /// After a poll that returned nothing: the messages not yet applied, by the high watermarks the consumer saw
     /// last, when messages were applied since the end was last reached. Zero means every partition's end is
     /// applied; nil when there is nothing new to report or a partition was never fetched.

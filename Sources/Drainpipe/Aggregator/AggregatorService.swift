@@ -66,7 +66,11 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     private let originFingerprints: Gauge
     private let stateBytes: Gauge
     private let sketchBytes: Gauge
+    private let flushDuration: Timer
+    private let metrics: any MetricsFactory
     private let worker = BlockingWorker(label: "drainpipe.aggregator.consumer")
+    /// What `/readyz` reports: assigned, and replayed through the partitions' ends at start.
+    package let readiness = AggregatorReadiness()
 
     package init(
         settings: Settings, clock: FlushClock, publisher: any RecordPublisher, metrics: any MetricsFactory,
@@ -76,6 +80,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         self.clock = clock
         self.publisher = publisher
         self.logger = logger
+        self.metrics = metrics
         outcomes = Dictionary(
             uniqueKeysWithValues: PartitionAggregator.Outcome.allCases.map { outcome in
                 (
@@ -96,6 +101,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             label: "drainpipe_aggregator_state_bytes", dimensions: [("part", "accumulators")], factory: metrics)
         sketchBytes = Gauge(
             label: "drainpipe_aggregator_state_bytes", dimensions: [("part", "sketches")], factory: metrics)
+        flushDuration = Timer(label: "drainpipe_aggregator_flush_duration_seconds", factory: metrics)
     }
 
     private static func label(_ outcome: PartitionAggregator.Outcome) -> String {
@@ -119,6 +125,17 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
 
     private func run(consuming consumer: any PartitionConsumer) async throws {
         var partitions = try await restoreAndAssign(consumer)
+        readiness.update(partitions.replayRemaining)
+        let partitionLags = Dictionary(
+            uniqueKeysWithValues: partitions.partitions.map { partition in
+                (
+                    partition,
+                    Gauge(
+                        label: "drainpipe_aggregator_partition_lag_messages",
+                        dimensions: [("topic", partition.topic), ("partition", "\(partition.partition)")],
+                        factory: metrics)
+                )
+            })
         logger.info(
             "aggregator assigned",
             metadata: [
@@ -164,6 +181,9 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
                 if clock.now >= nextFlush {
                     // The memory gauges walk every open series: every tenth flush is often enough.
                     try await flush(&partitions, consumer: consumer, measuringMemory: flushes % 10 == 0)
+                    readiness.update(partitions.replayRemaining)
+                    let lags = partitions.lagByPartition { consumer.cachedWatermarks(for: $0)?.high }
+                    for (partition, lag) in lags { partitionLags[partition]?.record(lag) }
                     flushes += 1
                     nextFlush = clock.now.advanced(by: settings.flushInterval)
                 }
@@ -294,6 +314,8 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     private func flush(
         _ partitions: inout AggregatorPartitions, consumer: any PartitionConsumer, measuringMemory: Bool
     ) async throws {
+        let started = ContinuousClock.now
+        defer { flushDuration.record(duration: ContinuousClock.now - started) }
         let owned = partitions.partitions
         let committed = try await worker.run { try consumer.committedOffsets(for: owned, timeout: .seconds(30)) }
         let flush: AggregatorPartitions.Flush

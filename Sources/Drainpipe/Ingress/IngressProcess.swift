@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 
 /// The ingress (web) process: the drain and Graphite endpoints, the read API and the dashboard, health and metrics
-/// over HTTP, the Graphite TCP listener, the SIGHUP tenants reloader and a producer.
+/// over HTTP, `/readyz` (the broker and every shard answer), the Graphite TCP listener, the SIGHUP tenants reloader
+/// and a producer.
 package struct IngressProcess {
     package var configuration: IngressConfiguration
     package var observability: Observability
@@ -43,7 +44,9 @@ package struct IngressProcess {
         let clock = SystemWallClock()
         let tenants = LiveTenantDirectory(configuration.tenants, path: configuration.tenantsPath)
         let admission = IngressAdmission(clock: clock, metrics: metrics)
-        let delivery = IngressDelivery(publisher: producer, timeout: configuration.deliveryTimeout, logger: logger)
+        let delivery = IngressDelivery(
+            publisher: MeteredPublisher(producer, metrics: metrics), timeout: configuration.deliveryTimeout,
+            logger: logger)
         let context = IngressContext(
             tenants: tenants, topics: pipeline.topics, kafka: pipeline.kafka, admission: admission, delivery: delivery,
             clock: clock)
@@ -62,8 +65,12 @@ package struct IngressProcess {
         let maximumBodyBytes = configuration.maximumBodyBytes
         let dashboard = DashboardAssets(dygraphsDirectory: configuration.dygraphsDirectory)
         if let warning = dashboard.warning { logger.warning("\(warning)") }
+        let readiness = ReadinessMonitor(
+            checks: [ReadinessCheck.kafka(producer, worker: BlockingWorker(label: "drainpipe.ingress.readiness"))]
+                + ReadinessCheck.shards(database))
         let application = HTTPApplication.make(port: configuration.port, observability: observability, server: server) {
             router in
+            readiness.register(on: router)
             Self.registerRoutes(
                 on: router, drains: drains, graphite: graphite, gate: gate, tenants: tenants, store: database,
                 clock: clock, readQuota: readQuota, dashboard: dashboard, maximumBodyBytes: maximumBodyBytes)
@@ -71,6 +78,7 @@ package struct IngressProcess {
         var services: [any Service] = [
             ProducerService(producer: producer),
             IngressTenantReloader(tenants: tenants, metrics: metrics, logger: logger),
+            readiness,
         ]
         if let graphitePort = configuration.graphitePort {
             services.append(

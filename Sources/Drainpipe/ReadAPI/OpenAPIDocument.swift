@@ -1811,6 +1811,37 @@ enum OpenAPIDocument {
             }
            }
           },
+          "/readyz": {
+           "get": {
+            "summary": "Readiness: the broker answers and every shard answers",
+            "operationId": "readiness",
+            "tags": [
+             "meta"
+            ],
+            "responses": {
+             "200": {
+              "description": "`ready`",
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
+             },
+             "503": {
+              "description": "One line per unmet condition, e.g. `kafka: no broker answered…` or `shard 1: …`.",
+              "content": {
+               "text/plain": {
+                "schema": {
+                 "type": "string"
+                }
+               }
+              }
+             }
+            }
+           }
+          },
           "/metrics": {
            "get": {
             "summary": "The process's own metrics, Prometheus text format",

@@ -25,6 +25,12 @@ package enum MetricHelp {
         "drainpipe_ingress_accept_failures_total": "Failed accept calls (e.g. no descriptor left), by listener.",
         // every process with a port
         "drainpipe_http_refusals_total": "HTTP answers of 400 or more, by status and reason.",
+        "drainpipe_http_request_duration_seconds":
+            "Time from a request's arrival until its handler answered, by route template and status.",
+        // every process that produces (ingress, aggregator)
+        "drainpipe_kafka_produce_duration_seconds":
+            "Time from handing a batch of records to Kafka until every record was acknowledged or one failed.",
+        "drainpipe_kafka_produce_errors_total": "Batches Kafka did not acknowledge, by reason and librdkafka code.",
         // aggregator
         "drainpipe_aggregator_measurements_total":
             "Raw measurements consumed, by outcome (accepted, duplicate, too late…).",
@@ -32,6 +38,10 @@ package enum MetricHelp {
         "drainpipe_aggregator_summaries_published_total": "Summaries published to the compacted summary topics.",
         "drainpipe_aggregator_consumer_lag":
             "Messages between the aggregator's position and the end of its partitions.",
+        "drainpipe_aggregator_partition_lag_messages":
+            "Messages between the aggregator's position and the end of each raw partition, updated every flush.",
+        "drainpipe_aggregator_flush_duration_seconds":
+            "Time of one flush: read the claims back, publish the changed summaries, wait for the acks, commit.",
         "drainpipe_aggregator_open_windows": "Windows not yet final, over all owned partitions.",
         "drainpipe_aggregator_open_series": "Series with an open window, over all owned partitions.",
         "drainpipe_aggregator_distinct_series": "Distinct series names held in memory.",
@@ -40,6 +50,11 @@ package enum MetricHelp {
         // sinks
         "drainpipe_sink_backlog_messages":
             "Summary messages between the sink's position and the end of its partitions, by mode.",
+        "drainpipe_sink_partition_lag_messages":
+            "Summary messages between the sink's committed position and the end of each partition, by mode.",
+        "drainpipe_sink_copy_rows": "Summaries per committed Postgres batch (one COPY transaction), by mode.",
+        "drainpipe_sink_copy_duration_seconds":
+            "Time to write one batch to its shard: COPY into staging, upsert and commit, by mode.",
         "drainpipe_sink_summaries_written_total":
             "Summaries written to Postgres shards, by sink mode (primary or retry).",
         "drainpipe_sink_summaries_sent_to_retry_total":

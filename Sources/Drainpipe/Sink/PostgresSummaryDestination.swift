@@ -1,5 +1,6 @@
 import DrainpipeCore
 import DrainpipePostgres
+import Metrics
 
 /// Where the postgres-sink writes: summaries routed by owner to a shard and to one session of it.
 ///
@@ -26,9 +27,18 @@ extension ShardedDatabase: SummaryShardWriter {}
 package struct PostgresSummaryDestination: SummaryDestination {
     package let database: any SummaryShardWriter
     private let tracker = SinkHealthTracker()
+    /// Rows and duration of every committed batch (one transaction: COPY into staging, upsert, commit).
+    private let copyRows: Recorder
+    private let copyDuration: Timer
 
-    package init(database: any SummaryShardWriter) {
+    /// - Parameter dimensions: the labels of the batch metrics (the sink and its mode).
+    package init(
+        database: any SummaryShardWriter, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+        dimensions: [(String, String)] = []
+    ) {
         self.database = database
+        copyRows = Recorder(label: "drainpipe_sink_copy_rows", dimensions: dimensions, factory: metrics)
+        copyDuration = Timer(label: "drainpipe_sink_copy_duration_seconds", dimensions: dimensions, factory: metrics)
     }
 
     package var health: SinkHealth { tracker.current }
@@ -71,8 +81,11 @@ package struct PostgresSummaryDestination: SummaryDestination {
         let location = ["shard": "\(batch.target.shard)"]
         while !indices.isEmpty {
             do throws(PostgresError) {
+                let started = ContinuousClock.now
                 try await database.write(
                     indices.map { summaries[$0] }, toShard: batch.target.shard, session: batch.target.session)
+                copyDuration.record(duration: ContinuousClock.now - started)
+                copyRows.record(indices.count)
                 return report
             } catch {
                 if error.recovery == .unstorable {

@@ -55,14 +55,15 @@ private func runPostgresSink(
     try await SinkProcess.run(
         pipeline: pipeline, observability: observability,
         loops: { producer in
-            [
+            let settings = SinkSettings.postgres(
+                mode: mode, topics: pipeline.topics, kafka: pipeline.kafka, assignment: configuration.assignment,
+                batchSize: configuration.batchSize, clientID: "drainpipe-\(pipeline.dyno)")
+            return [
                 SinkRunner(
-                    settings: .postgres(
-                        mode: mode, topics: pipeline.topics, kafka: pipeline.kafka,
-                        assignment: configuration.assignment, batchSize: configuration.batchSize,
-                        clientID: "drainpipe-\(pipeline.dyno)"),
-                    destination: PostgresSummaryDestination(database: database), publisher: producer,
-                    metrics: observability.metrics, logger: observability.logger)
+                    settings: settings,
+                    destination: PostgresSummaryDestination(
+                        database: database, metrics: observability.metrics, dimensions: settings.metricDimensions),
+                    publisher: producer, metrics: observability.metrics, logger: observability.logger)
             ]
         }, extraServices: extraServices)
 }

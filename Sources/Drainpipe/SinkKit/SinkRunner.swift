@@ -19,6 +19,7 @@ package final class SinkRunner: Service {
     private let destination: any SummaryDestination
     private let logger: Logger
     private let backlog: Gauge
+    private let metrics: any MetricsFactory
     private let worker: BlockingWorker
     /// What `/readyz` reports of this loop.
     package let readiness: SinkReadiness
@@ -30,6 +31,7 @@ package final class SinkRunner: Service {
         self.settings = settings
         self.destination = destination
         self.logger = logger
+        self.metrics = metrics
         loop = SinkLoop(
             settings: settings, destination: destination, publisher: publisher, clock: ContinuousClock(),
             random: SplitMix64(seed: .random(in: .min ... .max)), metrics: metrics, logger: logger)
@@ -76,17 +78,29 @@ package final class SinkRunner: Service {
     }
 
     /// Every `backlogReportInterval` until cancelled, reports how many messages wait behind the committed positions,
-    /// from the watermarks of the last fetch: the `drainpipe_sink_backlog_messages` gauge always, and for the
+    /// from the watermarks of the last fetch: the `drainpipe_sink_backlog_messages` gauge and the per-partition
+    /// `drainpipe_sink_partition_lag_messages` always, and for the
     /// retry loop a log line while there is a backlog and once when it has drained.
     private func reportBacklog(
         of consumer: KafkaConsumer, owned: [TopicPartition], committed: CommittedPositions
     ) async {
         var previous: Int64 = 0
+        let partitionLags = owned.map { partition in
+            Gauge(
+                label: "drainpipe_sink_partition_lag_messages",
+                dimensions: settings.metricDimensions + [
+                    ("topic", partition.topic), ("partition", "\(partition.partition)"),
+                ],
+                factory: metrics)
+        }
         while !Task.isCancelled {
             let positions = committed.current
-            let lag = owned.reduce(Int64(0)) { total, partition in
-                guard let (low, high) = consumer.cachedWatermarks(for: partition) else { return total }
-                return total + max(0, high - max(low, positions[partition] ?? low))
+            var lag: Int64 = 0
+            for (partition, gauge) in zip(owned, partitionLags) {
+                guard let (low, high) = consumer.cachedWatermarks(for: partition) else { continue }
+                let partitionLag = max(0, high - max(low, positions[partition] ?? low))
+                gauge.record(partitionLag)
+                lag += partitionLag
             }
             backlog.record(lag)
             if settings.mode == .retry, lag > 0 || previous > 0 {

@@ -29,6 +29,7 @@ struct OpenAPIDocumentTests {
             clock: clock)
         let router = Router()
         HealthRoutes(registry: PrometheusCollectorRegistry()).register(on: router)
+        ReadinessMonitor(checks: []).register(on: router)
         IngressProcess.registerRoutes(
             on: router, drains: DrainIngestor(context: context, metrics: metrics, logger: Logger(label: "test")),
             graphite: GraphiteIngestor(
