@@ -51,6 +51,7 @@ struct BenchInfluxCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("a URL is malformed: expected \(error.expected)")
         }
+        guard !influx.useTLS else { throw ValidationError("--influx-url: the influx-sink speaks plain HTTP only") }
         let sizes = batchSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let parts = day.split(separator: "-").compactMap { Int($0) }
         guard summaries > 0, !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }), parts.count == 3,

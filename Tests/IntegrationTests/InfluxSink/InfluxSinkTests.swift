@@ -96,13 +96,8 @@ struct InfluxSinkTests {
         try await Self.isolation(stoppingInfluxDB: false)
     }
 
-    /// Disabled: after InfluxDB is stopped and started again mid-request, FoundationNetworking's URLSession in this
-    /// process answers no further request (a connection stays in CLOSE_WAIT; every later request, even on a new
-    /// session, times out), so the influx-sink only recovers by a restart. The fix is an HTTP client that does not
-    /// use URLSession (NIO); see the closing note.
     @Test(
         "InfluxDB down: Postgres keeps receiving and the influx retry path fills and drains",
-        .disabled("FoundationNetworking stops answering after InfluxDB restarts mid-request"),
         .timeLimit(.minutes(4)))
     func influxOutageLeavesPostgresAlone() async throws {
         try await Self.isolation(stoppingInfluxDB: true)
