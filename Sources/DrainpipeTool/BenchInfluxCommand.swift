@@ -36,6 +36,9 @@ struct BenchInfluxCommand: AsyncParsableCommand {
     @Option(help: "Influx batch sizes (lines per write), comma-separated.")
     var batchSizes = "1000,5000,20000"
 
+    @Option(help: "Consecutive minutes per series (1: every summary a new series; InfluxDB's costly case).")
+    var windows = 1
+
     @Option(help: "The UTC day (YYYY-MM-DD) of the summaries' windows.")
     var day = "2001-01-01"
 
@@ -54,9 +57,12 @@ struct BenchInfluxCommand: AsyncParsableCommand {
         guard !influx.useTLS else { throw ValidationError("--influx-url: the influx-sink speaks plain HTTP only") }
         let sizes = batchSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let parts = day.split(separator: "-").compactMap { Int($0) }
-        guard summaries > 0, !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }), parts.count == 3,
+        guard summaries > 0, (1...1_380).contains(windows), !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }),
+            parts.count == 3,
             let schema = DaySchema(year: parts[0], month: parts[1], day: parts[2])
-        else { throw ValidationError("--summaries and --batch-sizes must be positive, --day a date") }
+        else {
+            throw ValidationError("--summaries and --batch-sizes must be positive, --windows 1–1380, --day a date")
+        }
 
         var logger = Logger(label: "bench-influx")
         logger.logLevel = .error
@@ -68,7 +74,8 @@ struct BenchInfluxCommand: AsyncParsableCommand {
         defer { cluster.close() }
         let catalog = try TopicCatalog(contentsOf: "topics.yaml")
         say(
-            "bench-influx: \(summaries) dyno-load summaries per configuration (3 fields each), embedded broker, "
+            "bench-influx: \(summaries) dyno-load summaries per configuration (3 fields each, \(windows) minute(s) per "
+                + "series), embedded broker, "
                 + "postgres \(database.redacted), influx \(influx)")
 
         var configurations: [(batch: Int, gzip: Bool)] = [(0, false)]  // the postgres-sink alone, the baseline
@@ -82,8 +89,9 @@ struct BenchInfluxCommand: AsyncParsableCommand {
                 try cluster.createTopic(name: kafka.topicName(topic.name), partitions: topic.partitions)
             }
             let producer = try KafkaProducer(connection: kafka, clientID: "bench-influx", logger: logger)
-            let records = (0..<summaries).map { index in
-                catalog.summaryRecord(for: Self.summary(index, configuration: index, window: window), in: kafka)
+            let records = (0..<summaries).map { summary in
+                catalog.summaryRecord(
+                    for: Self.summary(summary, configuration: index, windows: windows, from: window), in: kafka)
             }
             progress("bench: configuration \(index + 1) of \(configurations.count): producing")
             for start in stride(from: 0, to: records.count, by: 50_000) {
@@ -140,15 +148,19 @@ struct BenchInfluxCommand: AsyncParsableCommand {
         }
     }
 
-    /// Summary `index` of a configuration: fresh owners each time, 20 process types, three load fields.
-    static func summary(_ index: Int, configuration: Int, window: EventTime) -> Summary {
+    /// Summary `index` of a configuration: owners of its own (so neither store has seen the series), 20 process types,
+    /// three load fields; `windows` consecutive minutes of each series, so InfluxDB creates `1 / windows` of a new
+    /// series per summary.
+    static func summary(_ index: Int, configuration: Int, windows: Int, from window: EventTime) -> Summary {
+        let series = index / windows
         let statistics = FieldStatistics(
             count: 4, sum: Double(index % 97) / 4, sumOfSquares: Double(index % 89), minimum: 0.25,
             maximum: Double(index % 13))
         return Summary(
             key: SeriesKey(
-                type: .dynoLoad, owner: "bench-\(configuration)-owner-\(index / 20)", processType: "web\(index % 20)",
-                metric: "load_avg", windowStart: window, periodSeconds: 60),
+                type: .dynoLoad, owner: "bench-\(configuration)-owner-\(series / 20)",
+                processType: "web\(series % 20)", metric: "load_avg",
+                windowStart: window + .seconds(60 * Int64(index % windows)), periodSeconds: 60),
             version: 1, fields: ["load_avg_1m": statistics, "load_avg_5m": statistics, "load_avg_15m": statistics])
     }
 }
