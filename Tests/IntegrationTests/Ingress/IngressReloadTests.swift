@@ -15,13 +15,22 @@ import Testing
 /// The `ingress` executable as a child process: SIGHUP reloads the tenants file, and a broken file changes nothing.
 @Suite("Ingress tenants reload")
 struct IngressReloadTests {
-    /// A port the kernel just handed out and released, for a child process that cannot report its own.
+    /// A port that was free a moment ago, for a child process that cannot report its own.
+    ///
+    /// Chosen below the kernel's ephemeral range (32768 and up), so no outgoing connection of another test (a Kafka
+    /// or Postgres client) can take it between this check and the child's bind, as happened with port 0.
     static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
+        for _ in 0..<50 {
+            let candidate = Int.random(in: 20_000..<32_000)
+            guard
+                let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .bind(host: "127.0.0.1", port: candidate).get()
+            else { continue }
+            try await channel.close()
+            return candidate
+        }
+        struct NoFreePort: Error {}
+        throw NoFreePort()
     }
 
     static func tenants(graphiteToken: String, apiToken: String = "old-api-token") -> String {
