@@ -77,6 +77,8 @@ let package = Package(
                 // The ingress's guarded HTTP/1 child channel (deadlines and the connection cap).
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                // The influx-sink's HTTP client (already built for Hummingbird).
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             // The dashboard's page, style sheet and script, served by the web process at `/`.
             resources: [.copy("ReadAPI/Dashboard")],
@@ -140,6 +142,10 @@ let package = Package(
                 "DrainpipeTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                // The influx-sink HTTP client's misbehaving test server.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: upcomingFeatures
         ),

@@ -36,6 +36,9 @@ struct BenchInfluxCommand: AsyncParsableCommand {
     @Option(help: "Influx batch sizes (lines per write), comma-separated.")
     var batchSizes = "1000,5000,20000"
 
+    @Option(help: "Consecutive minutes per series (1: every summary a new series; InfluxDB's costly case).")
+    var windows = 1
+
     @Option(help: "The UTC day (YYYY-MM-DD) of the summaries' windows.")
     var day = "2001-01-01"
 
@@ -51,11 +54,15 @@ struct BenchInfluxCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("a URL is malformed: expected \(error.expected)")
         }
+        guard !influx.useTLS else { throw ValidationError("--influx-url: the influx-sink speaks plain HTTP only") }
         let sizes = batchSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         let parts = day.split(separator: "-").compactMap { Int($0) }
-        guard summaries > 0, !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }), parts.count == 3,
+        guard summaries > 0, (1...1_380).contains(windows), !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }),
+            parts.count == 3,
             let schema = DaySchema(year: parts[0], month: parts[1], day: parts[2])
-        else { throw ValidationError("--summaries and --batch-sizes must be positive, --day a date") }
+        else {
+            throw ValidationError("--summaries and --batch-sizes must be positive, --windows 1–1380, --day a date")
+        }
 
         var logger = Logger(label: "bench-influx")
         logger.logLevel = .error
@@ -67,7 +74,8 @@ struct BenchInfluxCommand: AsyncParsableCommand {
         defer { cluster.close() }
         let catalog = try TopicCatalog(contentsOf: "topics.yaml")
         say(
-            "bench-influx: \(summaries) dyno-load summaries per configuration (3 fields each), embedded broker, "
+            "bench-influx: \(summaries) dyno-load summaries per configuration (3 fields each, \(windows) minute(s) per "
+                + "series), embedded broker, "
                 + "postgres \(database.redacted), influx \(influx)")
 
         var configurations: [(batch: Int, gzip: Bool)] = [(0, false)]  // the postgres-sink alone, the baseline
@@ -81,8 +89,9 @@ struct BenchInfluxCommand: AsyncParsableCommand {
                 try cluster.createTopic(name: kafka.topicName(topic.name), partitions: topic.partitions)
             }
             let producer = try KafkaProducer(connection: kafka, clientID: "bench-influx", logger: logger)
-            let records = (0..<summaries).map { index in
-                catalog.summaryRecord(for: Self.summary(index, configuration: index, window: window), in: kafka)
+            let records = (0..<summaries).map { summary in
+                catalog.summaryRecord(
+                    for: Self.summary(summary, configuration: index, windows: windows, from: window), in: kafka)
             }
             progress("bench: configuration \(index + 1) of \(configurations.count): producing")
             for start in stride(from: 0, to: records.count, by: 50_000) {
@@ -125,56 +134,83 @@ struct BenchInfluxCommand: AsyncParsableCommand {
             let postgres = rates[TopicCatalog.postgresSink] ?? .nan
             if configuration.batch == 0 {
                 baseline = postgres
-                say(String(format: "  postgres-sink alone: %.0f summaries/s", postgres))
+                say(
+                    String(format: "  postgres-sink alone: %.0f summaries/s", postgres)
+                        + Self.retriedNote(counter.retried(by: TopicCatalog.postgresSink)))
             } else {
                 say(
                     "  influx batch \(configuration.batch), gzip \(configuration.gzip ? "on" : "off"): "
                         + String(
                             format: "influx-sink %.0f summaries/s; postgres-sink beside it %.0f summaries/s "
                                 + "(%.2f× its rate alone)",
-                            rates[InfluxSink.name] ?? .nan, postgres, postgres / (baseline ?? .nan)))
+                            rates[InfluxSink.name] ?? .nan, postgres, postgres / (baseline ?? .nan))
+                        + Self.retriedNote(
+                            counter.retried(by: InfluxSink.name) + counter.retried(by: TopicCatalog.postgresSink)))
                 _ = try? await client.query("DROP DATABASE \"\(target.database)\"")
             }
             await producer.close()
         }
     }
 
-    /// Summary `index` of a configuration: fresh owners each time, 20 process types, three load fields.
-    static func summary(_ index: Int, configuration: Int, window: EventTime) -> Summary {
+    /// Says how many summaries went to a retry topic instead of the store (a write that timed out): they count as
+    /// dealt with, so the rate above includes them.
+    static func retriedNote(_ retried: Int64) -> String {
+        retried == 0 ? "" : " [\(retried) summaries to a retry topic after failed writes, counted in the rate]"
+    }
+
+    /// Summary `index` of a configuration: owners of its own (so neither store has seen the series), 20 process types,
+    /// three load fields; `windows` consecutive minutes of each series, so InfluxDB creates `1 / windows` of a new
+    /// series per summary.
+    static func summary(_ index: Int, configuration: Int, windows: Int, from window: EventTime) -> Summary {
+        let series = index / windows
         let statistics = FieldStatistics(
             count: 4, sum: Double(index % 97) / 4, sumOfSquares: Double(index % 89), minimum: 0.25,
             maximum: Double(index % 13))
         return Summary(
             key: SeriesKey(
-                type: .dynoLoad, owner: "bench-\(configuration)-owner-\(index / 20)", processType: "web\(index % 20)",
-                metric: "load_avg", windowStart: window, periodSeconds: 60),
+                type: .dynoLoad, owner: "bench-\(configuration)-owner-\(series / 20)",
+                processType: "web\(series % 20)", metric: "load_avg",
+                windowStart: window + .seconds(60 * Int64(index % windows)), periodSeconds: 60),
             version: 1, fields: ["load_avg_1m": statistics, "load_avg_5m": statistics, "load_avg_15m": statistics])
     }
 }
 
-/// Counts `drainpipe_sink_summaries_written_total` per sink and notes when each reached a target; every other
+/// Counts per sink the summaries it wrote (`drainpipe_sink_summaries_written_total`) and those it handed to its
+/// retry topic (`…_sent_to_retry_total`: a timed-out write), and notes when each had dealt with a target; every other
 /// metric goes nowhere.
 private final class WrittenCounter: MetricsFactory, Sendable {
-    private let state = Mutex<[String: Int64]>([:])
+    private static let counted = [
+        "drainpipe_sink_summaries_written_total": false, "drainpipe_sink_summaries_sent_to_retry_total": true,
+    ]
+    private let state = Mutex<[String: (written: Int64, retried: Int64)]>([:])
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        guard label == "drainpipe_sink_summaries_written_total",
-            let sink = dimensions.first(where: { $0.0 == "sink" })?.1
+        guard let retried = Self.counted[label], let sink = dimensions.first(where: { $0.0 == "sink" })?.1
         else { return NOOPMetricsHandler.instance }
-        return SinkCounter(sink: sink, owner: self)
+        return SinkCounter(sink: sink, retried: retried, owner: self)
     }
 
-    func add(_ amount: Int64, to sink: String) {
-        state.withLock { $0[sink, default: 0] += amount }
+    func add(_ amount: Int64, to sink: String, retried: Bool) {
+        state.withLock { state in
+            if retried {
+                state[sink, default: (0, 0)].retried += amount
+            } else {
+                state[sink, default: (0, 0)].written += amount
+            }
+        }
     }
 
-    /// Polls every 10 ms until each sink's count reaches `target`; returns when each did.
+    /// Summaries `sink` handed to its retry topic.
+    func retried(by sink: String) -> Int64 { state.withLock { $0[sink]?.retried ?? 0 } }
+
+    /// Polls every 10 ms until each sink has written or handed to its retry topic `target` summaries; returns when
+    /// each did.
     func waitUntil(each sinks: [String], reaches target: Int) async -> [String: ContinuousClock.Instant] {
         var reached: [String: ContinuousClock.Instant] = [:]
         while reached.count < sinks.count {
             let counts = state.withLock { $0 }
-            for sink in sinks where reached[sink] == nil && (counts[sink] ?? 0) >= target {
-                reached[sink] = .now
+            for sink in sinks where reached[sink] == nil {
+                if let count = counts[sink], count.written + count.retried >= target { reached[sink] = .now }
             }
             try? await Task.sleep(for: .milliseconds(10))
         }
@@ -191,14 +227,16 @@ private final class WrittenCounter: MetricsFactory, Sendable {
 
     private final class SinkCounter: CounterHandler, Sendable {
         let sink: String
+        let retried: Bool
         let owner: WrittenCounter
 
-        init(sink: String, owner: WrittenCounter) {
+        init(sink: String, retried: Bool, owner: WrittenCounter) {
             self.sink = sink
+            self.retried = retried
             self.owner = owner
         }
 
-        func increment(by amount: Int64) { owner.add(amount, to: sink) }
+        func increment(by amount: Int64) { owner.add(amount, to: sink, retried: retried) }
         func reset() {}
     }
 }

@@ -1,18 +1,17 @@
 import DrainpipeCore
 import DrainpipeZlib
 import Foundation
-import Synchronization
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import NIOHTTP1
 
 /// InfluxDB 1.x's HTTP API as the influx-sink uses it: `POST /write` of line protocol (gzip when enabled) and
-/// `POST /query` of InfluxQL.
+/// `POST /query` of InfluxQL, over ``OriginHTTPClient`` (swift-nio's HTTP/1.1, keep-alive, a fresh connection
+/// after any failure, connect and request deadlines).
 ///
-/// FoundationNetworking's `URLSession` (libcurl underneath) rather than async-http-client: two calls with small
-/// bodies need no event loop of their own, and it adds nothing to the build. Credentials travel in the
-/// `Authorization` header only, never in a URL, so no error message can carry them.
+/// Not FoundationNetworking's `URLSession`: once InfluxDB restarted while a request was in flight, it answered no
+/// further request in that process. Not async-http-client: two request kinds to one plain-HTTP origin need no
+/// connection pool library, TLS or HTTP/2 in every build. Plain HTTP only (`https://` is refused at start).
+/// Credentials travel in the `Authorization` header only, never in a request target, so no error message can carry
+/// them.
 package struct InfluxClient: Sendable {
     /// What became of one write request.
     package enum WriteOutcome: Sendable, Equatable {
@@ -28,27 +27,27 @@ package struct InfluxClient: Sendable {
 
     package let url: InfluxURL
     package let gzip: Bool
-    private let timeout: Double
+    private let http: OriginHTTPClient
 
-    package init(url: InfluxURL, gzip: Bool, timeout: Duration) {
+    package init(url: InfluxURL, gzip: Bool, timeout: Duration, connectTimeout: Duration = .seconds(2)) {
         self.url = url
         self.gzip = gzip
-        self.timeout = Double(timeout.wholeMicroseconds) / 1_000_000
+        http = OriginHTTPClient(
+            host: url.host, port: url.port, connectTimeout: min(connectTimeout, timeout), requestTimeout: timeout)
     }
 
     /// Posts line protocol (one line per point, each ending in a line feed).
     package func write(_ lines: [UInt8]) async -> WriteOutcome {
-        var request = URLRequest(url: url.writeURL)
-        request.httpMethod = "POST"
-        request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")
+        var headers = [("Content-Type", "text/plain; charset=utf-8")]
+        let body: [UInt8]
         if gzip {
-            request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
-            request.httpBody = Data(ZlibDeflater.deflateGzip(lines, level: 1))
+            headers.append(("Content-Encoding", "gzip"))
+            body = ZlibDeflater.deflateGzip(lines, level: 1)
         } else {
-            request.httpBody = Data(lines)
+            body = lines
         }
-        switch await send(request) {
-        case .failure(let failure): return .unavailable(reason: failure.reason)
+        switch await send(Self.target(of: url.writeURL), headers: headers, body: body) {
+        case .failure(let failure): return .unavailable(reason: failure.description)
         case .success((204, _)): return .written
         case .success((let status, let body)) where status == 400 || status == 413:
             return .rejected(reason: "HTTP \(status): \(Self.errorText(body))")
@@ -58,91 +57,59 @@ package struct InfluxClient: Sendable {
 
     /// Runs InfluxQL statements (separated by `;`) and returns each statement's result object.
     package func query(_ statements: String) async throws(InfluxQueryError) -> [[String: Any]] {
-        var request = URLRequest(url: url.queryURL)
-        request.httpMethod = "POST"
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        let body = try await queryAnswer(statements)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let results = object["results"] as? [[String: Any]]
+        else { throw InfluxQueryError(reason: "an answer without results") }
+        if let failed = results.first(where: { $0["error"] != nil }) {
+            throw InfluxQueryError(reason: "\(failed["error"] ?? "")")
+        }
+        return results
+    }
+
+    /// Runs InfluxQL statements and returns InfluxDB's JSON answer (status 200) as it came.
+    package func queryAnswer(_ statements: String) async throws(InfluxQueryError) -> [UInt8] {
         var form = URLComponents()
         form.queryItems = [URLQueryItem(name: "q", value: statements)]
         // URLComponents leaves `+` alone, which a form body reads as a space.
         let body = (form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
-        request.httpBody = Data(body.utf8)
-        switch await send(request) {
-        case .failure(let failure): throw InfluxQueryError(reason: failure.reason)
-        case .success((200, let body)):
-            guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-                let results = object["results"] as? [[String: Any]]
-            else { throw InfluxQueryError(reason: "an answer without results") }
-            if let failed = results.first(where: { $0["error"] != nil }) {
-                throw InfluxQueryError(reason: "\(failed["error"] ?? "")")
-            }
-            return results
+        switch await send(
+            Self.target(of: url.queryURL), headers: [("Content-Type", "application/x-www-form-urlencoded")],
+            body: Array(body.utf8))
+        {
+        case .failure(let failure): throw InfluxQueryError(reason: failure.description)
+        case .success((200, let body)): return body
         case .success((let status, let body)):
             throw InfluxQueryError(reason: "HTTP \(status): \(Self.errorText(body))")
         }
     }
 
-    /// Sends one request on a session of its own, closing the connection after it, and gives up after the timeout
-    /// by its own timer: FoundationNetworking was seen waiting forever, whatever its own timeouts, once a server
-    /// went away mid-request (InfluxDB restarted), and a session that did so stayed stuck for later requests.
-    private func send(_ request: URLRequest) async -> Result<(Int, Data), SendFailure> {
-        var request = request
-        if let authorization = url.authorization {
-            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+    /// One POST with the credentials of `INFLUX_URL`.
+    private func send(
+        _ target: String, headers: [(String, String)], body: [UInt8]
+    ) async -> Result<(Int, [UInt8]), OriginHTTPClient.Failure> {
+        guard !url.useTLS else {
+            return .failure(.init(description: "\(url.origin): https is not supported (plain HTTP only)"))
         }
-        request.setValue("close", forHTTPHeaderField: "Connection")
-        let origin = url.origin
-        let timeout = timeout
-        let prepared = request
-        let answer = OneAnswer()
-        return await withCheckedContinuation { continuation in
-            answer.await(continuation)
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
-                answer.give(.failure(SendFailure("\(origin): no answer within \(timeout) s")))
-            }
-            DispatchQueue.global().async {
-                let configuration = URLSessionConfiguration.ephemeral
-                configuration.timeoutIntervalForRequest = timeout
-                configuration.timeoutIntervalForResource = timeout
-                let session = URLSession(configuration: configuration)
-                session.dataTask(with: prepared) { body, response, error in
-                    if let error {
-                        answer.give(.failure(SendFailure("\(origin): \(error.localizedDescription)")))
-                    } else if let http = response as? HTTPURLResponse {
-                        answer.give(.success((http.statusCode, body ?? Data())))
-                    } else {
-                        answer.give(.failure(SendFailure("\(origin): not an HTTP answer")))
-                    }
-                }.resume()
-                session.finishTasksAndInvalidate()
-            }
+        var headers = headers
+        if let authorization = url.authorization { headers.append(("Authorization", authorization)) }
+        do {
+            let response = try await http.send(.POST, target, headers: headers, body: body)
+            return .success((response.status, response.body))
+        } catch {
+            return .failure(error)
         }
     }
 
-    /// The first of the request's completion and its timer to arrive resumes the caller; the other is ignored.
-    private final class OneAnswer: Sendable {
-        private let waiting = Mutex<CheckedContinuation<Result<(Int, Data), SendFailure>, Never>?>(nil)
-
-        func await(_ continuation: CheckedContinuation<Result<(Int, Data), SendFailure>, Never>) {
-            waiting.withLock { $0 = continuation }
-        }
-
-        func give(_ result: Result<(Int, Data), SendFailure>) {
-            let continuation = waiting.withLock { waiting in
-                defer { waiting = nil }
-                return waiting
-            }
-            continuation?.resume(returning: result)
-        }
-    }
-
-    private struct SendFailure: Error, Sendable {
-        var reason: String
-        init(_ reason: String) { self.reason = reason }
+    /// A URL's path and query, as an HTTP request names its target.
+    private static func target(of url: URL) -> String {
+        guard let components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return "/" }
+        return components.percentEncodedPath + (components.percentEncodedQuery.map { "?\($0)" } ?? "")
     }
 
     /// InfluxDB's `{"error": "…"}`, or the body's first 200 characters.
-    private static func errorText(_ body: Data) -> String {
-        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+    private static func errorText(_ body: [UInt8]) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
             let error = object["error"] as? String
         {
             return String(error.prefix(500))

@@ -9,6 +9,7 @@ package struct InfluxSinkConfiguration: Sendable, CustomStringConvertible {
     package var batchWait: Duration  // INFLUX_BATCH_WAIT: how long a batch may wait to fill (1s)
     package var gzip: Bool  // INFLUX_GZIP: on or off (on)
     package var timeout: Duration  // INFLUX_TIMEOUT: per request (10s)
+    package var connectTimeout: Duration  // INFLUX_CONNECT_TIMEOUT: per connection attempt (2s)
 
     package init(environment: Environment) throws(ConfigurationError) {
         var problems: [ConfigurationError.Problem] = []
@@ -21,7 +22,15 @@ package struct InfluxSinkConfiguration: Sendable, CustomStringConvertible {
         batchSize = environment.optional("INFLUX_BATCH_SIZE", as: Int.self, noting: &problems) ?? 5000
         batchWait = environment.optional("INFLUX_BATCH_WAIT", as: Duration.self, noting: &problems) ?? .seconds(1)
         timeout = environment.optional("INFLUX_TIMEOUT", as: Duration.self, noting: &problems) ?? .seconds(10)
+        connectTimeout =
+            environment.optional("INFLUX_CONNECT_TIMEOUT", as: Duration.self, noting: &problems) ?? .seconds(2)
         gzip = environment.optional("INFLUX_GZIP", as: Switch.self, noting: &problems)?.isOn ?? true
+        if influx?.useTLS == true {
+            problems.append(
+                .invalid(
+                    variable: "INFLUX_URL",
+                    reason: "https is not supported: the influx-sink speaks plain HTTP (put a TLS proxy in front)"))
+        }
         if batchSize < 1 { problems.append(.invalid(variable: "INFLUX_BATCH_SIZE", reason: "must be at least 1")) }
         if let topics = pipeline?.topics {
             for type in MeasurementType.allCases where topics.retryTopic(for: type, sink: InfluxSink.name) == nil {
@@ -39,7 +48,7 @@ package struct InfluxSinkConfiguration: Sendable, CustomStringConvertible {
 
     package var description: String {
         "\(pipeline) influx=\(influx) assignment=\(assignment) batch=\(batchSize) wait=\(batchWait) "
-            + "gzip=\(gzip) timeout=\(timeout)"
+            + "gzip=\(gzip) timeout=\(timeout) connect-timeout=\(connectTimeout)"
     }
 
     /// `on` or `off` (also `true`/`false`, `1`/`0`).

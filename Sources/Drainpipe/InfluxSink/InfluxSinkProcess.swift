@@ -20,7 +20,9 @@ package struct InfluxSinkProcess {
 
     package func run() async throws {
         let pipeline = configuration.pipeline
-        let client = InfluxClient(url: configuration.influx, gzip: configuration.gzip, timeout: configuration.timeout)
+        let client = InfluxClient(
+            url: configuration.influx, gzip: configuration.gzip, timeout: configuration.timeout,
+            connectTimeout: configuration.connectTimeout)
         let lock = InfluxWriteLock()
         try await SinkProcess.run(
             pipeline: pipeline, observability: observability,

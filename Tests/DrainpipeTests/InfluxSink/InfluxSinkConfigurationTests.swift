@@ -56,6 +56,18 @@ struct InfluxSinkConfigurationTests {
         #expect(!configuration.description.contains("hunter2"))
     }
 
+    @Test("https is refused at start (the client speaks plain HTTP); INFLUX_CONNECT_TIMEOUT is read")
+    func plainHTTPOnly() throws {
+        #expect {
+            try InfluxSinkConfiguration(environment: Self.environment(["INFLUX_URL": "https://h/db"]))
+        } throws: { error in
+            "\(error)".contains("INFLUX_URL") && "\(error)".contains("https is not supported")
+        }
+        let configuration = try InfluxSinkConfiguration(
+            environment: Self.environment(["INFLUX_URL": "http://h/db", "INFLUX_CONNECT_TIMEOUT": "500ms"]))
+        #expect(configuration.connectTimeout == .milliseconds(500) && configuration.timeout == .seconds(10))
+    }
+
     @Test("a topics file without the influx-sink's retry topics is refused at start")
     func needsItsRetryTopics() throws {
         let catalog = try String(contentsOfFile: Self.topicsPath, encoding: .utf8)

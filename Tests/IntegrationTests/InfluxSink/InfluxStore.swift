@@ -4,10 +4,6 @@ import Foundation
 @testable import Drainpipe
 @testable import DrainpipeCore
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// Reads a test's InfluxDB database back with InfluxQL over `/query`, and states what a summary's point must hold,
 /// from the README's mapping rather than from the encoder.
 struct InfluxStore {
@@ -67,17 +63,8 @@ struct InfluxStore {
     /// Runs a query with its numbers read exactly: Foundation's JSON parser may miss a float by one unit in the last
     /// place, so every number of the answer is quoted first and read with `Double(_:)`, which rounds correctly.
     private func exactQuery(_ statement: String) async throws -> [[String: Any]] {
-        var request = URLRequest(url: client.url.queryURL)
-        request.httpMethod = "POST"
-        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        if let authorization = client.url.authorization {
-            request.setValue(authorization, forHTTPHeaderField: "Authorization")
-        }
-        var form = URLComponents()
-        form.queryItems = [URLQueryItem(name: "q", value: statement)]
-        request.httpBody = Data((form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B").utf8)
-        let (body, _) = try await URLSession.shared.data(for: request)
-        let object = try JSONSerialization.jsonObject(with: Self.quotingNumbers(body)) as? [String: Any]
+        let body = try await client.queryAnswer(statement)
+        let object = try JSONSerialization.jsonObject(with: Self.quotingNumbers(Data(body))) as? [String: Any]
         return object?["results"] as? [[String: Any]] ?? []
     }
 
