@@ -29,6 +29,13 @@ struct OriginHTTPClientTests {
         #expect(server.connections == 2)
     }
 
+    @Test("a query's form body encodes `;` and `+`, which InfluxDB's form parser would drop or read as a space")
+    func queryFormEncoding() {
+        #expect(
+            InfluxClient.formEncoded(#"SELECT "v" FROM "m";SELECT 1+1 WHERE a='é~'"#)
+                == "SELECT%20%22v%22%20FROM%20%22m%22%3BSELECT%201%2B1%20WHERE%20a%3D%27%C3%A9~%27")
+    }
+
     @Test("a connection dropped before the answer fails the request; the next one connects afresh and is answered")
     func freshConnectionAfterADrop() async throws {
         let server = try await MisbehavingServer.start()
