@@ -1,4 +1,3 @@
-import HTTPTypes
 import Hummingbird
 import Synchronization
 
@@ -30,14 +29,6 @@ package final class SinkReadiness: Sendable {
 
     /// Registers `GET /readyz` over `loops`.
     package static func register(_ loops: [SinkReadiness], on router: Router<BasicRequestContext>) {
-        router.get("/readyz") { _, _ in
-            let problems = loops.compactMap(\.problem)
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; charset=utf-8"
-            let body = problems.isEmpty ? "ready\n" : problems.joined(separator: "\n") + "\n"
-            return Response(
-                status: problems.isEmpty ? .ok : .serviceUnavailable, headers: headers,
-                body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
-        }
+        router.get("/readyz") { _, _ in ReadinessMonitor.answer(problems: loops.compactMap(\.problem)) }
     }
 }
