@@ -10,6 +10,7 @@
 #   stop_private_influx                  stop it again, quietly
 #   stop_processes GRACE PID...          SIGTERM, then SIGKILL whatever still runs after GRACE seconds
 #   on_exit FUNCTION                     run FUNCTION once when the script ends, also on Ctrl-C (130) and SIGTERM (143)
+#   swift_test_within SECONDS ARG...     `swift test ARG...`, stopped after SECONDS with the tests that never ended named
 
 # The toolchain lives at /opt/swift on these machines; find it even when PATH does not name it.
 use_swift() {
@@ -110,4 +111,28 @@ on_exit() {
 run_exit_function() {
     trap - EXIT INT TERM
     "$exit_function"
+}
+
+# A test that hangs would otherwise hold CI until its own deadline with nothing said; stopped here, the run fails
+# with the names of the tests that had started and not ended (from Swift Testing's "◇ Test … started." lines).
+swift_test_within() {
+    local limit=$1
+    shift
+    local log
+    log=$(mktemp)
+    set +e
+    timeout -k 30 "$limit" swift test "$@" 2>&1 | tee "$log"
+    local status=${PIPESTATUS[0]}
+    set -e
+    if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+        echo "swift test did not finish within $limit s; these tests started and never ended:" >&2
+        awk '/ Test .* started\.$/ && /^◇/ { name = $0; sub(/^[^ ]+ Test /, "", name); sub(/ started\.$/, "", name)
+                                          open[name] = 1 }
+             / Test .* (passed|failed|skipped)/ && !/^◇/ {
+                 name = $0; sub(/^[^ ]+ Test /, "", name); sub(/ (passed|failed|skipped).*$/, "", name); delete open[name]
+             }
+             END { for (name in open) print "  " name }' "$log" >&2
+    fi
+    rm -f "$log"
+    return "$status"
 }

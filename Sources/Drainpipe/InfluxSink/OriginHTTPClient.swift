@@ -96,14 +96,22 @@ package final class OriginHTTPClient: Sendable {
     /// on any failure or timeout.
     private func exchange(_ head: HTTPRequestHead, _ body: [UInt8], on channel: any Channel) async throws -> Response {
         let answer = channel.eventLoop.makePromise(of: Response.self)
+        // The deadline and a failed write complete the answer here, not through the pipeline's handler: a
+        // connection that closed after it was taken from the idle ones has no handlers left to hear of either, and
+        // the request would wait forever. A promise completed twice keeps its first result.
+        let seconds = Double(requestTimeout.nanoseconds) / 1e9
         let timeout = channel.eventLoop.scheduleTask(in: requestTimeout) {
-            channel.pipeline.fireUserInboundEventTriggered(ExchangeHandler.TimedOut())
+            answer.fail(ExchangeFailure(description: "no answer within \(seconds) s"))
+            channel.close(promise: nil)
         }
         answer.futureResult.whenComplete { _ in timeout.cancel() }
-        let exchange = ExchangeHandler.Exchange(
-            head: head, body: channel.allocator.buffer(bytes: body), answer: answer,
-            timeoutSeconds: Double(requestTimeout.nanoseconds) / 1e9)
-        channel.writeAndFlush(exchange, promise: nil)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in
+            answer.fail(ExchangeFailure(description: "cannot send: \(error)", closedBeforeAnswer: true))
+        }
+        channel.writeAndFlush(
+            ExchangeHandler.Exchange(head: head, body: channel.allocator.buffer(bytes: body), answer: answer),
+            promise: written)
         do {
             let response = try await answer.futureResult.get()
             let keepAlive = !response.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
@@ -145,7 +153,7 @@ private struct ExchangeFailure: Error, CustomStringConvertible {
 }
 
 /// The last handler of a client connection: writes one ``Exchange`` at a time and completes its promise with the
-/// answer, or fails it when the connection closes, errs or times out first (and closes the connection).
+/// answer, or fails it when the connection closes or errs first (and closes the connection).
 private final class ExchangeHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = Exchange
@@ -156,11 +164,7 @@ private final class ExchangeHandler: ChannelDuplexHandler {
         var head: HTTPRequestHead
         var body: ByteBuffer
         var answer: EventLoopPromise<OriginHTTPClient.Response>
-        var timeoutSeconds: Double
     }
-
-    /// Fired on the pipeline when the exchange's deadline passes.
-    struct TimedOut: Sendable {}
 
     private var pending: Exchange?
     private var head: HTTPResponseHead?
@@ -205,14 +209,6 @@ private final class ExchangeHandler: ChannelDuplexHandler {
             exchange.answer.succeed(
                 .init(status: Int(head.status.code), headers: head.headers, body: Array(buffer: body)))
             body.clear()
-        }
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is TimedOut, let exchange = pending {
-            fail(ExchangeFailure(description: "no answer within \(exchange.timeoutSeconds) s"), context)
-        } else {
-            context.fireUserInboundEventTriggered(event)
         }
     }
 

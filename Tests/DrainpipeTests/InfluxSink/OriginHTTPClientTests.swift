@@ -80,6 +80,26 @@ struct OriginHTTPClientTests {
         #expect(server.connections == 2)
     }
 
+    @Test("a kept connection the server closes at any moment is replaced; no request waits past its deadline")
+    func serverClosesKeptConnections() async throws {
+        let server = try await MisbehavingServer.start()
+        defer { server.stop() }
+        let client = server.client(requestTimeout: .seconds(5))
+        var failures = 0
+        for _ in 0..<200 {
+            #expect(try await client.send(.POST, "/write", headers: [], body: [1]).status == 204)
+            // Closed while the client may or may not have noticed yet: a request on that connection either never
+            // starts (the connection is gone) or is sent once more on a fresh one; it never waits forever.
+            server.closeAllConnections()
+            do {
+                _ = try await client.send(.POST, "/write", headers: [], body: [1])
+            } catch {
+                failures += 1
+            }
+        }
+        #expect(failures == 0)
+    }
+
     @Test("nothing listening: the request fails with a reason naming the origin, not hanging")
     func refusedConnection() async throws {
         let server = try await MisbehavingServer.start()
