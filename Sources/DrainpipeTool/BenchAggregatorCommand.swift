@@ -35,7 +35,11 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     @Option(help: "(owner, process type) groups in the memory benchmark.")
     var groups = 20_000
 
-    @Option(help: "Router measurements through the embedded broker (the mock keeps at most 5 MiB per partition).")
+    @Option(
+        help: """
+            Router measurements through the embedded broker (the mock keeps at most 5 MiB per partition: about \
+            3.5 million in wire version 2).
+            """)
     var brokerMeasurements = 400_000
 
     @Option(help: "The aggregator's flush interval in the broker stage, in milliseconds.")
@@ -43,6 +47,12 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
 
     @Flag(help: "Run only the broker stage (consume-only, produce-only and the whole service).")
     var brokerOnly = false
+
+    @Flag(help: "In the broker stage, run only the whole service (no produce-, decode- or consume-only parts).")
+    var serviceOnly = false
+
+    @Option(help: "Runs of the whole service per consumer option set, alternating between the sets.")
+    var serviceRounds = 1
 
     @Option(
         help: """
@@ -59,6 +69,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             throw ValidationError("--raw-wire-version must be one of \(TopicCatalog.rawWireVersions)")
         }
         guard requestMeasurements > 0 else { throw ValidationError("--request-measurements must be positive") }
+        guard serviceRounds > 0 else { throw ValidationError("--service-rounds must be positive") }
     }
 
     func run() async throws {
@@ -81,9 +92,12 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
 
     /// Router measurements of `owners` owners × 3 process types, with drain origins (40 lines per frame), status
     /// events and times spread over the open windows of the production settings.
-    static func routerCorpus(count: Int, owners: Int, seed: UInt64) -> [DrainpipeCore.Measurement] {
+    /// Frames are numbered from `firstIndex / 40`, so corpora made in consecutive chunks share no frame.
+    static func routerCorpus(
+        count: Int, owners: Int, seed: UInt64, firstIndex: Int = 0
+    ) -> [DrainpipeCore.Measurement] {
         var generator = SplitMix64(seed: seed)
-        return (0..<count).map { index in
+        return (firstIndex..<firstIndex + count).map { index in
             let time = base - .milliseconds(Int64(generator.next() % 290_000))
             let status = [200, 200, 200, 302, 404, 503][Int(generator.next() % 6)]
             return DrainpipeCore.Measurement(
@@ -232,35 +246,86 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         }
         let kafka = cluster.connection()
         let producer = try KafkaProducer(connection: kafka, clientID: "bench-producer", logger: logger)
-        // 1 000 owners × 3 process types spread over all 32 partitions; the times are all accepted.
-        let corpus = Self.routerCorpus(count: brokerMeasurements, owners: 1_000, seed: 4)
+        let records = rawRecords(catalog: catalog, kafka: kafka)
         var ends: [Int32: Int64] = [:]
-        // Requests as a drain sends them: one owner's measurements, up to --request-measurements at a time.
-        let records = Dictionary(grouping: corpus, by: \.owner).sorted { $0.key < $1.key }.flatMap { _, lines in
-            stride(from: 0, to: lines.count, by: requestMeasurements).flatMap { start in
-                catalog.rawRecords(
-                    for: Array(lines[start..<min(start + requestMeasurements, lines.count)]), timestamp: Self.base,
-                    in: kafka)
+        var partitionBytes: [Int32: Int] = [:]
+        for record in records {
+            ends[record.partition, default: 0] += 1
+            partitionBytes[record.partition, default: 0] += record.value.count
+        }
+        // Beyond this the mock silently drops a partition's oldest records, and the run would never finish.
+        let largestPartition = partitionBytes.values.max() ?? 0
+        guard largestPartition < 5 << 20 - 64 << 10 else {
+            throw ValidationError(
+                "a partition would hold \(largestPartition) bytes; the mock keeps 5 MiB: use fewer measurements")
+        }
+        say(
+            "consume → aggregate → produce: \(brokerMeasurements) router measurements in \(records.count) records "
+                + "(raw wire version \(rawWireVersion)) in \(ends.count) partitions of the embedded broker, "
+                + "at most \(largestPartition) bytes in one")
+        if serviceOnly {
+            try await Self.send(records, through: producer)
+        } else {
+            try await parts(records: records, ends: ends, producer: producer, kafka: kafka, logger: logger)
+        }
+        for _ in 0..<serviceRounds {
+            for (name, options) in [
+                ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults),
+                ("production options", KafkaConsumer.Options()),
+            ] {
+                progress("bench: whole service, \(name)")
+                let run = try await service(
+                    options: options, groupID: "bench-\(UUID())", ends: ends, catalog: catalog, producer: producer,
+                    kafka: kafka, logger: logger)
+                var whole = BenchmarkResult(
+                    "  whole service, \(name), from start (connect, assign, consume, aggregate, publish)",
+                    count: brokerMeasurements, unit: "measurements", cpuClock: nil)
+                whole.record(wallSeconds: run.seconds)
+                say(whole.line + ", \(run.summaries) summaries published")
+                say("    " + run.phases(measurements: brokerMeasurements))
             }
         }
+        await producer.close()
+    }
+
+    /// The broker stage's records: requests as a drain sends them (one owner's measurements, up to
+    /// --request-measurements at a time) of 1 000 owners × 3 process types spread over all 32 partitions, with
+    /// every time accepted. Made in chunks of one request per owner, so a large corpus never sits in memory whole.
+    func rawRecords(catalog: TopicCatalog, kafka: KafkaConnection) -> [KafkaRecord] {
+        let owners = 1_000
+        let chunk = owners * requestMeasurements
+        return stride(from: 0, to: brokerMeasurements, by: chunk).flatMap { first in
+            let corpus = Self.routerCorpus(
+                count: min(chunk, brokerMeasurements - first), owners: owners, seed: 4 &+ UInt64(first),
+                firstIndex: first)
+            return Dictionary(grouping: corpus, by: \.owner).sorted { $0.key < $1.key }.flatMap { _, lines in
+                stride(from: 0, to: lines.count, by: requestMeasurements).flatMap { start in
+                    catalog.rawRecords(
+                        for: Array(lines[start..<min(start + requestMeasurements, lines.count)]),
+                        timestamp: Self.base, in: kafka)
+                }
+            }
+        }
+    }
+
+    /// Produce-only, decode-only and consume-only over `records`, which end up on the broker.
+    func parts(
+        records: [KafkaRecord], ends: [Int32: Int64], producer: KafkaProducer, kafka: KafkaConnection,
+        logger: Logger
+    ) async throws {
         let rawVersion = rawWireVersion
+        let measurementCount = brokerMeasurements
         progress("bench: produce-only")
         var produced = BenchmarkResult(
-            "  produce-only (KafkaProducer.send, 50 000 records per call, acks=all)", count: corpus.count,
+            "  produce-only (KafkaProducer.send, 50 000 records per call, acks=all)", count: measurementCount,
             unit: "measurements", cpuClock: .process)
         let producing = produced.startRound()
-        for start in stride(from: 0, to: records.count, by: 50_000) {
-            try await producer.send(Array(records[start..<min(start + 50_000, records.count)]))
-        }
+        try await Self.send(records, through: producer)
         produced.finish(producing)
         let harness = BenchmarkHarness(rounds: 1)
-        for record in records { ends[record.partition, default: 0] += 1 }
-        say(
-            "consume → aggregate → produce: \(corpus.count) router measurements in \(records.count) records "
-                + "(raw wire version \(rawVersion)) in \(ends.count) partitions of the embedded broker")
         say(produced.line)
         let decoded = try harness.run(
-            "  decode-only (raw wire version \(rawVersion), no broker)", count: corpus.count, unit: "measurements",
+            "  decode-only (raw wire version \(rawVersion), no broker)", count: measurementCount, unit: "measurements",
             rounds: 3
         ) {
             for record in records { _ = try Self.decode(record.value, rawWireVersion: rawVersion) }
@@ -276,7 +341,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         ] {
             for decoding in [false, true] {
                 let consumed = try harness.run(
-                    "  consume-only, \(name)\(decoding ? ", decoding each message" : "")", count: corpus.count,
+                    "  consume-only, \(name)\(decoding ? ", decoding each message" : "")", count: measurementCount,
                     unit: "measurements", cpuClock: .process
                 ) {
                     try drain(
@@ -299,7 +364,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             ("queued.min.messages 1 000 000", deeperQueue),
         ] {
             let consumed = try harness.run(
-                "  consume-only, librdkafka defaults but \(name), decoding each message", count: corpus.count,
+                "  consume-only, librdkafka defaults but \(name), decoding each message", count: measurementCount,
                 unit: "measurements", cpuClock: .process
             ) {
                 try drain(
@@ -308,56 +373,80 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             }
             say(consumed.line)
         }
-        for (name, options) in [
-            ("librdkafka defaults", KafkaConsumer.Options.librdkafkaDefaults),
-            ("production options", KafkaConsumer.Options()),
-        ] {
-            progress("bench: whole service, \(name)")
-            let (seconds, summaries) = try await service(
-                options: options, groupID: "bench-\(UUID())", ends: ends, catalog: catalog, producer: producer,
-                kafka: kafka,
-                logger: logger)
-            var whole = BenchmarkResult(
-                "  whole service, \(name), from start (connect, assign, consume, aggregate, publish)",
-                count: corpus.count, unit: "measurements", cpuClock: nil)
-            whole.record(wallSeconds: seconds)
-            say(whole.line + ", \(summaries) summaries published")
-        }
-        await producer.close()
     }
 
-    /// Seconds for a fresh aggregator (its own consumer group) from start until every partition's last measurement
-    /// is published, and how many summaries it published by then.
+    /// Sends `records` 50 000 at a time.
+    static func send(_ records: [KafkaRecord], through producer: KafkaProducer) async throws {
+        for start in stride(from: 0, to: records.count, by: 50_000) {
+            try await producer.send(Array(records[start..<min(start + 50_000, records.count)]))
+        }
+    }
+
+    /// One run of the whole service, timed from its start.
+    struct ServiceRun {
+        /// Until every partition's last measurement was published.
+        var seconds: Double
+        var summaries: Int
+        /// Until the consumer was assigned: connecting, reading committed offsets and watermarks, claiming.
+        var assigned: Double
+        /// Until the published summaries first covered 10 % and 90 % of the records (by each partition's highest
+        /// summary version, which is one past the last offset applied); flushes every 100 ms make these steps.
+        var tenPercent: Double
+        var ninetyPercent: Double
+
+        /// "start-up (until assigned) 0.052 s; steady state, 10 % → 90 % of the records published: 2.1 s = …/s;
+        /// after assignment: … /s".
+        func phases(measurements: Int) -> String {
+            let steady = Double(measurements) * 0.8 / (ninetyPercent - tenPercent)
+            let afterAssignment = Double(measurements) / (seconds - assigned)
+            return "start-up (until assigned) \(BenchmarkResult.seconds(assigned)); steady state, 10 % → 90 % of "
+                + "the records published in \(BenchmarkResult.seconds(ninetyPercent - tenPercent)) = "
+                + "\(Int(steady.rounded())) measurements/s; from assignment to the end "
+                + "\(Int(afterAssignment.rounded())) measurements/s"
+        }
+    }
+
+    /// A fresh aggregator (its own consumer group) from start until every partition's last measurement is
+    /// published: how long its phases took and how many summaries it published by then.
     func service(
         options: KafkaConsumer.Options, groupID: String, ends: [Int32: Int64], catalog: TopicCatalog,
         producer: KafkaProducer, kafka: KafkaConnection, logger: Logger
-    ) async throws -> (seconds: Double, summaries: Int) {
+    ) async throws -> ServiceRun {
+        let clock = ContinuousClock()
+        let started = clock.now
         let publisher = VersionTrackingPublisher(
-            producer: producer, rawTopic: catalog.topic(.raw, for: .routerRequests), kafka: kafka)
+            producer: producer, rawTopic: catalog.topic(.raw, for: .routerRequests), kafka: kafka,
+            started: started, records: ends.values.reduce(0, +))
         let aggregator = AggregatorService(
             settings: .init(
                 topics: catalog, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
                 windows: .production, flushInterval: .milliseconds(flushMilliseconds), types: [.routerRequests],
                 groupID: groupID, consumer: options),
             clock: ContinuousClock(), publisher: publisher, metrics: NOOPMetricsHandler.instance, logger: logger)
-        let clock = ContinuousClock()
-        let started = clock.now
-        let elapsed = try await withThrowingTaskGroup(of: Duration?.self) { group in
+        let result = try await withThrowingTaskGroup(of: (end: Duration, assigned: Duration)?.self) { group in
             group.addTask {
                 try await aggregator.run()
                 return nil
             }
             group.addTask {
+                var assigned: Duration?
                 // Every partition's last measurement (version = its end offset) has been published.
-                while !publisher.hasPublished(through: ends) { try await Task.sleep(for: .milliseconds(10)) }
-                return clock.now - started
+                while !publisher.hasPublished(through: ends) {
+                    if assigned == nil && aggregator.readiness.isAssigned { assigned = clock.now - started }
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+                return (clock.now - started, assigned ?? .zero)
             }
             let first = try await group.next() ?? nil
             group.cancelAll()
             return first
         }
-        guard let elapsed else { throw ValidationError("the aggregator stopped before publishing everything") }
-        return (elapsed.inSeconds, publisher.summaryCount)
+        guard let result, let marks = publisher.marks else {
+            throw ValidationError("the aggregator stopped before publishing everything")
+        }
+        return ServiceRun(
+            seconds: result.end.inSeconds, summaries: publisher.summaryCount, assigned: result.assigned.inSeconds,
+            tenPercent: marks.tenPercent.inSeconds, ninetyPercent: marks.ninetyPercent.inSeconds)
     }
 }
 
@@ -399,17 +488,22 @@ extension BenchAggregatorCommand {
     }
 }
 
-/// Forwards to a producer and remembers, per raw partition, the highest summary version published.
+/// Forwards to a producer and remembers, per raw partition, the highest summary version published, and when the
+/// published versions first covered 10 % and 90 % of the records.
 final class VersionTrackingPublisher: RecordPublisher, Sendable {
     let producer: KafkaProducer
     let rawTopic: TopicCatalog.Topic
     let kafka: KafkaConnection
-    private let highest = SynchronizedHighest()
+    private let highest: SynchronizedHighest
 
-    init(producer: KafkaProducer, rawTopic: TopicCatalog.Topic, kafka: KafkaConnection) {
+    init(
+        producer: KafkaProducer, rawTopic: TopicCatalog.Topic, kafka: KafkaConnection,
+        started: ContinuousClock.Instant, records: Int64
+    ) {
         self.producer = producer
         self.rawTopic = rawTopic
         self.kafka = kafka
+        highest = SynchronizedHighest(started: started, records: records)
     }
 
     func send(_ records: [KafkaRecord]) async throws(KafkaError) {
@@ -425,18 +519,45 @@ final class VersionTrackingPublisher: RecordPublisher, Sendable {
 
     func hasPublished(through ends: [Int32: Int64]) -> Bool { highest.reaches(ends) }
     var summaryCount: Int { highest.published }
+    /// Since the start, when the published versions first covered 10 % and 90 % of the records; nil before.
+    var marks: (tenPercent: Duration, ninetyPercent: Duration)? { highest.marks }
 }
 
-/// The highest version per partition, behind a lock.
+/// The highest version per partition, and when their sum first passed 10 % and 90 % of the records, behind a lock.
 final class SynchronizedHighest: Sendable {
-    private let state = Mutex<(versions: [Int32: Int64], published: Int)>(([:], 0))
+    private struct State {
+        var versions: [Int32: Int64] = [:]
+        var published = 0
+        var tenPercent: Duration?
+        var ninetyPercent: Duration?
+    }
+
+    private let state = Mutex(State())
+    private let started: ContinuousClock.Instant
+    private let records: Int64
+
+    init(started: ContinuousClock.Instant, records: Int64) {
+        self.started = started
+        self.records = records
+    }
 
     func raise(to versions: [Int32: Int64], published: Int) {
+        let now = ContinuousClock.now
         state.withLock { state in
             for (partition, version) in versions {
                 state.versions[partition] = max(state.versions[partition] ?? 0, version)
             }
             state.published += published
+            let covered = state.versions.values.reduce(0, +)
+            if state.tenPercent == nil && covered * 10 >= records { state.tenPercent = now - started }
+            if state.ninetyPercent == nil && covered * 10 >= records * 9 { state.ninetyPercent = now - started }
+        }
+    }
+
+    var marks: (tenPercent: Duration, ninetyPercent: Duration)? {
+        state.withLock { state in
+            guard let tenPercent = state.tenPercent, let ninetyPercent = state.ninetyPercent else { return nil }
+            return (tenPercent, ninetyPercent)
         }
     }
 

@@ -142,7 +142,7 @@ struct BenchmarkResult {
 
     private func rateFigure(_ seconds: Double?) -> String { String(format: "%.0f", rate(in: seconds)) + " \(unit)/s" }
 
-    private static func seconds(_ value: Double?) -> String { String(format: "%.3f s", value ?? .nan) }
+    static func seconds(_ value: Double?) -> String { String(format: "%.3f s", value ?? .nan) }
 
     private static func multiple(_ ratio: Double) -> String { String(format: "%.2f×", ratio) }
 }

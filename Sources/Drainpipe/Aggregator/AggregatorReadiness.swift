@@ -28,6 +28,12 @@ package final class AggregatorReadiness: Sendable {
         }
     }
 
+    /// Whether the partitions are assigned (the start-up is over), replayed or not.
+    package var isAssigned: Bool {
+        if case .unassigned = state.withLock({ $0 }) { return false }
+        return true
+    }
+
     /// Nil when ready, else why not.
     package var problem: String? {
         switch state.withLock({ $0 }) {
