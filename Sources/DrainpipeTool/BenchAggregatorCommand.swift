@@ -383,26 +383,28 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     }
 
     /// One run of the whole service, timed from its start.
+    ///
+    /// Every record is on the broker before the service starts, so all of it is replay: the service publishes a
+    /// partition's summaries only once it has applied the partition through its end at start. The steady state is
+    /// therefore read from the replay still to do, which the service reports at every flush (every 100 ms).
     struct ServiceRun {
         /// Until every partition's last measurement was published.
         var seconds: Double
         var summaries: Int
         /// Until the consumer was assigned: connecting, reading committed offsets and watermarks, claiming.
         var assigned: Double
-        /// Until the published summaries first covered 10 % and 90 % of the records (by each partition's highest
-        /// summary version, which is one past the last offset applied); flushes every 100 ms make these steps.
-        var tenPercent: Double
-        var ninetyPercent: Double
+        /// Until the replay still to do was first at most 90 % and 10 % of the records.
+        var tenPercentApplied: Double
+        var ninetyPercentApplied: Double
 
-        /// "start-up (until assigned) 0.052 s; steady state, 10 % → 90 % of the records published: 2.1 s = …/s;
-        /// after assignment: … /s".
+        /// "start-up (until assigned) 0.010 s; steady state, 10 % → 90 % of the records applied in 2.1 s = … /s;
+        /// the last 10 % and publishing every summary 0.4 s".
         func phases(measurements: Int) -> String {
-            let steady = Double(measurements) * 0.8 / (ninetyPercent - tenPercent)
-            let afterAssignment = Double(measurements) / (seconds - assigned)
+            let steady = Double(measurements) * 0.8 / (ninetyPercentApplied - tenPercentApplied)
             return "start-up (until assigned) \(BenchmarkResult.seconds(assigned)); steady state, 10 % → 90 % of "
-                + "the records published in \(BenchmarkResult.seconds(ninetyPercent - tenPercent)) = "
-                + "\(Int(steady.rounded())) measurements/s; from assignment to the end "
-                + "\(Int(afterAssignment.rounded())) measurements/s"
+                + "the records applied in \(BenchmarkResult.seconds(ninetyPercentApplied - tenPercentApplied)) = "
+                + "\(Int(steady.rounded())) measurements/s; the last 10 % and publishing every summary "
+                + BenchmarkResult.seconds(seconds - ninetyPercentApplied)
         }
     }
 
@@ -412,41 +414,46 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         options: KafkaConsumer.Options, groupID: String, ends: [Int32: Int64], catalog: TopicCatalog,
         producer: KafkaProducer, kafka: KafkaConnection, logger: Logger
     ) async throws -> ServiceRun {
-        let clock = ContinuousClock()
-        let started = clock.now
         let publisher = VersionTrackingPublisher(
-            producer: producer, rawTopic: catalog.topic(.raw, for: .routerRequests), kafka: kafka,
-            started: started, records: ends.values.reduce(0, +))
+            producer: producer, rawTopic: catalog.topic(.raw, for: .routerRequests), kafka: kafka)
         let aggregator = AggregatorService(
             settings: .init(
                 topics: catalog, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
                 windows: .production, flushInterval: .milliseconds(flushMilliseconds), types: [.routerRequests],
                 groupID: groupID, consumer: options),
             clock: ContinuousClock(), publisher: publisher, metrics: NOOPMetricsHandler.instance, logger: logger)
-        let result = try await withThrowingTaskGroup(of: (end: Duration, assigned: Duration)?.self) { group in
+        let clock = ContinuousClock()
+        let started = clock.now
+        let records = ends.values.reduce(0, +)
+        let result = try await withThrowingTaskGroup(of: ServiceRun?.self) { group in
             group.addTask {
                 try await aggregator.run()
                 return nil
             }
             group.addTask {
-                var assigned: Duration?
+                // When it was assigned, and when 90 % and 10 % of the replay were left.
+                var marks: [Duration?] = [nil, nil, nil]
                 // Every partition's last measurement (version = its end offset) has been published.
                 while !publisher.hasPublished(through: ends) {
-                    if assigned == nil && aggregator.readiness.isAssigned { assigned = clock.now - started }
+                    if let left = aggregator.readiness.messagesToReplay {
+                        for (mark, reached) in [true, left * 10 <= records * 9, left * 10 <= records].enumerated()
+                        where reached && marks[mark] == nil {
+                            marks[mark] = clock.now - started
+                        }
+                    }
                     try await Task.sleep(for: .milliseconds(1))
                 }
-                return (clock.now - started, assigned ?? .zero)
+                let end = clock.now - started
+                return ServiceRun(
+                    seconds: end.inSeconds, summaries: publisher.summaryCount, assigned: (marks[0] ?? end).inSeconds,
+                    tenPercentApplied: (marks[1] ?? end).inSeconds, ninetyPercentApplied: (marks[2] ?? end).inSeconds)
             }
             let first = try await group.next() ?? nil
             group.cancelAll()
             return first
         }
-        guard let result, let marks = publisher.marks else {
-            throw ValidationError("the aggregator stopped before publishing everything")
-        }
-        return ServiceRun(
-            seconds: result.end.inSeconds, summaries: publisher.summaryCount, assigned: result.assigned.inSeconds,
-            tenPercent: marks.tenPercent.inSeconds, ninetyPercent: marks.ninetyPercent.inSeconds)
+        guard let result else { throw ValidationError("the aggregator stopped before publishing everything") }
+        return result
     }
 }
 
@@ -488,22 +495,17 @@ extension BenchAggregatorCommand {
     }
 }
 
-/// Forwards to a producer and remembers, per raw partition, the highest summary version published, and when the
-/// published versions first covered 10 % and 90 % of the records.
+/// Forwards to a producer and remembers, per raw partition, the highest summary version published.
 final class VersionTrackingPublisher: RecordPublisher, Sendable {
     let producer: KafkaProducer
     let rawTopic: TopicCatalog.Topic
     let kafka: KafkaConnection
-    private let highest: SynchronizedHighest
+    private let highest = SynchronizedHighest()
 
-    init(
-        producer: KafkaProducer, rawTopic: TopicCatalog.Topic, kafka: KafkaConnection,
-        started: ContinuousClock.Instant, records: Int64
-    ) {
+    init(producer: KafkaProducer, rawTopic: TopicCatalog.Topic, kafka: KafkaConnection) {
         self.producer = producer
         self.rawTopic = rawTopic
         self.kafka = kafka
-        highest = SynchronizedHighest(started: started, records: records)
     }
 
     func send(_ records: [KafkaRecord]) async throws(KafkaError) {
@@ -519,45 +521,18 @@ final class VersionTrackingPublisher: RecordPublisher, Sendable {
 
     func hasPublished(through ends: [Int32: Int64]) -> Bool { highest.reaches(ends) }
     var summaryCount: Int { highest.published }
-    /// Since the start, when the published versions first covered 10 % and 90 % of the records; nil before.
-    var marks: (tenPercent: Duration, ninetyPercent: Duration)? { highest.marks }
 }
 
-/// The highest version per partition, and when their sum first passed 10 % and 90 % of the records, behind a lock.
+/// The highest version per partition, behind a lock.
 final class SynchronizedHighest: Sendable {
-    private struct State {
-        var versions: [Int32: Int64] = [:]
-        var published = 0
-        var tenPercent: Duration?
-        var ninetyPercent: Duration?
-    }
-
-    private let state = Mutex(State())
-    private let started: ContinuousClock.Instant
-    private let records: Int64
-
-    init(started: ContinuousClock.Instant, records: Int64) {
-        self.started = started
-        self.records = records
-    }
+    private let state = Mutex<(versions: [Int32: Int64], published: Int)>(([:], 0))
 
     func raise(to versions: [Int32: Int64], published: Int) {
-        let now = ContinuousClock.now
         state.withLock { state in
             for (partition, version) in versions {
                 state.versions[partition] = max(state.versions[partition] ?? 0, version)
             }
             state.published += published
-            let covered = state.versions.values.reduce(0, +)
-            if state.tenPercent == nil && covered * 10 >= records { state.tenPercent = now - started }
-            if state.ninetyPercent == nil && covered * 10 >= records * 9 { state.ninetyPercent = now - started }
-        }
-    }
-
-    var marks: (tenPercent: Duration, ninetyPercent: Duration)? {
-        state.withLock { state in
-            guard let tenPercent = state.tenPercent, let ninetyPercent = state.ninetyPercent else { return nil }
-            return (tenPercent, ninetyPercent)
         }
     }
 

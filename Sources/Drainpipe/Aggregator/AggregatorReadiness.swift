@@ -28,10 +28,14 @@ package final class AggregatorReadiness: Sendable {
         }
     }
 
-    /// Whether the partitions are assigned (the start-up is over), replayed or not.
-    package var isAssigned: Bool {
-        if case .unassigned = state.withLock({ $0 }) { return false }
-        return true
+    /// The raw messages still to apply before every partition reaches its end at start, as of the last flush: nil
+    /// until the partitions are assigned, 0 once caught up.
+    package var messagesToReplay: Int64? {
+        switch state.withLock({ $0 }) {
+        case .unassigned: nil
+        case .replaying(_, let messages): messages
+        case .caughtUp: 0
+        }
     }
 
     /// Nil when ready, else why not.
