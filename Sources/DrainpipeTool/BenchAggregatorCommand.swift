@@ -54,6 +54,9 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     @Option(help: "Runs of the whole service per consumer option set, alternating between the sets.")
     var serviceRounds = 1
 
+    @Option(help: "The most raw messages the service takes per poll (default: the service's own).")
+    var pollMessages: Int?
+
     @Option(
         help: """
             The raw wire version the broker stage writes: 2 (a MeasurementBatch per request and partition, what the \
@@ -416,12 +419,14 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
     ) async throws -> ServiceRun {
         let publisher = VersionTrackingPublisher(
             producer: producer, rawTopic: catalog.topic(.raw, for: .routerRequests), kafka: kafka)
+        var settings = AggregatorService<ContinuousClock>.Settings(
+            topics: catalog, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
+            windows: .production, flushInterval: .milliseconds(flushMilliseconds), types: [.routerRequests],
+            groupID: groupID, consumer: options)
+        if let pollMessages { settings.pollMessages = pollMessages }
         let aggregator = AggregatorService(
-            settings: .init(
-                topics: catalog, kafka: kafka, assignment: try WorkerAssignment(workerIndex: 0, workerCount: 1),
-                windows: .production, flushInterval: .milliseconds(flushMilliseconds), types: [.routerRequests],
-                groupID: groupID, consumer: options),
-            clock: ContinuousClock(), publisher: publisher, metrics: NOOPMetricsHandler.instance, logger: logger)
+            settings: settings, clock: ContinuousClock(), publisher: publisher, metrics: NOOPMetricsHandler.instance,
+            logger: logger)
         let clock = ContinuousClock()
         let started = clock.now
         let records = ends.values.reduce(0, +)

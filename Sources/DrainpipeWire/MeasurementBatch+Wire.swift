@@ -71,11 +71,18 @@ package enum MeasurementBatchWire {
     /// - Throws: `WireError` when the bytes do not parse, the type is unknown, a column has the wrong number of
     ///   entries, a string index is out of range, a string is not UTF-8, or a platform event's kind is unknown.
     package static func decode(_ wireBytes: [UInt8]) throws(WireError) -> [Measurement] {
+        try decodeColumns(wireBytes).measurements
+    }
+
+    /// The measurements of a `drainpipe.v2.MeasurementBatch` as the batch's columns, without a `Measurement` each.
+    ///
+    /// - Throws: `WireError`, exactly when and as `decode` throws.
+    package static func decodeColumns(_ wireBytes: [UInt8]) throws(WireError) -> MeasurementColumns {
         let decoder = WireDecoder(message: messageName, byteCount: wireBytes.count)
         let unpacked = wireUnpack(wireBytes) { drainpipe__v2__measurement_batch__unpack(nil, $0, $1) }
         guard let message = unpacked else { throw decoder.malformed }
         defer { drainpipe__v2__measurement_batch__free_unpacked(message, nil) }
-        return try measurements(copying: message.pointee, with: decoder)
+        return try columns(copying: message.pointee, with: decoder)
     }
 
     /// The schema's name of the message, for errors.
@@ -94,11 +101,10 @@ package enum MeasurementBatchWire {
         return bytes
     }
 
-    private static func measurements(
+    private static func columns(
         copying message: Drainpipe__V2__MeasurementBatch, with decoder: WireDecoder
-    ) throws(WireError) -> [Measurement] {
+    ) throws(WireError) -> MeasurementColumns {
         let type = try decoder.measurementType(rawValue: message.type.rawValue)
-        let receivedAt = EventTime(microsecondsSinceEpoch: message.received_micros)
         let strings = try decoder.strings(message.strings, count: message.n_strings, field: "strings")
         let count = message.n_owners
         let column = Column(decoder: decoder, count: count, strings: strings.count)
@@ -130,44 +136,15 @@ package enum MeasurementBatchWire {
             message.event_names, count: message.n_event_names, field: "event_names")
         let platformEvents = try Self.platformEvents(
             copying: message, strings: strings, measurementCount: count, with: decoder)
-
-        var measurements: [Measurement] = []
-        measurements.reserveCapacity(count)
-        var fieldStart = 0
-        var eventStart = 0
-        var nextPlatformEvent = 0
-        for index in 0..<count {
-            let fieldEnd = fieldStart + Int(fieldCounts[index])
-            var fields: [MeasurementField] = []
-            fields.reserveCapacity(fieldEnd - fieldStart)
-            for entry in fieldStart..<fieldEnd {
-                fields.append(MeasurementField(name: strings[Int(fieldNames[entry])], value: fieldValues[entry]))
-            }
-            fieldStart = fieldEnd
-            let eventEnd = eventStart + Int(eventCounts[index])
-            let events = (eventStart..<eventEnd).map { strings[Int(eventNames[$0])] }
-            eventStart = eventEnd
-            var origin: DrainOrigin?
-            if drains[index] != 0 {
-                guard Int(drains[index]) <= strings.count else { throw decoder.outOfRange(field: "origin_drains") }
-                origin = DrainOrigin(
-                    drainID: strings[Int(drains[index]) - 1], frameID: strings[Int(frames[index])],
-                    lineIndex: lineIndexes[index])
-            }
-            var platformEvent: PlatformEventDetail?
-            if nextPlatformEvent < platformEvents.count, platformEvents[nextPlatformEvent].position == index {
-                platformEvent = platformEvents[nextPlatformEvent].detail
-                nextPlatformEvent += 1
-            }
-            measurements.append(
-                Measurement(
-                    type: type, owner: strings[Int(owners[index])], processType: strings[Int(processTypes[index])],
-                    metric: strings[Int(metrics[index])],
-                    time: EventTime(microsecondsSinceEpoch: message.received_micros &+ timeOffsets[index]),
-                    receivedAt: receivedAt, fields: fields, events: events, origin: origin,
-                    platformEvent: platformEvent))
-        }
-        return measurements
+        for drain in drains where Int(drain) > strings.count { throw decoder.outOfRange(field: "origin_drains") }
+        return MeasurementColumns(
+            type: type, receivedAt: EventTime(microsecondsSinceEpoch: message.received_micros), strings: strings,
+            owners: Array(owners), processTypes: Array(processTypes), metrics: Array(metrics),
+            times: timeOffsets.map { EventTime(microsecondsSinceEpoch: message.received_micros &+ $0) },
+            fieldCounts: Array(fieldCounts), fieldNames: Array(fieldNames), fieldValues: Array(fieldValues),
+            eventCounts: Array(eventCounts), eventNames: Array(eventNames), originDrains: Array(drains),
+            originFrames: Array(frames), originLineIndexes: Array(lineIndexes),
+            platformEventPositions: platformEvents.map(\.position), platformEvents: platformEvents.map(\.detail))
     }
 
     /// The platform events of a batch with the positions of their measurements, checked to ascend.

@@ -174,6 +174,27 @@ package struct AggregatorPartitions: Sendable {
         }
     }
 
+    /// Applies one raw message holding a `drainpipe.v2.MeasurementBatch`, from its columns: the same as
+    /// `apply(batch.measurements, from: message)`, without a `Measurement` per line. An empty batch, or one with
+    /// an implausible time, takes that way.
+    package mutating func apply(_ batch: MeasurementColumns, from message: KafkaMessage) -> [Applied] {
+        guard batch.count > 0, batch.times.allSatisfy(\.isPlausible) else {
+            return apply(batch.measurements, from: message)
+        }
+        consumedSinceIdle = true
+        guard let location = locations[message.topicPartition] else {
+            return Array(repeating: .notOwned, count: batch.count)
+        }
+        let messageTime = message.timestamp ?? batch.receivedAt
+        guard messageTime.isPlausible else {
+            states[location.state].aggregator.skip(source: location.source, offset: message.offset, messageTime: nil)
+            return Array(repeating: .implausibleTime, count: batch.count)
+        }
+        return states[location.state].aggregator.apply(
+            batch, source: location.source, offset: message.offset, messageTime: messageTime
+        ).map { .outcome($0) }
+    }
+
     /// Records that a raw message could not be decoded, so it is not read again.
     package mutating func skipMalformed(_ message: KafkaMessage) {
         consumedSinceIdle = true

@@ -33,12 +33,16 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         package var clientID: String
         /// Fetch tunables of the raw-topic consumer.
         package var consumer: KafkaConsumer.Options
+        /// The most raw messages one poll takes. A version-2 message holds a whole request's measurements, so this
+        /// also bounds how long one batch is applied while the next is polled and decoded, and how late a flush
+        /// can be.
+        package var pollMessages: Int
 
         package init(
             topics: TopicCatalog, kafka: KafkaConnection, assignment: WorkerAssignment, windows: WindowSettings,
             flushInterval: Duration, types: [MeasurementType] = MeasurementType.allCases,
             groupID: String = AggregatorConfiguration.groupID, clientID: String = "aggregator",
-            consumer: KafkaConsumer.Options = KafkaConsumer.Options()
+            consumer: KafkaConsumer.Options = KafkaConsumer.Options(), pollMessages: Int = 10_000
         ) {
             self.topics = topics
             self.kafka = kafka
@@ -49,6 +53,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             self.groupID = groupID
             self.clientID = clientID
             self.consumer = consumer
+            self.pollMessages = pollMessages
         }
     }
 
@@ -144,6 +149,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             ])
 
         let versions = rawWireVersions
+        let pollMessages = settings.pollMessages
         var nextFlush = clock.now.advanced(by: settings.flushInterval)
         var flushes = 0
         var tally = Array(repeating: 0, count: PartitionAggregator.Outcome.allCases.count)
@@ -154,12 +160,14 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let messages =
                     if let nextBatch { try await nextBatch.value } else {
-                        try await pollAndDecode(consumer, versions: versions)
+                        try await pollAndDecode(consumer, versions: versions, maxMessages: pollMessages)
                     }
                 nextBatch = nil
                 if !messages.isEmpty && clock.now < nextFlush {
                     nextBatch = Task { [worker] in
-                        try await worker.run { try Self.pollAndDecode(consumer, versions: versions) }
+                        try await worker.run {
+                            try Self.pollAndDecode(consumer, versions: versions, maxMessages: pollMessages)
+                        }
                     }
                 }
                 for message in messages {
@@ -203,7 +211,13 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     /// A polled message with its payload already decoded on the consumer thread.
     private struct DecodedMessage: Sendable {
         var message: KafkaMessage
-        var measurements: Result<[Measurement], WireError>
+        var payload: Result<Payload, WireError>
+    }
+
+    /// What one raw message holds: one measurement (wire version 1) or the columns of a batch (version 2).
+    private enum Payload: Sendable {
+        case measurement(Measurement)
+        case batch(MeasurementColumns)
     }
 
     /// The wire version of every raw topic this process reads, by its name with `KAFKA_PREFIX`.
@@ -218,24 +232,25 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
     }
 
     private func pollAndDecode(
-        _ consumer: any PartitionConsumer, versions: [String: Int]
+        _ consumer: any PartitionConsumer, versions: [String: Int], maxMessages: Int
     ) async throws -> [DecodedMessage] {
-        try await worker.run { try Self.pollAndDecode(consumer, versions: versions) }
+        try await worker.run { try Self.pollAndDecode(consumer, versions: versions, maxMessages: maxMessages) }
     }
 
-    /// Polls up to 10 000 messages (waiting at most 100 ms for the first) and decodes each payload by its topic's
-    /// wire version: one `drainpipe.v1.Measurement` (version 1) or a `drainpipe.v2.MeasurementBatch` (version 2).
+    /// Polls up to `maxMessages` messages (waiting at most 100 ms for the first) and decodes each payload by its
+    /// topic's wire version: one `drainpipe.v1.Measurement` (version 1) or a `drainpipe.v2.MeasurementBatch`
+    /// (version 2), kept as its columns.
     private static func pollAndDecode(
-        _ consumer: any PartitionConsumer, versions: [String: Int]
+        _ consumer: any PartitionConsumer, versions: [String: Int], maxMessages: Int
     ) throws -> [DecodedMessage] {
-        try consumer.poll(maxMessages: 10_000, timeout: .milliseconds(100)).map { message in
+        try consumer.poll(maxMessages: maxMessages, timeout: .milliseconds(100)).map { message in
             DecodedMessage(
                 message: message,
-                measurements: Result { () throws(WireError) in
+                payload: Result { () throws(WireError) in
                     if versions[message.topic] == 2 {
-                        try MeasurementBatchWire.decode(message.value)
+                        .batch(try MeasurementBatchWire.decodeColumns(message.value))
                     } else {
-                        try [Measurement(wireBytes: message.value)]
+                        .measurement(try Measurement(wireBytes: message.value))
                     }
                 })
         }
@@ -273,7 +288,7 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
         _ decoded: DecodedMessage, to partitions: inout AggregatorPartitions
     ) -> [PartitionAggregator.Outcome] {
         let message = decoded.message
-        switch decoded.measurements {
+        switch decoded.payload {
         case .failure(let error):
             malformedMessages.increment()
             logger.warning(
@@ -284,11 +299,16 @@ package final class AggregatorService<FlushClock: Clock>: Service where FlushClo
                 ])
             partitions.skipMalformed(message)
             return []
-        case .success(let measurements):
+        case .success(let payload):
+            let applied =
+                switch payload {
+                case .measurement(let measurement): [partitions.apply(measurement, from: message)]
+                case .batch(let batch): partitions.apply(batch, from: message)
+                }
             var outcomes: [PartitionAggregator.Outcome] = []
-            outcomes.reserveCapacity(measurements.count)
+            outcomes.reserveCapacity(applied.count)
             var implausible = 0
-            for applied in partitions.apply(measurements, from: message) {
+            for applied in applied {
                 switch applied {
                 case .outcome(let outcome): outcomes.append(outcome)
                 case .implausibleTime: implausible += 1

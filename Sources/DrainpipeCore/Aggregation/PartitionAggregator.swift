@@ -66,22 +66,55 @@ package struct PartitionAggregator: Sendable {
         mutating func add(_ measurement: Measurement, source: Int, offset: Int64, layout: FieldLayout) {
             for (hint, field) in measurement.fields.enumerated() {
                 if let position = layout.position(of: field.name, hint: hint) {
-                    statistics[position].add(field.value)
-                    if let sketch = layout.sketchPositions[position] { sketches[sketch].add(field.value) }
+                    add(field.value, at: position, layout: layout)
                 } else {
                     otherFields[field.name, default: .empty].add(field.value)
                 }
             }
-            for event in measurement.events {
-                if let index = eventCounts.firstIndex(where: { $0.name == event }) {
-                    eventCounts[index].count += 1
-                } else {
-                    eventCounts.append((event, 1))
-                }
-            }
+            for event in measurement.events { count(event) }
             if let detail = measurement.platformEvent {
                 platformEvents.add(PlatformEvent(time: measurement.time, detail: detail))
             }
+            include(source: source, offset: offset)
+        }
+
+        /// Adds measurement `index` of `batch`, whose fields and events are the entries `fields` and `events` of
+        /// their columns; `fieldPositions` holds each string's position in `layout` (−1: none). Adds exactly what
+        /// `add(batch.measurements[index], …)` adds, in the same order.
+        mutating func add(
+            _ batch: MeasurementColumns, index: Int, fields: Range<Int>, events: Range<Int>, fieldPositions: [Int32],
+            platformEvent: PlatformEventDetail?, source: Int, offset: Int64, layout: FieldLayout
+        ) {
+            for entry in fields {
+                let name = Int(batch.fieldNames[entry])
+                let position = Int(fieldPositions[name])
+                if position >= 0 {
+                    add(batch.fieldValues[entry], at: position, layout: layout)
+                } else {
+                    otherFields[batch.strings[name], default: .empty].add(batch.fieldValues[entry])
+                }
+            }
+            for entry in events { count(batch.strings[Int(batch.eventNames[entry])]) }
+            if let platformEvent {
+                platformEvents.add(PlatformEvent(time: batch.times[index], detail: platformEvent))
+            }
+            include(source: source, offset: offset)
+        }
+
+        private mutating func add(_ value: Double, at position: Int, layout: FieldLayout) {
+            statistics[position].add(value)
+            if let sketch = layout.sketchPositions[position] { sketches[sketch].add(value) }
+        }
+
+        private mutating func count(_ event: String) {
+            if let index = eventCounts.firstIndex(where: { $0.name == event }) {
+                eventCounts[index].count += 1
+            } else {
+                eventCounts.append((event, 1))
+            }
+        }
+
+        private mutating func include(source: Int, offset: Int64) {
             version += offset - lastOffsets[source]
             lastOffsets[source] = offset
         }
@@ -136,10 +169,11 @@ package struct PartitionAggregator: Sendable {
             watermarksBefore = Array(repeating: EventTime(microsecondsSinceEpoch: .min), count: sourceCount)
         }
 
-        /// Adds the measurement unless its origin was seen; reports whether it opened a new series slot.
+        /// Adds a measurement (by `accumulate`) unless its origin was seen; reports whether it opened a new series
+        /// slot.
         mutating func add(
-            _ measurement: Measurement, seriesID: Int32, origin: OriginDigest?, source: Int, offset: Int64,
-            watermarkBefore: EventTime, layout: FieldLayout
+            seriesID: Int32, origin: OriginDigest?, source: Int, offset: Int64, watermarkBefore: EventTime,
+            layout: FieldLayout, accumulate: (inout SeriesAccumulator) -> Void
         ) -> (isDuplicate: Bool, openedSeries: Bool) {
             if firstOffsets[source] == .max {
                 firstOffsets[source] = offset
@@ -160,7 +194,7 @@ package struct PartitionAggregator: Sendable {
                 slots[id] = position
                 opened = true
             }
-            accumulators[Int(position)].add(measurement, source: source, offset: offset, layout: layout)
+            accumulate(&accumulators[Int(position)])
             if !accumulators[Int(position)].isChanged {
                 accumulators[Int(position)].isChanged = true
                 changed.append(position)
@@ -178,6 +212,8 @@ package struct PartitionAggregator: Sendable {
     private var seriesNames: [SeriesName?] = []
     private var seriesWindowCounts: [Int32] = []
     private var freeSeriesIDs: [Int32] = []
+    /// How many series IDs were released so far: an ID a batch resolved is valid while this stays the same.
+    private var seriesReleases = 0
     /// Per source, the offset after the last message applied.
     private var nextOffsets: [Int64]
     /// Per source, the largest Kafka timestamp seen: the source's event-time clock.
@@ -260,30 +296,159 @@ package struct PartitionAggregator: Sendable {
         return watermarkBefore
     }
 
-    private mutating func add(
-        _ measurement: Measurement, source: Int, offset: Int64, messageTime: EventTime, watermarkBefore: EventTime
-    ) -> Outcome {
-        switch settings.accepts(time: measurement.time, messageTime: messageTime) {
-        case .accepted: break
-        case .tooLate: return .tooLate
-        case .tooFarInFuture: return .tooFarInFuture
+    /// Applies the measurements of one `drainpipe.v2.MeasurementBatch` message at `offset` of `source` stamped
+    /// `messageTime`, straight from its columns: each series and field name is resolved once per batch, and no
+    /// `Measurement` is built. Returns exactly what `apply(batch.measurements, …)` returns and leaves the same
+    /// state behind.
+    package mutating func apply(
+        _ batch: MeasurementColumns, source: Int, offset: Int64, messageTime: EventTime
+    ) -> [Outcome] {
+        guard let watermarkBefore = begin(source: source, offset: offset, messageTime: messageTime) else {
+            return Array(repeating: .alreadyApplied, count: batch.count)
         }
-        let windowStart = settings.windowStart(containing: measurement.time)
+        let layout = layouts[batch.type]
+        let fieldPositions = batch.strings.map { Int32(layout.names.firstIndex(of: $0) ?? -1) }
+        var series = BatchSeries(releases: seriesReleases)
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(batch.count)
+        var fieldStart = 0
+        var eventStart = 0
+        var nextPlatformEvent = 0
+        for index in 0..<batch.count {
+            let fields = fieldStart..<fieldStart + Int(batch.fieldCounts[index])
+            let events = eventStart..<eventStart + Int(batch.eventCounts[index])
+            fieldStart = fields.upperBound
+            eventStart = events.upperBound
+            var platformEvent: PlatformEventDetail?
+            if nextPlatformEvent < batch.platformEventPositions.count,
+                batch.platformEventPositions[nextPlatformEvent] == index
+            {
+                platformEvent = batch.platformEvents[nextPlatformEvent]
+                nextPlatformEvent += 1
+            }
+            let windowStart: EventTime
+            switch admission(of: batch.times[index], source: source, messageTime: messageTime) {
+            case .window(let start): windowStart = start
+            case .rejected(let outcome):
+                outcomes.append(outcome)
+                continue
+            }
+            let names = BatchSeries.Key(
+                owner: batch.owners[index], processType: batch.processTypes[index], metric: batch.metrics[index])
+            if series.releases != seriesReleases { series = BatchSeries(releases: seriesReleases) }
+            let seriesID: Int32
+            if let known = series.id(of: names) {
+                seriesID = known
+            } else {
+                seriesID = internedID(
+                    of: SeriesName(
+                        type: batch.type, owner: batch.strings[Int(names.owner)],
+                        processType: batch.strings[Int(names.processType)], metric: batch.strings[Int(names.metric)]))
+                series.remember(seriesID, for: names)
+            }
+            var origin: OriginDigest?
+            let drain = batch.originDrains[index]
+            if drain != 0 {
+                origin = originDigests.digest(
+                    drainID: batch.strings[Int(drain) - 1], frameID: batch.strings[Int(batch.originFrames[index])],
+                    lineIndex: batch.originLineIndexes[index], type: batch.type,
+                    metric: batch.strings[Int(names.metric)])
+            }
+            outcomes.append(
+                add(
+                    seriesID: seriesID, origin: origin, windowStart: windowStart, source: source, offset: offset,
+                    watermarkBefore: watermarkBefore, layout: layout
+                ) { accumulator in
+                    accumulator.add(
+                        batch, index: index, fields: fields, events: events, fieldPositions: fieldPositions,
+                        platformEvent: platformEvent, source: source, offset: offset, layout: layout)
+                })
+        }
+        return outcomes
+    }
+
+    /// The series IDs one batch resolved, by the positions of their names in the batch's strings: consecutive
+    /// measurements of a batch mostly share their series, so the last one is compared before the table is asked.
+    private struct BatchSeries {
+        struct Key: Hashable {
+            var owner: UInt32
+            var processType: UInt32
+            var metric: UInt32
+        }
+
+        /// `seriesReleases` when these IDs were resolved; once an ID is released it may name another series.
+        let releases: Int
+        private var last: (key: Key, id: Int32)?
+        private var ids: [Key: Int32] = [:]
+
+        init(releases: Int) {
+            self.releases = releases
+        }
+
+        func id(of key: Key) -> Int32? {
+            if let last, last.key == key { return last.id }
+            return ids[key]
+        }
+
+        mutating func remember(_ id: Int32, for key: Key) {
+            last = (key, id)
+            ids[key] = id
+        }
+    }
+
+    /// Where a measurement at `time` goes: its window, or why it goes nowhere.
+    private enum Admission {
+        case window(EventTime)
+        case rejected(Outcome)
+    }
+
+    private func admission(of time: EventTime, source: Int, messageTime: EventTime) -> Admission {
+        switch settings.accepts(time: time, messageTime: messageTime) {
+        case .accepted: break
+        case .tooLate: return .rejected(.tooLate)
+        case .tooFarInFuture: return .rejected(.tooFarInFuture)
+        }
+        let windowStart = settings.windowStart(containing: time)
         // Final by the running watermark (a function of the messages up to this offset, never of when flushes
         // happened), or published complete before a restart: either way the window no longer changes.
         guard windowStart >= finalBefore, !settings.isFinal(windowStart: windowStart, watermark: watermarks[source])
         else {
-            return .windowAlreadyFinal
+            return .rejected(.windowAlreadyFinal)
+        }
+        return .window(windowStart)
+    }
+
+    private mutating func add(
+        _ measurement: Measurement, source: Int, offset: Int64, messageTime: EventTime, watermarkBefore: EventTime
+    ) -> Outcome {
+        let windowStart: EventTime
+        switch admission(of: measurement.time, source: source, messageTime: messageTime) {
+        case .window(let start): windowStart = start
+        case .rejected(let outcome): return outcome
         }
         let seriesID = internedID(
             of: SeriesName(
                 type: measurement.type, owner: measurement.owner, processType: measurement.processType,
                 metric: measurement.metric))
         let origin = originDigests.digest(of: measurement)
+        let layout = layouts[measurement.type]
+        return add(
+            seriesID: seriesID, origin: origin, windowStart: windowStart, source: source, offset: offset,
+            watermarkBefore: watermarkBefore, layout: layout
+        ) { accumulator in
+            accumulator.add(measurement, source: source, offset: offset, layout: layout)
+        }
+    }
+
+    /// Adds one admitted measurement (by `accumulate`) to its series in the window at `windowStart`.
+    private mutating func add(
+        seriesID: Int32, origin: OriginDigest?, windowStart: EventTime, source: Int, offset: Int64,
+        watermarkBefore: EventTime, layout: FieldLayout, accumulate: (inout SeriesAccumulator) -> Void
+    ) -> Outcome {
         let sourceCount = nextOffsets.count
         let result = windows[windowStart, default: Window(sourceCount: sourceCount)].add(
-            measurement, seriesID: seriesID, origin: origin, source: source, offset: offset,
-            watermarkBefore: watermarkBefore, layout: layouts[measurement.type])
+            seriesID: seriesID, origin: origin, source: source, offset: offset, watermarkBefore: watermarkBefore,
+            layout: layout, accumulate: accumulate)
         if result.openedSeries { seriesWindowCounts[Int(seriesID)] += 1 }
         if seriesWindowCounts[Int(seriesID)] == 0 { releaseSeries(seriesID) }
         return result.isDuplicate ? .duplicate : .accepted
@@ -391,6 +556,7 @@ package struct PartitionAggregator: Sendable {
         seriesIDs[name] = nil
         seriesNames[Int(id)] = nil
         freeSeriesIDs.append(id)
+        seriesReleases += 1
     }
 
     // MARK: - Memory

@@ -22,42 +22,60 @@ struct OriginDigester: Sendable {
 
     /// The digest of a measurement with an origin and a non-empty frame id; nil otherwise.
     mutating func digest(of measurement: Measurement) -> OriginDigest? {
-        guard let origin = measurement.origin, !origin.frameID.isEmpty else { return nil }
-        if origin.frameID != frameID || origin.drainID != drainID {
+        guard let origin = measurement.origin else { return nil }
+        return digest(
+            drainID: origin.drainID, frameID: origin.frameID, lineIndex: origin.lineIndex, type: measurement.type,
+            metric: measurement.metric)
+    }
+
+    /// The digest of a measurement of `type` and `metric` from line `lineIndex` of frame `frameID` of drain
+    /// `drainID`; nil when the frame id is empty.
+    mutating func digest(
+        drainID: String, frameID: String, lineIndex: UInt32, type: MeasurementType, metric: String
+    ) -> OriginDigest? {
+        guard !frameID.isEmpty else { return nil }
+        if frameID != self.frameID || drainID != self.drainID {
             var hasher = Hasher128()
-            hasher.combine(origin.drainID)
-            hasher.combine(origin.frameID)
+            hasher.combine(drainID)
+            hasher.combine(frameID)
             afterFrame = hasher
-            drainID = origin.drainID
-            frameID = origin.frameID
+            self.drainID = drainID
+            self.frameID = frameID
         }
         var hasher = afterFrame
-        hasher.combine(UInt64(origin.lineIndex) << 32 | UInt64(UInt32(bitPattern: measurement.type.wireNumber)))
-        hasher.combine(measurement.metric)
+        hasher.combine(UInt64(lineIndex) << 32 | UInt64(UInt32(bitPattern: type.wireNumber)))
+        hasher.combine(metric)
         return OriginDigest(hasher.finalize())
     }
 }
 
 /// Two independent 64-bit multiply-rotate lanes over 8-byte words, each finished with SplitMix64's mixer.
-private struct Hasher128: Sendable {
+struct Hasher128: Sendable {
     private var first: UInt64 = 0x9E37_79B9_7F4A_7C15
     private var second: UInt64 = 0xC2B2_AE3D_27D4_EB4F
     private var length: UInt64 = 0
 
     mutating func combine(_ text: String) {
-        var word: UInt64 = 0
-        var shift: UInt64 = 0
-        for byte in text.utf8 {
-            word |= UInt64(byte) << shift
-            shift += 8
-            if shift == 64 {
-                combine(word)
-                word = 0
-                shift = 0
+        // The length ends the string, so ("ab", "c") and ("a", "bc") differ.
+        if text.utf8.withContiguousStorageIfAvailable({ combine(words: $0) }) == nil { combine(bytes: text.utf8) }
+    }
+
+    /// The same as `combine(bytes:)`, eight bytes at a time.
+    private mutating func combine(words bytes: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        if let base = bytes.baseAddress {
+            while start + 8 <= bytes.count {
+                combine(UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self)))
+                start += 8
             }
         }
-        // The length ends the string, so ("ab", "c") and ("a", "bc") differ.
-        combine(word ^ (UInt64(text.utf8.count) << 56))
+        var word: UInt64 = 0
+        var shift: UInt64 = 0
+        for byte in bytes[start...] {
+            word |= UInt64(byte) << shift
+            shift += 8
+        }
+        combine(word ^ (UInt64(bytes.count) << 56))
     }
 
     mutating func combine(bytes: some Collection<UInt8>) {
