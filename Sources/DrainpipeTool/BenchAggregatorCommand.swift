@@ -399,6 +399,8 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
         /// Until the replay still to do was first at most 90 % and 10 % of the records.
         var tenPercentApplied: Double
         var ninetyPercentApplied: Double
+        /// CPU seconds of the whole process (the service, the embedded broker, librdkafka's threads) in the run.
+        var processCPUSeconds: Double
 
         /// "start-up (until assigned) 0.010 s; steady state, 10 % → 90 % of the records applied in 2.1 s = … /s;
         /// the last 10 % and publishing every summary 0.4 s".
@@ -407,7 +409,9 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             return "start-up (until assigned) \(BenchmarkResult.seconds(assigned)); steady state, 10 % → 90 % of "
                 + "the records applied in \(BenchmarkResult.seconds(ninetyPercentApplied - tenPercentApplied)) = "
                 + "\(Int(steady.rounded())) measurements/s; the last 10 % and publishing every summary "
-                + BenchmarkResult.seconds(seconds - ninetyPercentApplied)
+                + BenchmarkResult.seconds(seconds - ninetyPercentApplied) + "; process CPU "
+                + BenchmarkResult.seconds(processCPUSeconds) + " = "
+                + "\(Int((Double(measurements) / processCPUSeconds).rounded())) measurements per CPU second"
         }
     }
 
@@ -429,6 +433,7 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
             logger: logger)
         let clock = ContinuousClock()
         let started = clock.now
+        let startedCPU = CPUClock.process.seconds()
         let records = ends.values.reduce(0, +)
         let result = try await withThrowingTaskGroup(of: ServiceRun?.self) { group in
             group.addTask {
@@ -451,7 +456,8 @@ struct BenchAggregatorCommand: AsyncParsableCommand {
                 let end = clock.now - started
                 return ServiceRun(
                     seconds: end.inSeconds, summaries: publisher.summaryCount, assigned: (marks[0] ?? end).inSeconds,
-                    tenPercentApplied: (marks[1] ?? end).inSeconds, ninetyPercentApplied: (marks[2] ?? end).inSeconds)
+                    tenPercentApplied: (marks[1] ?? end).inSeconds, ninetyPercentApplied: (marks[2] ?? end).inSeconds,
+                    processCPUSeconds: CPUClock.process.seconds() - startedCPU)
             }
             let first = try await group.next() ?? nil
             group.cancelAll()
