@@ -35,7 +35,9 @@ struct AggregatorBatchColumnsTests {
 
     // MARK: - Seeded batches
 
-    static let owners = ["app-1", "app-2", "6c1d5b7e-0f43-4a52-9b1e-000000000042"]
+    /// Many owners, so series keep appearing and going (a new series whose first measurement is a duplicate is
+    /// released at once, and its number may go to the next new series of the same batch).
+    static let owners = ["6c1d5b7e-0f43-4a52-9b1e-000000000042"] + (0..<40).map { "app-\($0)" }
     static let processTypes = ["web", "worker", "api"]
     static let events = ["status_2xx", "status_5xx", "H12", "method_GET"]
 
