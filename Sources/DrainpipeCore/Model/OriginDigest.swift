@@ -55,26 +55,19 @@ struct Hasher128: Sendable {
     private var second: UInt64 = 0xC2B2_AE3D_27D4_EB4F
     private var length: UInt64 = 0
 
+    /// The same as `combine(bytes: text.utf8)`, eight bytes at a time.
     mutating func combine(_ text: String) {
-        // The length ends the string, so ("ab", "c") and ("a", "bc") differ.
-        if text.utf8.withContiguousStorageIfAvailable({ combine(words: $0) }) == nil { combine(bytes: text.utf8) }
-    }
-
-    /// The same as `combine(bytes:)`, eight bytes at a time.
-    private mutating func combine(words bytes: UnsafeBufferPointer<UInt8>) {
+        let bytes = text.utf8.span
         var start = 0
-        if let base = bytes.baseAddress {
-            while start + 8 <= bytes.count {
-                combine(UInt64(littleEndian: UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self)))
-                start += 8
-            }
+        while start + 8 <= bytes.count {
+            var word: UInt64 = 0
+            for offset in 0..<8 { word |= UInt64(bytes[start + offset]) << UInt64(8 * offset) }
+            combine(word)
+            start += 8
         }
         var word: UInt64 = 0
-        var shift: UInt64 = 0
-        for byte in bytes[start...] {
-            word |= UInt64(byte) << shift
-            shift += 8
-        }
+        for offset in 0..<bytes.count - start { word |= UInt64(bytes[start + offset]) << UInt64(8 * offset) }
+        // The length ends the string, so ("ab", "c") and ("a", "bc") differ.
         combine(word ^ (UInt64(bytes.count) << 56))
     }
 
