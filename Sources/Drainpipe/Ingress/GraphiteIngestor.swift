@@ -96,14 +96,14 @@ package struct GraphiteIngestor: Sendable {
         parser.requiresNamingConvention = owner.requiresGraphiteNamingConvention
         let parsed = parser.parseLines(bytes, in: range, receivedAt: receivedAt)
         for (reason, count) in parsed.rejections { rejectedByReason[reason.rawValue].increment(by: count) }
+        let drainID = "\(owner.id)/graphite"
+        var processTypes = RecentProcessType()
         let measurements = parsed.points.map { point in
             Measurement(
-                type: .customMetrics, owner: owner.id, processType: Self.processType(ofPath: point.path),
+                type: .customMetrics, owner: owner.id, processType: processTypes.processType(ofPath: point.path),
                 metric: point.path, time: point.time, receivedAt: receivedAt,
                 fields: [MeasurementField(name: "value", value: point.value)],
-                origin: batchID.map {
-                    DrainOrigin(drainID: "\(owner.id)/graphite", frameID: $0, lineIndex: point.lineIndex)
-                })
+                origin: batchID.map { DrainOrigin(drainID: drainID, frameID: $0, lineIndex: point.lineIndex) })
         }
         let admitted = try await context.produce(measurements, owner: owner, receivedAt: receivedAt)
         datapointsProduced.increment(by: admitted.measurements.count)
@@ -115,11 +115,32 @@ package struct GraphiteIngestor: Sendable {
 
     /// The first three segments of a path (`prod.us-east.checkout`), or the whole path when it has fewer.
     package static func processType(ofPath path: String) -> String {
+        guard let end = processTypeEnd(ofPath: path) else { return path }
+        return String(path[..<end])
+    }
+
+    /// Where the first three segments of `path` end (its third dot), or nil when it has fewer.
+    private static func processTypeEnd(ofPath path: String) -> String.Index? {
         var dots = 0
         for index in path.utf8.indices where path.utf8[index] == UInt8(ascii: ".") {
             dots += 1
-            if dots == 3 { return String(path[..<index]) }
+            if dots == 3 { return index }
         }
-        return path
+        return nil
+    }
+
+    /// The previous datapoint's process type, reused while the paths share it: one request's paths mostly do, and a
+    /// process type longer than 15 bytes is a heap allocation per datapoint otherwise.
+    private struct RecentProcessType {
+        private var previous: String?
+
+        mutating func processType(ofPath path: String) -> String {
+            guard let end = GraphiteIngestor.processTypeEnd(ofPath: path) else { return path }
+            let prefix = path.utf8[..<end]
+            if let previous, previous.utf8.elementsEqual(prefix) { return previous }
+            let processType = String(path[..<end])
+            previous = processType
+            return processType
+        }
     }
 }

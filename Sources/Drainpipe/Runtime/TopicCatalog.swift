@@ -168,25 +168,24 @@ package struct TopicCatalog: Sendable, Hashable {
     ) -> [KafkaRecord] {
         var records: [KafkaRecord] = []
         var batches = RawBatches()
-        var topicsByType: [MeasurementType: Topic] = [:]
+        var destinations = RawDestinations(catalog: self, kafka: kafka)
         for measurement in measurements {
-            let topic = topicsByType[measurement.type] ?? self.topic(.raw, for: measurement.type)
-            topicsByType[measurement.type] = topic
-            let partition = batches.partition(of: measurement, in: topic)
-            guard topic.wireVersion == 2 else {
+            let destination = destinations.destination(of: measurement.type)
+            let partition = batches.partition(of: measurement, in: destination.topic)
+            guard destination.isBatched else {
                 records.append(
                     KafkaRecord(
-                        topic: kafka.topicName(topic.name), partition: partition,
-                        key: Array(measurement.partitionKey.utf8), value: measurement.wireBytes, timestamp: timestamp))
+                        topic: destination.topicName, partition: partition, key: Array(measurement.partitionKey.utf8),
+                        value: measurement.wireBytes, timestamp: timestamp))
                 continue
             }
             batches.add(measurement, partition: partition, maximumBytes: maximumBatchBytes) { batch in
-                records.append(batch.record(topic: kafka.topicName(topic.name), timestamp: timestamp))
+                records.append(batch.record(topic: destination.topicName, timestamp: timestamp))
             }
         }
         batches.finish { batch in
-            let topic = topicsByType[batch.type] ?? self.topic(.raw, for: batch.type)
-            records.append(batch.record(topic: kafka.topicName(topic.name), timestamp: timestamp))
+            records.append(
+                batch.record(topic: destinations.destination(of: batch.type).topicName, timestamp: timestamp))
         }
         return records
     }
@@ -207,20 +206,48 @@ package struct TopicCatalog: Sendable, Hashable {
         topics.first { $0.name == name }
     }
 
-    /// Raw batches being filled, one per type, partition and received time, in the order they were opened.
+    /// The raw topic of each type with its prefixed name and wire version, looked up once per call of `rawRecords`.
+    private struct RawDestinations {
+        struct Destination {
+            var topic: Topic
+            var topicName: String
+            /// Whether the topic takes version-2 batches rather than one version-1 record per measurement.
+            var isBatched: Bool
+        }
+
+        let catalog: TopicCatalog
+        let kafka: KafkaConnection
+        /// At most one per type: a linear search is quicker than hashing.
+        private var known: [(type: MeasurementType, destination: Destination)] = []
+
+        init(catalog: TopicCatalog, kafka: KafkaConnection) {
+            self.catalog = catalog
+            self.kafka = kafka
+        }
+
+        mutating func destination(of type: MeasurementType) -> Destination {
+            for entry in known where entry.type == type { return entry.destination }
+            let topic = catalog.topic(.raw, for: type)
+            let destination = Destination(
+                topic: topic, topicName: kafka.topicName(topic.name), isBatched: topic.wireVersion == 2)
+            known.append((type, destination))
+            return destination
+        }
+    }
+
+    /// Raw batches being filled, one per type, partition and received time, in the order they were opened; each
+    /// encodes its measurements as they come, so none is kept.
     private struct RawBatches {
         struct Batch {
-            var type: MeasurementType
             var partition: Int32
-            var receivedAt: EventTime
-            var measurements: [Measurement] = []
-            var estimatedBytes = 0
+            var key: [UInt8]
+            var writer: MeasurementBatchWriter
+            var estimatedBytes: Int
+
+            var type: MeasurementType { writer.type }
 
             func record(topic: String, timestamp: EventTime) -> KafkaRecord {
-                KafkaRecord(
-                    topic: topic, partition: partition, key: Array(measurements[0].partitionKey.utf8),
-                    value: MeasurementBatchWire.encode(measurements, type: type, receivedAt: receivedAt),
-                    timestamp: timestamp)
+                KafkaRecord(topic: topic, partition: partition, key: key, value: writer.encoded(), timestamp: timestamp)
             }
         }
 
@@ -238,14 +265,29 @@ package struct TopicCatalog: Sendable, Hashable {
 
         private var open: [Slot: Int] = [:]
         private var batches: [Batch?] = []
+        /// The slot of the previous measurement and its batch's index: consecutive measurements mostly share one.
+        private var recentSlot: (slot: Slot, index: Int)?
         /// Partitions already computed: murmur2 of the key costs more than a lookup, and a request repeats series.
         private var partitions: [Series: Int32] = [:]
+        /// The previous measurement's series and partition, checked before hashing the series.
+        private var recentSeries: (series: Series, partition: Int32)?
 
         mutating func partition(of measurement: Measurement, in topic: Topic) -> Int32 {
+            if let recentSeries, recentSeries.series.type == measurement.type,
+                recentSeries.series.processType == measurement.processType,
+                recentSeries.series.owner == measurement.owner
+            {
+                return recentSeries.partition
+            }
             let series = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
-            if let known = partitions[series] { return known }
-            let partition = topic.partition(owner: measurement.owner, processType: measurement.processType)
-            partitions[series] = partition
+            let partition: Int32
+            if let known = partitions[series] {
+                partition = known
+            } else {
+                partition = topic.partition(owner: measurement.owner, processType: measurement.processType)
+                partitions[series] = partition
+            }
+            recentSeries = (series, partition)
             return partition
         }
 
@@ -255,20 +297,25 @@ package struct TopicCatalog: Sendable, Hashable {
         ) {
             let slot = Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)
             let bytes = MeasurementBatchWire.estimatedBytes(of: measurement)
-            if let index = open[slot], let batch = batches[index] {
-                if batch.estimatedBytes + bytes <= maximumBytes {
-                    batches[index]?.measurements.append(measurement)
-                    batches[index]?.estimatedBytes += bytes
+            let openIndex: Int? = if let recentSlot, recentSlot.slot == slot { recentSlot.index } else { open[slot] }
+            if let index = openIndex, batches[index] != nil {
+                if batches[index]!.estimatedBytes + bytes <= maximumBytes {
+                    batches[index]!.writer.append(measurement)
+                    batches[index]!.estimatedBytes += bytes
+                    recentSlot = (slot, index)
                     return
                 }
-                close(batch)
+                close(batches[index]!)
                 batches[index] = nil
             }
+            var writer = MeasurementBatchWriter(type: measurement.type, receivedAt: measurement.receivedAt)
+            writer.append(measurement)
             open[slot] = batches.count
+            recentSlot = (slot, batches.count)
             batches.append(
                 Batch(
-                    type: measurement.type, partition: partition, receivedAt: measurement.receivedAt,
-                    measurements: [measurement], estimatedBytes: bytes))
+                    partition: partition, key: Array(measurement.partitionKey.utf8), writer: writer,
+                    estimatedBytes: bytes))
         }
 
         /// Hands every batch still open to `close`, in the order they were opened.
