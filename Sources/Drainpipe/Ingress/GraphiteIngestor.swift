@@ -96,19 +96,25 @@ package struct GraphiteIngestor: Sendable {
         parser.requiresNamingConvention = owner.requiresGraphiteNamingConvention
         let parsed = parser.parseLines(bytes, in: range, receivedAt: receivedAt)
         for (reason, count) in parsed.rejections { rejectedByReason[reason.rawValue].increment(by: count) }
-        let drainID = "\(owner.id)/graphite"
+        // One measurement refilled per datapoint and handed through admission's lists into raw batches.
+        var admitted = context.admissionFilter(owner: owner, receivedAt: receivedAt)
+        var draft = Measurement(
+            type: .customMetrics, owner: owner.id, processType: "", metric: "", time: receivedAt,
+            receivedAt: receivedAt, fields: [MeasurementField(name: "value", value: 0)],
+            origin: batchID.map { DrainOrigin(drainID: "\(owner.id)/graphite", frameID: $0, lineIndex: 0) })
         var processTypes = RecentProcessType()
-        let measurements = parsed.points.map { point in
-            Measurement(
-                type: .customMetrics, owner: owner.id, processType: processTypes.processType(ofPath: point.path),
-                metric: point.path, time: point.time, receivedAt: receivedAt,
-                fields: [MeasurementField(name: "value", value: point.value)],
-                origin: batchID.map { DrainOrigin(drainID: drainID, frameID: $0, lineIndex: point.lineIndex) })
+        for point in parsed.points {
+            draft.processType = processTypes.processType(ofPath: point.path)
+            draft.metric = point.path
+            draft.time = point.time
+            draft.fields[0].value = point.value
+            draft.origin?.lineIndex = point.lineIndex
+            admitted.append(draft)
         }
-        let admitted = try await context.produce(measurements, owner: owner, receivedAt: receivedAt)
-        datapointsProduced.increment(by: admitted.measurements.count)
+        try await context.produce(admitted)
+        datapointsProduced.increment(by: admitted.admittedCount)
         return Receipt(
-            accepted: admitted.measurements.count, rejectedLines: parsed.rejectedLineCount,
+            accepted: admitted.admittedCount, rejectedLines: parsed.rejectedLineCount,
             denied: admitted.deniedCount,
             rejectionSummary: parsed.rejectionSummary)
     }

@@ -23,22 +23,27 @@ package struct IngressContext: Sendable {
         self.clock = clock
     }
 
-    /// Admits `measurements` for `owner` and produces the admitted ones to their raw topics, stamped with
-    /// `receivedAt`, returning once Kafka acknowledged them all.
+    /// The admission filter of one request of `owner`, writing the measurements it lets through into raw records
+    /// stamped `receivedAt` as they come: parse the request into it, then `produce` it.
+    package func admissionFilter(
+        owner: TenantDirectory.Owner, receivedAt: EventTime
+    ) -> IngressAdmission.Filter<RawRecordBatcher> {
+        IngressAdmission.Filter(
+            owner: owner, into: RawRecordBatcher(catalog: topics, kafka: kafka, timestamp: receivedAt))
+    }
+
+    /// Charges what `filter` admitted to its owner's caps and produces its raw records, returning once Kafka
+    /// acknowledged them all.
     ///
     /// - Throws: `.overQuota` or `.largerThanCap` (nothing produced), or `.unavailable` (nothing confirmed; the caps
     ///   charged are refunded, so the sender's retry of the same batch is charged once).
-    package func produce(
-        _ measurements: [Measurement], owner: TenantDirectory.Owner, receivedAt: EventTime
-    ) async throws(IngressError) -> IngressAdmission.Admitted {
-        let admitted = try admission.admit(measurements, owner: owner)
-        let records = topics.rawRecords(for: admitted.measurements, timestamp: receivedAt, in: kafka)
+    package func produce(_ filter: IngressAdmission.Filter<RawRecordBatcher>) async throws(IngressError) {
+        let charge = try admission.charge(filter)
         do {
-            try await delivery.deliver(records, owner: owner.id)
+            try await delivery.deliver(filter.destination.records(), owner: filter.owner.id)
         } catch {
-            admission.refund(admitted)
+            admission.refund(charge)
             throw error
         }
-        return admitted
     }
 }

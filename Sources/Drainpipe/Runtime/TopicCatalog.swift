@@ -166,28 +166,10 @@ package struct TopicCatalog: Sendable, Hashable {
         for measurements: [Measurement], timestamp: EventTime, in kafka: KafkaConnection,
         maximumBatchBytes: Int = Self.maximumRawBatchBytes
     ) -> [KafkaRecord] {
-        var records: [KafkaRecord] = []
-        var batches = RawBatches()
-        var destinations = RawDestinations(catalog: self, kafka: kafka)
-        for measurement in measurements {
-            let destination = destinations.destination(of: measurement.type)
-            let partition = batches.partition(of: measurement, in: destination.topic)
-            guard destination.isBatched else {
-                records.append(
-                    KafkaRecord(
-                        topic: destination.topicName, partition: partition, key: Array(measurement.partitionKey.utf8),
-                        value: measurement.wireBytes, timestamp: timestamp))
-                continue
-            }
-            batches.add(measurement, partition: partition, maximumBytes: maximumBatchBytes) { batch in
-                records.append(batch.record(topic: destination.topicName, timestamp: timestamp))
-            }
-        }
-        batches.finish { batch in
-            records.append(
-                batch.record(topic: destinations.destination(of: batch.type).topicName, timestamp: timestamp))
-        }
-        return records
+        var batcher = RawRecordBatcher(
+            catalog: self, kafka: kafka, timestamp: timestamp, maximumBatchBytes: maximumBatchBytes)
+        for measurement in measurements { batcher.append(measurement) }
+        return batcher.records()
     }
 
     /// The largest raw batch the ingress writes, well below the producer's `message.max.bytes` (1 000 000 by
@@ -206,8 +188,8 @@ package struct TopicCatalog: Sendable, Hashable {
         topics.first { $0.name == name }
     }
 
-    /// The raw topic of each type with its prefixed name and wire version, looked up once per call of `rawRecords`.
-    private struct RawDestinations {
+    /// The raw topic of each type with its prefixed name and wire version, looked up once per batcher.
+    fileprivate struct RawDestinations {
         struct Destination {
             var topic: Topic
             var topicName: String
@@ -237,17 +219,18 @@ package struct TopicCatalog: Sendable, Hashable {
 
     /// Raw batches being filled, one per type, partition and received time, in the order they were opened; each
     /// encodes its measurements as they come, so none is kept.
-    private struct RawBatches {
+    fileprivate struct RawBatches {
         struct Batch {
+            /// The topic's name with `KAFKA_PREFIX`.
+            var topicName: String
             var partition: Int32
             var key: [UInt8]
             var writer: MeasurementBatchWriter
             var estimatedBytes: Int
 
-            var type: MeasurementType { writer.type }
-
-            func record(topic: String, timestamp: EventTime) -> KafkaRecord {
-                KafkaRecord(topic: topic, partition: partition, key: key, value: writer.encoded(), timestamp: timestamp)
+            func record(timestamp: EventTime) -> KafkaRecord {
+                KafkaRecord(
+                    topic: topicName, partition: partition, key: key, value: writer.encoded(), timestamp: timestamp)
             }
         }
 
@@ -291,21 +274,23 @@ package struct TopicCatalog: Sendable, Hashable {
             return partition
         }
 
-        /// Adds a measurement to its batch; hands a batch to `close` first when the measurement would overfill it.
+        /// Adds a measurement to its batch; returns that batch, closed, when the measurement would have overfilled
+        /// it (the measurement then opens a new one).
         mutating func add(
-            _ measurement: Measurement, partition: Int32, maximumBytes: Int, close: (Batch) -> Void
-        ) {
+            _ measurement: Measurement, topicName: String, partition: Int32, maximumBytes: Int
+        ) -> Batch? {
             let slot = Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)
             let bytes = MeasurementBatchWire.estimatedBytes(of: measurement)
+            var closed: Batch?
             let openIndex: Int? = if let recentSlot, recentSlot.slot == slot { recentSlot.index } else { open[slot] }
             if let index = openIndex, batches[index] != nil {
                 if batches[index]!.estimatedBytes + bytes <= maximumBytes {
                     batches[index]!.writer.append(measurement)
                     batches[index]!.estimatedBytes += bytes
                     recentSlot = (slot, index)
-                    return
+                    return nil
                 }
-                close(batches[index]!)
+                closed = batches[index]
                 batches[index] = nil
             }
             var writer = MeasurementBatchWriter(type: measurement.type, receivedAt: measurement.receivedAt)
@@ -314,14 +299,13 @@ package struct TopicCatalog: Sendable, Hashable {
             recentSlot = (slot, batches.count)
             batches.append(
                 Batch(
-                    partition: partition, key: Array(measurement.partitionKey.utf8), writer: writer,
-                    estimatedBytes: bytes))
+                    topicName: topicName, partition: partition, key: Array(measurement.partitionKey.utf8),
+                    writer: writer, estimatedBytes: bytes))
+            return closed
         }
 
-        /// Hands every batch still open to `close`, in the order they were opened.
-        func finish(_ close: (Batch) -> Void) {
-            for case let batch? in batches { close(batch) }
-        }
+        /// The batches still open, in the order they were opened.
+        var openBatches: [Batch] { batches.compactMap { $0 } }
     }
 
     private struct TopicsFile: Decodable {
@@ -357,5 +341,50 @@ package struct TopicCatalog: Sendable, Hashable {
 
         var defaults: Defaults
         var topics: [Entry]
+    }
+}
+
+/// The raw records of a run of measurements, built as they are appended (what `TopicCatalog.rawRecords` returns for
+/// all of them at once): on a version-2 topic the measurements are encoded into their batch right away, so none is
+/// kept.
+package struct RawRecordBatcher: MeasurementSink {
+    private let timestamp: EventTime
+    private let maximumBatchBytes: Int
+    private var destinations: TopicCatalog.RawDestinations
+    private var batches = TopicCatalog.RawBatches()
+    /// Version-1 records and the batches closed because they were full, in the order they were made.
+    private var finished: [KafkaRecord] = []
+
+    /// Records for `catalog`'s raw topics in `kafka`, all stamped `timestamp`, split so that no batch exceeds
+    /// `maximumBatchBytes`.
+    package init(
+        catalog: TopicCatalog, kafka: KafkaConnection, timestamp: EventTime,
+        maximumBatchBytes: Int = TopicCatalog.maximumRawBatchBytes
+    ) {
+        self.timestamp = timestamp
+        self.maximumBatchBytes = maximumBatchBytes
+        destinations = TopicCatalog.RawDestinations(catalog: catalog, kafka: kafka)
+    }
+
+    package mutating func append(_ measurement: Measurement) {
+        let destination = destinations.destination(of: measurement.type)
+        let partition = batches.partition(of: measurement, in: destination.topic)
+        guard destination.isBatched else {
+            finished.append(
+                KafkaRecord(
+                    topic: destination.topicName, partition: partition, key: Array(measurement.partitionKey.utf8),
+                    value: measurement.wireBytes, timestamp: timestamp))
+            return
+        }
+        if let full = batches.add(
+            measurement, topicName: destination.topicName, partition: partition, maximumBytes: maximumBatchBytes)
+        {
+            finished.append(full.record(timestamp: timestamp))
+        }
+    }
+
+    /// Every record: those already finished, then the batches still open, in the order they were opened.
+    package func records() -> [KafkaRecord] {
+        finished + batches.openBatches.map { $0.record(timestamp: timestamp) }
     }
 }
