@@ -2,6 +2,8 @@
 // protobuf-c: the ingress's hot path (TopicCatalog.rawRecords), where copying every batch into C memory first and
 // keeping the measurements until the batch is complete cost more than the encoding itself.
 //
+// The bytes are written by `ProtobufBytes` (WireCodec.swift, where the pointer code lives).
+//
 // Invariant: `encoded()` is byte for byte what `MeasurementBatchWire.encode` (protobuf-c 1.4) packs for the same
 // measurements: fields in number order, zero scalars and empty columns left out, repeated scalars packed, strings
 // numbered in first-use order and cut at their first NUL, as protobuf-c's `strlen` cuts them. The tests compare both.
@@ -109,9 +111,7 @@ package struct MeasurementBatchWriter: Sendable {
         for entry in packedColumns + laterColumns + lastColumns { size += entry.column.encodedSize(field: entry.field) }
         size += timeOffsets.encodedSize(field: 7)
         if !fieldValues.isEmpty { size += ProtobufBytes.lengthDelimitedSize(field: 14, payload: fieldValues.count * 8) }
-        guard size > 0 else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: size) { buffer, initializedCount in
-            var out = ProtobufBytes(buffer.baseAddress!)
+        return wireWritten(size: size) { out in
             if typeNumber != 0 {
                 out.tag(1, wireType: 0)
                 out.varint(typeNumber)
@@ -130,8 +130,6 @@ package struct MeasurementBatchWriter: Sendable {
                 for value in fieldValues { out.littleEndian(value.bitPattern) }
             }
             for entry in lastColumns { entry.column.write(field: entry.field, to: &out) }
-            initializedCount = out.written(since: buffer.baseAddress!)
-            precondition(initializedCount == size, "wrote \(initializedCount) bytes of a batch of \(size)")
         }
     }
 
@@ -191,7 +189,13 @@ package struct MeasurementBatchWriter: Sendable {
         private(set) var encodedSize = 0
 
         mutating func number(of string: String) -> UInt32 {
-            if let known = numbers[string] { return known }
+            // A batch mostly holds a handful of strings, mostly literals or short enough to be stored inline, which
+            // compare equal without reading their bytes: cheaper than hashing until the table grows.
+            if values.count <= 8 {
+                for (number, value) in values.enumerated() where value == string { return UInt32(number) }
+            } else if let known = numbers[string] {
+                return known
+            }
             let number = UInt32(values.count)
             let length =
                 string.utf8.firstIndex(of: 0).map { string.utf8.distance(from: string.utf8.startIndex, to: $0) }
@@ -224,73 +228,5 @@ package struct MeasurementBatchWriter: Sendable {
             number = table.number(of: string)
             return number
         }
-    }
-}
-
-/// Writes protobuf's wire encoding into memory sized beforehand.
-private struct ProtobufBytes {
-    private var cursor: UnsafeMutablePointer<UInt8>
-
-    init(_ start: UnsafeMutablePointer<UInt8>) {
-        cursor = start
-    }
-
-    /// The bytes a varint of `value` takes.
-    @inline(__always)
-    static func varintSize(_ value: UInt64) -> Int {
-        let bits = 64 - (value | 1).leadingZeroBitCount
-        return (bits + 6) / 7
-    }
-
-    /// The bytes of a length-delimited field (tag, length, payload) whose payload has `payload` bytes.
-    static func lengthDelimitedSize(field: UInt8, payload: Int) -> Int {
-        tagSize(field) + varintSize(UInt64(payload)) + payload
-    }
-
-    func written(since start: UnsafeMutablePointer<UInt8>) -> Int {
-        cursor - start
-    }
-
-    /// The bytes of a field's tag.
-    static func tagSize(_ field: UInt8) -> Int {
-        varintSize(UInt64(field) << 3)
-    }
-
-    mutating func tag(_ field: UInt8, wireType: UInt8) {
-        varint(UInt64(field) << 3 | UInt64(wireType))
-    }
-
-    @inline(__always)
-    mutating func varint(_ value: UInt64) {
-        var rest = value
-        while rest >= 0x80 {
-            cursor.pointee = UInt8(truncatingIfNeeded: rest) | 0x80
-            cursor += 1
-            rest >>= 7
-        }
-        cursor.pointee = UInt8(rest)
-        cursor += 1
-    }
-
-    mutating func littleEndian(_ value: UInt64) {
-        var bytes = value.littleEndian
-        withUnsafeBytes(of: &bytes) { cursor.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: 8) }
-        cursor += 8
-    }
-
-    /// The first `count` UTF-8 bytes of `string`.
-    mutating func utf8(_ string: String, count: Int) {
-        guard count > 0 else { return }
-        let copied = string.utf8.withContiguousStorageIfAvailable { stored in
-            cursor.update(from: stored.baseAddress!, count: count)
-        }
-        if copied == nil {
-            var index = 0
-            for byte in string.utf8.prefix(count) {
-                cursor[index] = byte
-                index += 1
-            }
-        }
-        cursor += count
     }
 }

@@ -121,32 +121,38 @@ package struct GraphiteIngestor: Sendable {
 
     /// The first three segments of a path (`prod.us-east.checkout`), or the whole path when it has fewer.
     package static func processType(ofPath path: String) -> String {
-        guard let end = processTypeEnd(ofPath: path) else { return path }
-        return String(path[..<end])
-    }
-
-    /// Where the first three segments of `path` end (its third dot), or nil when it has fewer.
-    private static func processTypeEnd(ofPath path: String) -> String.Index? {
-        var dots = 0
-        for index in path.utf8.indices where path.utf8[index] == UInt8(ascii: ".") {
-            dots += 1
-            if dots == 3 { return index }
-        }
-        return nil
+        var processTypes = RecentProcessType()
+        return processTypes.processType(ofPath: path)
     }
 
     /// The previous datapoint's process type, reused while the paths share it: one request's paths mostly do, and a
     /// process type longer than 15 bytes is a heap allocation per datapoint otherwise.
     private struct RecentProcessType {
         private var previous: String?
+        private var previousBytes: [UInt8] = []
 
         mutating func processType(ofPath path: String) -> String {
-            guard let end = GraphiteIngestor.processTypeEnd(ofPath: path) else { return path }
-            let prefix = path.utf8[..<end]
-            if let previous, previous.utf8.elementsEqual(prefix) { return previous }
-            let processType = String(path[..<end])
-            previous = processType
-            return processType
+            var bytesOfPath = path
+            // The path's bytes are contiguous (it was made from bytes), so the search and comparison run on them.
+            let prefix: String? = bytesOfPath.withUTF8 { bytes in
+                var dots = 0
+                var end = bytes.count
+                for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: ".") {
+                    dots += 1
+                    if dots == 3 {
+                        end = index
+                        break
+                    }
+                }
+                guard dots == 3 else { return nil }
+                let prefix = bytes[..<end]
+                if let previous, previousBytes.elementsEqual(prefix) { return previous }
+                let processType = String(decoding: prefix, as: UTF8.self)
+                previous = processType
+                previousBytes = Array(prefix)
+                return processType
+            }
+            return prefix ?? path
         }
     }
 }

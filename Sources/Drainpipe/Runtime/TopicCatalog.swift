@@ -190,11 +190,18 @@ package struct TopicCatalog: Sendable, Hashable {
 
     /// The raw topic of each type with its prefixed name and wire version, looked up once per batcher.
     fileprivate struct RawDestinations {
-        struct Destination {
-            var topic: Topic
-            var topicName: String
+        /// A class, so that handing one out per measurement costs one reference count, not one per string in it.
+        final class Destination {
+            let topic: Topic
+            let topicName: String
             /// Whether the topic takes version-2 batches rather than one version-1 record per measurement.
-            var isBatched: Bool
+            let isBatched: Bool
+
+            init(topic: Topic, topicName: String, isBatched: Bool) {
+                self.topic = topic
+                self.topicName = topicName
+                self.isBatched = isBatched
+            }
         }
 
         let catalog: TopicCatalog
