@@ -184,25 +184,31 @@ package struct MeasurementBatchWriter: Sendable {
     private struct StringColumn {
         private var values: [String] = []
         private var lengths: [Int] = []
+        /// The numbers of the strings once there are more than `scannedCount`.
         private var numbers: [String: UInt32] = [:]
+        private static let scannedCount = 8
         /// The bytes of the strings' fields, field number 3 (a one-byte tag).
         private(set) var encodedSize = 0
 
         mutating func number(of string: String) -> UInt32 {
             // A batch mostly holds a handful of strings, mostly literals or short enough to be stored inline, which
             // compare equal without reading their bytes: cheaper than hashing until the table grows.
-            if values.count <= 8 {
+            // The dictionary is built only once the table outgrows that.
+            if values.count <= Self.scannedCount {
                 for (number, value) in values.enumerated() where value == string { return UInt32(number) }
             } else if let known = numbers[string] {
                 return known
             }
             let number = UInt32(values.count)
+            if values.count == Self.scannedCount {
+                for (known, value) in values.enumerated() { numbers[value] = UInt32(known) }
+            }
             let length =
                 string.utf8.firstIndex(of: 0).map { string.utf8.distance(from: string.utf8.startIndex, to: $0) }
                 ?? string.utf8.count
             values.append(string)
             lengths.append(length)
-            numbers[string] = number
+            if values.count > Self.scannedCount { numbers[string] = number }
             encodedSize += ProtobufBytes.lengthDelimitedSize(field: 3, payload: length)
             return number
         }

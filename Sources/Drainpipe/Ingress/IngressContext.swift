@@ -5,8 +5,10 @@ import DrainpipeKafka
 /// to Kafka and the clock that stamps receive times.
 package struct IngressContext: Sendable {
     package var tenants: LiveTenantDirectory
-    package var topics: TopicCatalog
-    package var kafka: KafkaConnection
+    package let topics: TopicCatalog
+    package let kafka: KafkaConnection
+    /// The raw topics of `topics` in `kafka`, looked up once.
+    private let rawDestinations: TopicCatalog.RawDestinations
     package var admission: IngressAdmission
     package var delivery: IngressDelivery
     package var clock: any WallClock
@@ -18,6 +20,7 @@ package struct IngressContext: Sendable {
         self.tenants = tenants
         self.topics = topics
         self.kafka = kafka
+        rawDestinations = TopicCatalog.RawDestinations(catalog: topics, kafka: kafka)
         self.admission = admission
         self.delivery = delivery
         self.clock = clock
@@ -29,7 +32,7 @@ package struct IngressContext: Sendable {
         owner: TenantDirectory.Owner, receivedAt: EventTime
     ) -> IngressAdmission.Filter<RawRecordBatcher> {
         IngressAdmission.Filter(
-            owner: owner, into: RawRecordBatcher(catalog: topics, kafka: kafka, timestamp: receivedAt))
+            owner: owner, into: RawRecordBatcher(destinations: rawDestinations, timestamp: receivedAt))
     }
 
     /// Charges what `filter` admitted to its owner's caps and produces its raw records, returning once Kafka

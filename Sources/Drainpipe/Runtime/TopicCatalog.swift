@@ -167,7 +167,8 @@ package struct TopicCatalog: Sendable, Hashable {
         maximumBatchBytes: Int = Self.maximumRawBatchBytes
     ) -> [KafkaRecord] {
         var batcher = RawRecordBatcher(
-            catalog: self, kafka: kafka, timestamp: timestamp, maximumBatchBytes: maximumBatchBytes)
+            destinations: RawDestinations(catalog: self, kafka: kafka), timestamp: timestamp,
+            maximumBatchBytes: maximumBatchBytes)
         for measurement in measurements { batcher.append(measurement) }
         return batcher.records()
     }
@@ -188,10 +189,11 @@ package struct TopicCatalog: Sendable, Hashable {
         topics.first { $0.name == name }
     }
 
-    /// The raw topic of each type with its prefixed name and wire version, looked up once per batcher.
-    fileprivate struct RawDestinations {
+    /// The raw topic producers write for each type, with its name in one Kafka connection and its wire version:
+    /// looked up once (the ingress does it at start) and shared by every `RawRecordBatcher`.
+    package struct RawDestinations: Sendable {
         /// A class, so that handing one out per measurement costs one reference count, not one per string in it.
-        final class Destination {
+        final class Destination: Sendable {
             let topic: Topic
             let topicName: String
             /// Whether the topic takes version-2 batches rather than one version-1 record per measurement.
@@ -204,23 +206,22 @@ package struct TopicCatalog: Sendable, Hashable {
             }
         }
 
-        let catalog: TopicCatalog
-        let kafka: KafkaConnection
-        /// At most one per type: a linear search is quicker than hashing.
-        private var known: [(type: MeasurementType, destination: Destination)] = []
+        /// One per type: a linear search is quicker than hashing.
+        private let destinations: [(type: MeasurementType, destination: Destination)]
 
-        init(catalog: TopicCatalog, kafka: KafkaConnection) {
-            self.catalog = catalog
-            self.kafka = kafka
+        package init(catalog: TopicCatalog, kafka: KafkaConnection) {
+            destinations = MeasurementType.allCases.map { type in
+                let topic = catalog.topic(.raw, for: type)
+                return (
+                    type,
+                    Destination(topic: topic, topicName: kafka.topicName(topic.name), isBatched: topic.wireVersion == 2)
+                )
+            }
         }
 
-        mutating func destination(of type: MeasurementType) -> Destination {
-            for entry in known where entry.type == type { return entry.destination }
-            let topic = catalog.topic(.raw, for: type)
-            let destination = Destination(
-                topic: topic, topicName: kafka.topicName(topic.name), isBatched: topic.wireVersion == 2)
-            known.append((type, destination))
-            return destination
+        func destination(of type: MeasurementType) -> Destination {
+            for entry in destinations where entry.type == type { return entry.destination }
+            preconditionFailure("every measurement type has a raw topic")
         }
     }
 
@@ -357,20 +358,19 @@ package struct TopicCatalog: Sendable, Hashable {
 package struct RawRecordBatcher: MeasurementSink {
     private let timestamp: EventTime
     private let maximumBatchBytes: Int
-    private var destinations: TopicCatalog.RawDestinations
+    private let destinations: TopicCatalog.RawDestinations
     private var batches = TopicCatalog.RawBatches()
     /// Version-1 records and the batches closed because they were full, in the order they were made.
     private var finished: [KafkaRecord] = []
 
-    /// Records for `catalog`'s raw topics in `kafka`, all stamped `timestamp`, split so that no batch exceeds
-    /// `maximumBatchBytes`.
+    /// Records for `destinations`, all stamped `timestamp`, split so that no batch exceeds `maximumBatchBytes`.
     package init(
-        catalog: TopicCatalog, kafka: KafkaConnection, timestamp: EventTime,
+        destinations: TopicCatalog.RawDestinations, timestamp: EventTime,
         maximumBatchBytes: Int = TopicCatalog.maximumRawBatchBytes
     ) {
         self.timestamp = timestamp
         self.maximumBatchBytes = maximumBatchBytes
-        destinations = TopicCatalog.RawDestinations(catalog: catalog, kafka: kafka)
+        self.destinations = destinations
     }
 
     package mutating func append(_ measurement: Measurement) {
