@@ -140,7 +140,7 @@ struct ProtobufBytes {
     mutating func utf8(_ string: String, count: Int) {
         guard count > 0 else { return }
         precondition(end - cursor >= count && string.utf8.count >= count, "protobuf bytes written past their size")
-        let copied = string.utf8.withContiguousStorageIfAvailable { stored in
+        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { stored in
             cursor.update(from: stored.baseAddress!, count: count)
         }
         if copied == nil {
