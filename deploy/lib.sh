@@ -53,7 +53,9 @@ start_embedded_broker() {
     # (setsid does not fork here, since a background job of a script leads no group, so $! is the broker.)
     setsid "$drainpipe" "${arguments[@]}" >"$log" 2>&1 &
     broker_pid=$!
-    for _ in $(seq 1 100); do
+    # Creating the topics takes 1-5 s on an idle 2-core machine and has taken more than 10 s beside parallel builds:
+    # wait up to a minute, as long as the broker lives.
+    for _ in $(seq 1 600); do
         broker_serves "$bootstrap_file" "$control_port" && break
         kill -0 "$broker_pid" 2>/dev/null || break
         sleep 0.1

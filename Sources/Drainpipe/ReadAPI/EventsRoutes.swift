@@ -144,29 +144,14 @@ package struct EventsRoutes: Sendable {
         return try quota.readerSlots(for: owners.sorted().compactMap { directory.owner(id: $0) })
     }
 
-    /// The owners the request's token reads.
-    /// - Throws: 401 without a token (a Bearer token, or with `allowBasic` basic auth whose password is the token)
-    ///   or with an unknown one.
+    /// The owners the request's token reads: a Bearer token, or with `allowBasic` (graphite-web's endpoint) also
+    /// basic auth whose password is the token, as the Graphite read routes take it.
+    /// - Throws: 401 without a token or with an unknown one.
     private func readableOwners(_ request: Request, allowBasic: Bool) throws -> Set<String> {
-        let header = request.headers[.authorization]
-        var token = BearerToken.parse(header)
-        if token == nil, allowBasic, let credential = DrainRoutes.basicCredential(header),
-            let colon = credential.firstIndex(of: ":")
-        {
-            token = String(credential[credential.index(after: colon)...])
-        }
-        let challenge = allowBasic ? #"Bearer, Basic realm="drainpipe""# : "Bearer"
-        guard let token, !token.isEmpty else {
-            throw HTTPError(
-                .unauthorized, headers: [.wwwAuthenticate: challenge],
-                message: allowBasic
-                    ? "Send Authorization: Bearer <token>, or basic auth with the token as password."
-                    : "Send Authorization: Bearer <token>.")
-        }
+        guard allowBasic else { return try NativeReadRequest.bearerAccess(request, tenants: tenants).readable }
+        guard let token = ReadAccess.token(request.headers[.authorization]) else { throw ReadAccess.unauthorized }
         let readable = tenants.current.readableOwners(apiToken: token)
-        guard !readable.isEmpty else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: challenge], message: "Unknown API token.")
-        }
+        guard !readable.isEmpty else { throw ReadAccess.unauthorized }
         return readable
     }
 }
