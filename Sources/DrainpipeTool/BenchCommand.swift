@@ -78,6 +78,21 @@ struct BenchCommand: ParsableCommand {
             "  \(batches.count) batches, \(measurements.count / max(batches.count, 1)) measurements each on average; "
                 + "\(Self.byteCount(encodedBatches)) bytes against \(Self.byteCount(encoded)) as single messages")
         say(encodeBatches.ratio(to: encode, label: "  batch/single encode throughput ratio"))
+        // The ingress's batch encoder: columns filled a measurement at a time, protobuf written in Swift.
+        var writtenBatches: [[UInt8]] = []
+        let writeBatches = harness.run(
+            "wire encode (MeasurementBatchWriter, mixed)", count: measurements.count, unit: "measurements",
+            reset: { writtenBatches = [] },
+            measuring: {
+                writtenBatches = batches.map { batch in
+                    var writer = MeasurementBatchWriter(type: batch[0].type, receivedAt: batch[0].receivedAt)
+                    for measurement in batch { writer.append(measurement) }
+                    return writer.encoded()
+                }
+            })
+        say(writeBatches.line)
+        say("  same bytes as protobuf-c: \(writtenBatches == encodedBatches)")
+        say(writeBatches.ratio(to: encodeBatches, label: "  writer/protobuf-c batch encode throughput ratio"))
         let decodeBatches = harness.run(
             "wire decode (MeasurementBatch, mixed)", count: measurements.count, unit: "measurements"
         ) {

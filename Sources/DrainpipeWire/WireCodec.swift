@@ -1,4 +1,5 @@
-// Shared helpers for the protobuf-c wrappers (Measurement+Wire.swift, Summary+Wire.swift).
+// Shared helpers for the protobuf-c wrappers (Measurement+Wire.swift, Summary+Wire.swift) and the protobuf writer of
+// MeasurementBatchWriter.swift.
 //
 // Invariants:
 // - Every C string or array a message being packed points at is allocated by a `WireArena` and freed only when
@@ -65,6 +66,91 @@ func wirePacked(size: Int, _ pack: (UnsafeMutablePointer<UInt8>) -> Int) -> [UIn
     return [UInt8](unsafeUninitializedCapacity: size) { buffer, initializedCount in
         initializedCount = pack(buffer.baseAddress!)
         precondition(initializedCount == size, "protobuf-c packed \(initializedCount) bytes, announced \(size)")
+    }
+}
+
+/// New bytes of exactly `size`, filled by `write` through protobuf's wire encoding (MeasurementBatchWriter).
+func wireWritten(size: Int, _ write: (inout ProtobufBytes) -> Void) -> [UInt8] {
+    guard size > 0 else { return [] }
+    return [UInt8](unsafeUninitializedCapacity: size) { buffer, initializedCount in
+        var out = ProtobufBytes(buffer.baseAddress!, end: buffer.baseAddress! + size)
+        write(&out)
+        initializedCount = out.written(since: buffer.baseAddress!)
+        precondition(initializedCount == size, "wrote \(initializedCount) bytes, announced \(size)")
+    }
+}
+
+/// Writes protobuf's wire encoding into memory `wireWritten` sized beforehand; only `wireWritten` makes one.
+struct ProtobufBytes {
+    private var cursor: UnsafeMutablePointer<UInt8>
+    /// Writing stops with a trap here rather than past the memory, should a size have been computed wrong.
+    private let end: UnsafeMutablePointer<UInt8>
+
+    fileprivate init(_ start: UnsafeMutablePointer<UInt8>, end: UnsafeMutablePointer<UInt8>) {
+        cursor = start
+        self.end = end
+    }
+
+    /// The bytes a varint of `value` takes.
+    @inline(__always)
+    static func varintSize(_ value: UInt64) -> Int {
+        let bits = 64 - (value | 1).leadingZeroBitCount
+        return (bits + 6) / 7
+    }
+
+    /// The bytes of a length-delimited field (tag, length, payload) whose payload has `payload` bytes.
+    static func lengthDelimitedSize(field: UInt8, payload: Int) -> Int {
+        tagSize(field) + varintSize(UInt64(payload)) + payload
+    }
+
+    fileprivate func written(since start: UnsafeMutablePointer<UInt8>) -> Int {
+        cursor - start
+    }
+
+    /// The bytes of a field's tag.
+    static func tagSize(_ field: UInt8) -> Int {
+        varintSize(UInt64(field) << 3)
+    }
+
+    mutating func tag(_ field: UInt8, wireType: UInt8) {
+        varint(UInt64(field) << 3 | UInt64(wireType))
+    }
+
+    @inline(__always)
+    mutating func varint(_ value: UInt64) {
+        precondition(end - cursor >= Self.varintSize(value), "protobuf bytes written past their size")
+        var rest = value
+        while rest >= 0x80 {
+            cursor.pointee = UInt8(truncatingIfNeeded: rest) | 0x80
+            cursor += 1
+            rest >>= 7
+        }
+        cursor.pointee = UInt8(rest)
+        cursor += 1
+    }
+
+    mutating func littleEndian(_ value: UInt64) {
+        precondition(end - cursor >= 8, "protobuf bytes written past their size")
+        var bytes = value.littleEndian
+        withUnsafeBytes(of: &bytes) { cursor.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: 8) }
+        cursor += 8
+    }
+
+    /// The first `count` UTF-8 bytes of `string`.
+    mutating func utf8(_ string: String, count: Int) {
+        guard count > 0 else { return }
+        precondition(end - cursor >= count && string.utf8.count >= count, "protobuf bytes written past their size")
+        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { stored in
+            cursor.update(from: stored.baseAddress!, count: count)
+        }
+        if copied == nil {
+            var index = 0
+            for byte in string.utf8.prefix(count) {
+                cursor[index] = byte
+                index += 1
+            }
+        }
+        cursor += count
     }
 }
 

@@ -110,9 +110,11 @@ package struct DrainIngestor: Sendable {
         let receivedAt = context.clock.now()
         // Scoped to the owner, so one tenant's frame ids can never mark another's lines as retries.
         let drainID = "\(owner.id)/\(request.drainToken ?? "")"
+        // The measurements go straight from the parser through admission's lists into raw batches.
+        var admitted = context.admissionFilter(owner: owner, receivedAt: receivedAt)
         let parsed = DrainParser().parse(
             body: request.body, owner: owner.id, drainID: drainID, frameID: request.frameID ?? "",
-            receivedAt: receivedAt)
+            receivedAt: receivedAt, into: &admitted)
         for (reason, count) in parsed.lineRejections { linesRejectedByReason[reason]?.increment(by: count) }
         for (kind, count) in parsed.ignoredLinesByKind { linesIgnoredByKind[kind]?.increment(by: count) }
         if parsed.rejectedFrameCount > 0 { framesRejected.increment(by: parsed.rejectedFrameCount) }
@@ -126,10 +128,10 @@ package struct DrainIngestor: Sendable {
             requestsRejected.increment()
             throw .malformedBody(reason: "\(parsed.rejectionSummary); no frame could be read")
         }
-        let admitted = try await context.produce(parsed.measurements, owner: owner, receivedAt: receivedAt)
-        measurementsProduced.increment(by: admitted.measurements.count)
+        try await context.produce(admitted)
+        measurementsProduced.increment(by: admitted.admittedCount)
         return Receipt(
-            frames: parsed.frameCount, measurements: admitted.measurements.count, ignoredLines: parsed.ignoredLines,
+            frames: parsed.frameCount, measurements: admitted.admittedCount, ignoredLines: parsed.ignoredLines,
             rejectedFrames: parsed.rejectedFrameCount, rejectedLines: parsed.rejectedLineCount,
             deniedMeasurements: admitted.deniedCount, rejectionSummary: parsed.rejectionSummary)
     }

@@ -96,30 +96,63 @@ package struct GraphiteIngestor: Sendable {
         parser.requiresNamingConvention = owner.requiresGraphiteNamingConvention
         let parsed = parser.parseLines(bytes, in: range, receivedAt: receivedAt)
         for (reason, count) in parsed.rejections { rejectedByReason[reason.rawValue].increment(by: count) }
-        let measurements = parsed.points.map { point in
-            Measurement(
-                type: .customMetrics, owner: owner.id, processType: Self.processType(ofPath: point.path),
-                metric: point.path, time: point.time, receivedAt: receivedAt,
-                fields: [MeasurementField(name: "value", value: point.value)],
-                origin: batchID.map {
-                    DrainOrigin(drainID: "\(owner.id)/graphite", frameID: $0, lineIndex: point.lineIndex)
-                })
+        // One measurement refilled per datapoint and handed through admission's lists into raw batches.
+        var admitted = context.admissionFilter(owner: owner, receivedAt: receivedAt)
+        var draft = Measurement(
+            type: .customMetrics, owner: owner.id, processType: "", metric: "", time: receivedAt,
+            receivedAt: receivedAt, fields: [MeasurementField(name: "value", value: 0)],
+            origin: batchID.map { DrainOrigin(drainID: "\(owner.id)/graphite", frameID: $0, lineIndex: 0) })
+        var processTypes = RecentProcessType()
+        for point in parsed.points {
+            draft.processType = processTypes.processType(ofPath: point.path)
+            draft.metric = point.path
+            draft.time = point.time
+            draft.fields[0].value = point.value
+            draft.origin?.lineIndex = point.lineIndex
+            admitted.append(draft)
         }
-        let admitted = try await context.produce(measurements, owner: owner, receivedAt: receivedAt)
-        datapointsProduced.increment(by: admitted.measurements.count)
+        try await context.produce(admitted)
+        datapointsProduced.increment(by: admitted.admittedCount)
         return Receipt(
-            accepted: admitted.measurements.count, rejectedLines: parsed.rejectedLineCount,
+            accepted: admitted.admittedCount, rejectedLines: parsed.rejectedLineCount,
             denied: admitted.deniedCount,
             rejectionSummary: parsed.rejectionSummary)
     }
 
     /// The first three segments of a path (`prod.us-east.checkout`), or the whole path when it has fewer.
     package static func processType(ofPath path: String) -> String {
-        var dots = 0
-        for index in path.utf8.indices where path.utf8[index] == UInt8(ascii: ".") {
-            dots += 1
-            if dots == 3 { return String(path[..<index]) }
+        var processTypes = RecentProcessType()
+        return processTypes.processType(ofPath: path)
+    }
+
+    /// The previous datapoint's process type, reused while the paths share it: one request's paths mostly do, and a
+    /// process type longer than 15 bytes is a heap allocation per datapoint otherwise.
+    private struct RecentProcessType {
+        private var previous: String?
+        private var previousBytes: [UInt8] = []
+
+        mutating func processType(ofPath path: String) -> String {
+            var bytesOfPath = path
+            // The path's bytes are contiguous (it was made from bytes), so the search and comparison run on them.
+            let prefix: String? = bytesOfPath.withUTF8 { bytes in
+                var dots = 0
+                var end = bytes.count
+                for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: ".") {
+                    dots += 1
+                    if dots == 3 {
+                        end = index
+                        break
+                    }
+                }
+                guard dots == 3 else { return nil }
+                let prefix = bytes[..<end]
+                if let previous, previousBytes.elementsEqual(prefix) { return previous }
+                let processType = String(decoding: prefix, as: UTF8.self)
+                previous = processType
+                previousBytes = Array(prefix)
+                return processType
+            }
+            return prefix ?? path
         }
-        return path
     }
 }

@@ -5,8 +5,10 @@ import DrainpipeKafka
 /// to Kafka and the clock that stamps receive times.
 package struct IngressContext: Sendable {
     package var tenants: LiveTenantDirectory
-    package var topics: TopicCatalog
-    package var kafka: KafkaConnection
+    package let topics: TopicCatalog
+    package let kafka: KafkaConnection
+    /// The raw topics of `topics` in `kafka`, looked up once.
+    private let rawDestinations: TopicCatalog.RawDestinations
     package var admission: IngressAdmission
     package var delivery: IngressDelivery
     package var clock: any WallClock
@@ -18,27 +20,33 @@ package struct IngressContext: Sendable {
         self.tenants = tenants
         self.topics = topics
         self.kafka = kafka
+        rawDestinations = TopicCatalog.RawDestinations(catalog: topics, kafka: kafka)
         self.admission = admission
         self.delivery = delivery
         self.clock = clock
     }
 
-    /// Admits `measurements` for `owner` and produces the admitted ones to their raw topics, stamped with
-    /// `receivedAt`, returning once Kafka acknowledged them all.
+    /// The admission filter of one request of `owner`, writing the measurements it lets through into raw records
+    /// stamped `receivedAt` as they come: parse the request into it, then `produce` it.
+    package func admissionFilter(
+        owner: TenantDirectory.Owner, receivedAt: EventTime
+    ) -> IngressAdmission.Filter<RawRecordBatcher> {
+        IngressAdmission.Filter(
+            owner: owner, into: RawRecordBatcher(destinations: rawDestinations, timestamp: receivedAt))
+    }
+
+    /// Charges what `filter` admitted to its owner's caps and produces its raw records, returning once Kafka
+    /// acknowledged them all.
     ///
     /// - Throws: `.overQuota` or `.largerThanCap` (nothing produced), or `.unavailable` (nothing confirmed; the caps
     ///   charged are refunded, so the sender's retry of the same batch is charged once).
-    package func produce(
-        _ measurements: [Measurement], owner: TenantDirectory.Owner, receivedAt: EventTime
-    ) async throws(IngressError) -> IngressAdmission.Admitted {
-        let admitted = try admission.admit(measurements, owner: owner)
-        let records = topics.rawRecords(for: admitted.measurements, timestamp: receivedAt, in: kafka)
+    package func produce(_ filter: IngressAdmission.Filter<RawRecordBatcher>) async throws(IngressError) {
+        let charge = try admission.charge(filter)
         do {
-            try await delivery.deliver(records, owner: owner.id)
+            try await delivery.deliver(filter.destination.records(), owner: filter.owner.id)
         } catch {
-            admission.refund(admitted)
+            admission.refund(charge)
             throw error
         }
-        return admitted
     }
 }

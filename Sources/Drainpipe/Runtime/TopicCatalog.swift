@@ -166,29 +166,11 @@ package struct TopicCatalog: Sendable, Hashable {
         for measurements: [Measurement], timestamp: EventTime, in kafka: KafkaConnection,
         maximumBatchBytes: Int = Self.maximumRawBatchBytes
     ) -> [KafkaRecord] {
-        var records: [KafkaRecord] = []
-        var batches = RawBatches()
-        var topicsByType: [MeasurementType: Topic] = [:]
-        for measurement in measurements {
-            let topic = topicsByType[measurement.type] ?? self.topic(.raw, for: measurement.type)
-            topicsByType[measurement.type] = topic
-            let partition = batches.partition(of: measurement, in: topic)
-            guard topic.wireVersion == 2 else {
-                records.append(
-                    KafkaRecord(
-                        topic: kafka.topicName(topic.name), partition: partition,
-                        key: Array(measurement.partitionKey.utf8), value: measurement.wireBytes, timestamp: timestamp))
-                continue
-            }
-            batches.add(measurement, partition: partition, maximumBytes: maximumBatchBytes) { batch in
-                records.append(batch.record(topic: kafka.topicName(topic.name), timestamp: timestamp))
-            }
-        }
-        batches.finish { batch in
-            let topic = topicsByType[batch.type] ?? self.topic(.raw, for: batch.type)
-            records.append(batch.record(topic: kafka.topicName(topic.name), timestamp: timestamp))
-        }
-        return records
+        var batcher = RawRecordBatcher(
+            destinations: RawDestinations(catalog: self, kafka: kafka), timestamp: timestamp,
+            maximumBatchBytes: maximumBatchBytes)
+        for measurement in measurements { batcher.append(measurement) }
+        return batcher.records()
     }
 
     /// The largest raw batch the ingress writes, well below the producer's `message.max.bytes` (1 000 000 by
@@ -207,20 +189,56 @@ package struct TopicCatalog: Sendable, Hashable {
         topics.first { $0.name == name }
     }
 
-    /// Raw batches being filled, one per type, partition and received time, in the order they were opened.
-    private struct RawBatches {
-        struct Batch {
-            var type: MeasurementType
-            var partition: Int32
-            var receivedAt: EventTime
-            var measurements: [Measurement] = []
-            var estimatedBytes = 0
+    /// The raw topic producers write for each type, with its name in one Kafka connection and its wire version:
+    /// looked up once (the ingress does it at start) and shared by every `RawRecordBatcher`.
+    package struct RawDestinations: Sendable {
+        /// A class, so that handing one out per measurement costs one reference count, not one per string in it.
+        final class Destination: Sendable {
+            let topic: Topic
+            let topicName: String
+            /// Whether the topic takes version-2 batches rather than one version-1 record per measurement.
+            let isBatched: Bool
 
-            func record(topic: String, timestamp: EventTime) -> KafkaRecord {
+            init(topic: Topic, topicName: String, isBatched: Bool) {
+                self.topic = topic
+                self.topicName = topicName
+                self.isBatched = isBatched
+            }
+        }
+
+        /// One per type: a linear search is quicker than hashing.
+        private let destinations: [(type: MeasurementType, destination: Destination)]
+
+        package init(catalog: TopicCatalog, kafka: KafkaConnection) {
+            destinations = MeasurementType.allCases.map { type in
+                let topic = catalog.topic(.raw, for: type)
+                return (
+                    type,
+                    Destination(topic: topic, topicName: kafka.topicName(topic.name), isBatched: topic.wireVersion == 2)
+                )
+            }
+        }
+
+        func destination(of type: MeasurementType) -> Destination {
+            for entry in destinations where entry.type == type { return entry.destination }
+            preconditionFailure("every measurement type has a raw topic")
+        }
+    }
+
+    /// Raw batches being filled, one per type, partition and received time, in the order they were opened; each
+    /// encodes its measurements as they come, so none is kept.
+    fileprivate struct RawBatches {
+        struct Batch {
+            /// The topic's name with `KAFKA_PREFIX`.
+            var topicName: String
+            var partition: Int32
+            var key: [UInt8]
+            var writer: MeasurementBatchWriter
+            var estimatedBytes: Int
+
+            func record(timestamp: EventTime) -> KafkaRecord {
                 KafkaRecord(
-                    topic: topic, partition: partition, key: Array(measurements[0].partitionKey.utf8),
-                    value: MeasurementBatchWire.encode(measurements, type: type, receivedAt: receivedAt),
-                    timestamp: timestamp)
+                    topic: topicName, partition: partition, key: key, value: writer.encoded(), timestamp: timestamp)
             }
         }
 
@@ -238,43 +256,64 @@ package struct TopicCatalog: Sendable, Hashable {
 
         private var open: [Slot: Int] = [:]
         private var batches: [Batch?] = []
+        /// The slot of the previous measurement and its batch's index: consecutive measurements mostly share one.
+        private var recentSlot: (slot: Slot, index: Int)?
         /// Partitions already computed: murmur2 of the key costs more than a lookup, and a request repeats series.
         private var partitions: [Series: Int32] = [:]
+        /// The previous measurement's series and partition, checked before hashing the series.
+        private var recentSeries: (series: Series, partition: Int32)?
 
         mutating func partition(of measurement: Measurement, in topic: Topic) -> Int32 {
+            if let recentSeries, recentSeries.series.type == measurement.type,
+                recentSeries.series.processType == measurement.processType,
+                recentSeries.series.owner == measurement.owner
+            {
+                return recentSeries.partition
+            }
             let series = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
-            if let known = partitions[series] { return known }
-            let partition = topic.partition(owner: measurement.owner, processType: measurement.processType)
-            partitions[series] = partition
+            let partition: Int32
+            if let known = partitions[series] {
+                partition = known
+            } else {
+                partition = topic.partition(owner: measurement.owner, processType: measurement.processType)
+                partitions[series] = partition
+            }
+            recentSeries = (series, partition)
             return partition
         }
 
-        /// Adds a measurement to its batch; hands a batch to `close` first when the measurement would overfill it.
+        /// Adds a measurement to its batch; returns that batch, closed, when the measurement would have overfilled
+        /// it (the measurement then opens a new one).
         mutating func add(
-            _ measurement: Measurement, partition: Int32, maximumBytes: Int, close: (Batch) -> Void
-        ) {
+            _ measurement: Measurement, topicName: String, partition: Int32, maximumBytes: Int
+        ) -> Batch? {
             let slot = Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)
             let bytes = MeasurementBatchWire.estimatedBytes(of: measurement)
-            if let index = open[slot], let batch = batches[index] {
-                if batch.estimatedBytes + bytes <= maximumBytes {
-                    batches[index]?.measurements.append(measurement)
-                    batches[index]?.estimatedBytes += bytes
-                    return
+            var closed: Batch?
+            let openIndex: Int? = if let recentSlot, recentSlot.slot == slot { recentSlot.index } else { open[slot] }
+            if let index = openIndex, batches[index] != nil {
+                if batches[index]!.estimatedBytes + bytes <= maximumBytes {
+                    batches[index]!.writer.append(measurement)
+                    batches[index]!.estimatedBytes += bytes
+                    recentSlot = (slot, index)
+                    return nil
                 }
-                close(batch)
+                closed = batches[index]
                 batches[index] = nil
             }
+            var writer = MeasurementBatchWriter(type: measurement.type, receivedAt: measurement.receivedAt)
+            writer.append(measurement)
             open[slot] = batches.count
+            recentSlot = (slot, batches.count)
             batches.append(
                 Batch(
-                    type: measurement.type, partition: partition, receivedAt: measurement.receivedAt,
-                    measurements: [measurement], estimatedBytes: bytes))
+                    topicName: topicName, partition: partition, key: Array(measurement.partitionKey.utf8),
+                    writer: writer, estimatedBytes: bytes))
+            return closed
         }
 
-        /// Hands every batch still open to `close`, in the order they were opened.
-        func finish(_ close: (Batch) -> Void) {
-            for case let batch? in batches { close(batch) }
-        }
+        /// The batches still open, in the order they were opened.
+        var openBatches: [Batch] { batches.compactMap { $0 } }
     }
 
     private struct TopicsFile: Decodable {
@@ -310,5 +349,49 @@ package struct TopicCatalog: Sendable, Hashable {
 
         var defaults: Defaults
         var topics: [Entry]
+    }
+}
+
+/// The raw records of a run of measurements, built as they are appended (what `TopicCatalog.rawRecords` returns for
+/// all of them at once): on a version-2 topic the measurements are encoded into their batch right away, so none is
+/// kept.
+package struct RawRecordBatcher: MeasurementSink {
+    private let timestamp: EventTime
+    private let maximumBatchBytes: Int
+    private let destinations: TopicCatalog.RawDestinations
+    private var batches = TopicCatalog.RawBatches()
+    /// Version-1 records and the batches closed because they were full, in the order they were made.
+    private var finished: [KafkaRecord] = []
+
+    /// Records for `destinations`, all stamped `timestamp`, split so that no batch exceeds `maximumBatchBytes`.
+    package init(
+        destinations: TopicCatalog.RawDestinations, timestamp: EventTime,
+        maximumBatchBytes: Int = TopicCatalog.maximumRawBatchBytes
+    ) {
+        self.timestamp = timestamp
+        self.maximumBatchBytes = maximumBatchBytes
+        self.destinations = destinations
+    }
+
+    package mutating func append(_ measurement: Measurement) {
+        let destination = destinations.destination(of: measurement.type)
+        let partition = batches.partition(of: measurement, in: destination.topic)
+        guard destination.isBatched else {
+            finished.append(
+                KafkaRecord(
+                    topic: destination.topicName, partition: partition, key: Array(measurement.partitionKey.utf8),
+                    value: measurement.wireBytes, timestamp: timestamp))
+            return
+        }
+        if let full = batches.add(
+            measurement, topicName: destination.topicName, partition: partition, maximumBytes: maximumBatchBytes)
+        {
+            finished.append(full.record(timestamp: timestamp))
+        }
+    }
+
+    /// Every record: those already finished, then the batches still open, in the order they were opened.
+    package func records() -> [KafkaRecord] {
+        finished + batches.openBatches.map { $0.record(timestamp: timestamp) }
     }
 }

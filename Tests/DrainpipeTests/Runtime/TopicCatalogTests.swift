@@ -1,4 +1,5 @@
 import DrainpipeKafka
+import DrainpipeWorkloads
 import Foundation
 import Testing
 
@@ -156,6 +157,43 @@ struct TopicCatalogTests {
         let version1 = try Self.rawVersion1Catalog().rawRecords(for: measurements, timestamp: now, in: kafka)
         #expect(version1.count == 300 && version1.allSatisfy { $0.topic.hasSuffix(".1") })
         #expect(try version1.map { try Measurement(wireBytes: $0.value) } == measurements)
+    }
+
+    @Test(
+        """
+        raw records of seeded realistic drain bodies decode to exactly the parsed measurements, partition by \
+        partition and in order, keyed by their first measurement's series, whatever the batch size limit
+        """)
+    func rawRecordsDecodeToTheParsedMeasurements() throws {
+        let catalog = try Self.repositoryCatalog()
+        let kafka = KafkaConnection(bootstrapServers: "127.0.0.1:1")
+        let now = EventTime(secondsSinceEpoch: 1_709_647_440)
+        var traffic = DrainTrafficGenerator(seed: 0x15C9)
+        for round in 0..<12 {
+            var writer = LogplexFrameWriter()
+            for line in 0..<(50 * round + 1) {
+                _ = traffic.appendLine(to: &writer, time: now - .milliseconds(Int64(line * 37 % 90_000)))
+            }
+            let measurements = DrainParser().parse(
+                body: writer.body, owner: "app-\(round % 3)", drainID: "app/d", frameID: "F\(round)", receivedAt: now
+            ).measurements
+            for limit in [TopicCatalog.maximumRawBatchBytes, 3_000] {
+                var decoded: [String: [DrainpipeCore.Measurement]] = [:]
+                for record in catalog.rawRecords(for: measurements, timestamp: now, in: kafka, maximumBatchBytes: limit)
+                {
+                    let batch = try MeasurementBatchWire.decode(record.value)
+                    #expect(record.key == Array(try #require(batch.first).partitionKey.utf8))
+                    decoded["\(record.topic)/\(record.partition)", default: []] += batch
+                }
+                var expected: [String: [DrainpipeCore.Measurement]] = [:]
+                for measurement in measurements {
+                    let topic = catalog.topic(.raw, for: measurement.type)
+                    let partition = topic.partition(owner: measurement.owner, processType: measurement.processType)
+                    expected["\(kafka.topicName(topic.name))/\(partition)", default: []].append(measurement)
+                }
+                #expect(decoded == expected, "round \(round), limit \(limit)")
+            }
+        }
     }
 
     @Test("raw topics of one type must agree in partitions and end in a known wire version")

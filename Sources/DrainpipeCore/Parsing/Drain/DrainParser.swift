@@ -31,15 +31,32 @@ package struct DrainParser: Sendable {
     package func parse(
         body: [UInt8], owner: String, drainID: String, frameID: String, receivedAt: EventTime
     ) -> DrainParseResult {
-        var measurements: [Measurement] = []
+        var collected = MeasurementCollector()
         // About one measurement per router line, the most common line (~250 bytes), so the array rarely grows.
-        measurements.reserveCapacity(body.count / 256)
+        collected.measurements.reserveCapacity(body.count / 256)
+        var result = parse(
+            body: body, owner: owner, drainID: drainID, frameID: frameID, receivedAt: receivedAt, into: &collected)
+        result.measurements = collected.measurements
+        return result
+    }
+
+    /// Parses `body` like `parse(body:owner:drainID:frameID:receivedAt:)`, but hands every measurement to `sink` as
+    /// it is read instead of collecting them: the result's `measurements` is empty. The measurements handed over
+    /// share one set of field and event buffers, reused line after line, so a sink that does not keep them (the
+    /// ingress's batch writer) costs no allocation per line.
+    package func parse(
+        body: [UInt8], owner: String, drainID: String, frameID: String, receivedAt: EventTime,
+        into sink: inout some MeasurementSink
+    ) -> DrainParseResult {
         var frameRejections = Tally<FrameRejectionReason>()
         var lineRejections = Tally<LineRejectionReason>()
         var ignored = Tally<DrainLineKind>()
         var frameCount = 0
         var measuredLineCount = 0
         var skippedUniqueKeyCount = 0
+        var draft = Draft(
+            owner: owner, origin: DrainOrigin(drainID: drainID, frameID: frameID, lineIndex: 0),
+            receivedAt: receivedAt)
 
         for step in OctetFrameReader(body: body) {
             let frame: Range<Int>
@@ -55,49 +72,57 @@ package struct DrainParser: Sendable {
             do {
                 let line = try SyslogLine(parsing: body, frame: frame)
                 let kind = DrainLineKind(classifying: line, in: body)
-                // The line's measurement factory, once the line passed the checks of every measured line.
-                func measurable() throws(LineRejectionReason) -> MeasurementFactory {
-                    try Self.checkMeasurable(body, line)
-                    return MeasurementFactory(
-                        owner: owner, time: line.timestamp, receivedAt: receivedAt,
-                        origin: DrainOrigin(drainID: drainID, frameID: frameID, lineIndex: lineIndex))
-                }
+                draft.startLine(time: line.timestamp, lineIndex: lineIndex)
+                // The checks of every measured line. (The draft is not captured here: a captured variable's
+                // accesses are checked at run time, and the readers take two parts of it inout at once.)
+                func measurable() throws(LineRejectionReason) { try Self.checkMeasurable(body, line) }
                 switch kind {
                 case .router:
-                    let factory = try measurable()
-                    let reading = try RouterRequestReading(parsing: body, line: line)
-                    measurements.append(
-                        factory.make(
-                            .routerRequests, processType: reading.processType, fields: reading.fields,
-                            events: reading.events))
+                    try measurable()
+                    draft.start(.routerRequests)
+                    let reading = try RouterRequestReading(
+                        parsing: body, line: line, fields: &draft.measurement.fields,
+                        events: &draft.measurement.events)
+                    draft.measurement.processType = reading.processType
+                    sink.append(draft.measurement)
                     if let code = reading.errorCode {
-                        measurements.append(factory.make(.dynoErrors, processType: reading.processType, events: [code]))
+                        draft.start(.dynoErrors)
+                        draft.measurement.events.append(code)
+                        sink.append(draft.measurement)
                     }
                 case .runtimeLoad, .runtimeMemory:
-                    let factory = try measurable()
+                    try measurable()
                     let (type, schema): (MeasurementType, RuntimeSampleSchema) =
                         kind == .runtimeLoad ? (.dynoLoad, .load) : (.dynoMemory, .memory)
-                    let reading = try RuntimeSampleReading(parsing: body, line: line, schema: schema)
-                    measurements.append(factory.make(type, processType: reading.processType, fields: reading.fields))
+                    draft.start(type)
+                    let reading = try RuntimeSampleReading(
+                        parsing: body, line: line, schema: schema, fields: &draft.measurement.fields)
+                    draft.measurement.processType = reading.processType
+                    sink.append(draft.measurement)
                 case .runtimeError:
-                    let factory = try measurable()
+                    try measurable()
                     let code = try HerokuErrorCode.name(ofErrorLine: body, message: line.message)
                     let processType = try ProcessType.named(body, in: line.processID)
                     let event = try PlatformEventReading.errorDetail(
                         body, processID: line.processID, message: line.message)
-                    measurements.append(factory.make(.dynoErrors, processType: processType, events: [code]))
-                    measurements.append(factory.make(event: event, processType: processType))
+                    draft.start(.dynoErrors, processType: processType)
+                    draft.measurement.events.append(code)
+                    sink.append(draft.measurement)
+                    draft.start(event: event, processType: processType)
+                    sink.append(draft.measurement)
                 case .appEvent:
-                    let factory = try measurable()
+                    try measurable()
                     let reading = try PlatformEventReading(apiLine: body, message: line.message)
-                    measurements.append(factory.make(event: reading.detail, processType: reading.processType))
+                    draft.start(event: reading.detail, processType: reading.processType)
+                    sink.append(draft.measurement)
                 case .dynoEvent:
-                    let factory = try measurable()
+                    try measurable()
                     let reading = try PlatformEventReading(
                         dynoLine: body, processID: line.processID, message: line.message)
-                    measurements.append(factory.make(event: reading.detail, processType: reading.processType))
+                    draft.start(event: reading.detail, processType: reading.processType)
+                    sink.append(draft.measurement)
                 case .customMetrics:
-                    let factory = try measurable()
+                    try measurable()
                     let processType = try ProcessType.named(body, in: line.processID)
                     let reading = try CustomMetricsReading(parsing: body, line: line)
                     skippedUniqueKeyCount += reading.skippedUniqueKeys
@@ -106,7 +131,9 @@ package struct DrainParser: Sendable {
                         continue
                     }
                     for metric in reading.metrics {
-                        measurements.append(factory.make(customMetric: metric, processType: processType))
+                        draft.start(.customMetrics, processType: processType, metric: metric.name)
+                        draft.measurement.fields.append(MeasurementField(name: "value", value: metric.value))
+                        sink.append(draft.measurement)
                     }
                 case .logplexError, .logShuttleError, .appOutput, .addOn, .other:
                     ignored.add(kind)
@@ -118,7 +145,6 @@ package struct DrainParser: Sendable {
             }
         }
         return DrainParseResult(
-            measurements: measurements,
             frameCount: frameCount,
             frameRejections: frameRejections.counts,
             lineRejections: lineRejections.counts,
@@ -134,35 +160,40 @@ package struct DrainParser: Sendable {
         guard ASCIIBytes.isValidUTF8(body, in: line.message) else { throw .invalidUTF8 }
     }
 
-    /// Builds the measurements of one line: same owner, time, receive time and origin.
-    private struct MeasurementFactory {
-        var owner: String
-        var time: EventTime
-        var receivedAt: EventTime
-        var origin: DrainOrigin
+    /// The one measurement a parse fills and hands over again and again: same owner, receive time and drain
+    /// origin throughout; time and line index per line; the rest per measurement, its fields and events emptied
+    /// in place so their buffers are reused.
+    private struct Draft {
+        var measurement: Measurement
 
-        /// A measurement of a platform type, named by the type's platform metric name.
-        func make(
-            _ type: MeasurementType, processType: String, fields: [MeasurementField] = [], events: [String] = []
-        ) -> Measurement {
-            Measurement(
-                type: type, owner: owner, processType: processType, metric: type.platformMetricName, time: time,
-                receivedAt: receivedAt, fields: fields, events: events, origin: origin)
+        init(owner: String, origin: DrainOrigin, receivedAt: EventTime) {
+            measurement = Measurement(
+                type: .routerRequests, owner: owner, processType: ProcessType.web,
+                metric: MeasurementType.routerRequests.platformMetricName, time: receivedAt, receivedAt: receivedAt,
+                fields: [], events: [], origin: origin)
+        }
+
+        mutating func startLine(time: EventTime, lineIndex: UInt32) {
+            measurement.time = time
+            measurement.origin?.lineIndex = lineIndex
+        }
+
+        /// A measurement of `type` named `metric` (the type's platform metric name when nil), without fields,
+        /// events or platform event yet.
+        mutating func start(_ type: MeasurementType, processType: String? = nil, metric: String? = nil) {
+            measurement.type = type
+            if let processType { measurement.processType = processType }
+            measurement.metric = metric ?? type.platformMetricName
+            measurement.fields.removeAll(keepingCapacity: true)
+            measurement.events.removeAll(keepingCapacity: true)
+            measurement.platformEvent = nil
         }
 
         /// A platform event, counted under its kind.
-        func make(event: PlatformEventDetail, processType: String) -> Measurement {
-            Measurement(
-                type: .platformEvents, owner: owner, processType: processType,
-                metric: MeasurementType.platformEvents.platformMetricName, time: time, receivedAt: receivedAt,
-                fields: [], events: [event.kind.rawValue], origin: origin, platformEvent: event)
-        }
-
-        /// A custom metric with its single `value` field.
-        func make(customMetric metric: CustomMetricsReading.Metric, processType: String) -> Measurement {
-            Measurement(
-                type: .customMetrics, owner: owner, processType: processType, metric: metric.name, time: time,
-                receivedAt: receivedAt, fields: [MeasurementField(name: "value", value: metric.value)], origin: origin)
+        mutating func start(event: PlatformEventDetail, processType: String) {
+            start(.platformEvents, processType: processType)
+            measurement.events.append(event.kind.rawValue)
+            measurement.platformEvent = event
         }
     }
 

@@ -10,9 +10,6 @@
 /// are ignored; a key this reads may appear only once. The caller has checked that the line is UTF-8.
 struct RouterRequestReading {
     var processType: String
-    /// `connect_ms`, `service_ms`, `bytes`, each only when measured.
-    var fields: [MeasurementField]
-    var events: [String]
     /// `H12` on error and warning lines.
     var errorCode: String?
 
@@ -21,8 +18,12 @@ struct RouterRequestReading {
     /// The largest response size accepted.
     static let maximumBytes: Int64 = 1 << 40
 
+    /// Appends the line's fields (`connect_ms`, `service_ms`, `bytes`, each only when measured) and events to the
+    /// given arrays, which the caller empties first and discards when this throws.
     /// - Throws: the reason the whole line is rejected.
-    init(parsing bytes: [UInt8], line: SyslogLine) throws(LineRejectionReason) {
+    init(
+        parsing bytes: [UInt8], line: SyslogLine, fields: inout [MeasurementField], events: inout [String]
+    ) throws(LineRejectionReason) {
         var seen = SeenKeys()
         var connect: Int64?
         var service: Int64?
@@ -50,8 +51,6 @@ struct RouterRequestReading {
             }
         }
 
-        var events: [String] = []
-        events.reserveCapacity(4)
         guard let status else { throw .missingField }
         if !status.isEmpty { events.append(try Self.statusClass(bytes, status)) }
         if let method, !method.isEmpty { events.append(RouterVocabulary.methodEvent(bytes, method)) }
@@ -66,13 +65,9 @@ struct RouterRequestReading {
             errorCode = nil
         }
 
-        var fields: [MeasurementField] = []
-        fields.reserveCapacity(3)
         if let connect { fields.append(MeasurementField(name: "connect_ms", value: Double(connect))) }
         if let service { fields.append(MeasurementField(name: "service_ms", value: Double(service))) }
         if let responseBytes { fields.append(MeasurementField(name: "bytes", value: Double(responseBytes))) }
-        self.fields = fields
-        self.events = events
         if let dyno, !dyno.isEmpty {
             processType = try ProcessType.named(bytes, in: dyno)
         } else {

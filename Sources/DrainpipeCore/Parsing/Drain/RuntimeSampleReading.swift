@@ -8,13 +8,13 @@
 /// appear only once. The caller has checked that the line is UTF-8.
 struct RuntimeSampleReading {
     var processType: String
-    /// The fields present on the line, in schema order.
-    var fields: [MeasurementField]
 
+    /// Appends the fields present on the line, in schema order, to `fields`, which the caller empties first and
+    /// discards when this throws.
     /// - Throws: the reason the whole line is rejected.
-    init(parsing bytes: [UInt8], line: SyslogLine, schema: RuntimeSampleSchema) throws(LineRejectionReason) {
-        var fields: [MeasurementField] = []
-        fields.reserveCapacity(schema.fields.count)
+    init(
+        parsing bytes: [UInt8], line: SyslogLine, schema: RuntimeSampleSchema, fields: inout [MeasurementField]
+    ) throws(LineRejectionReason) {
         var seenSlots: UInt64 = 0
         var isInSchemaOrder = true
         var source: Range<Int>?
@@ -38,9 +38,11 @@ struct RuntimeSampleReading {
         guard seenSlots & 1 != 0 else { throw .missingField }
         if !isInSchemaOrder {
             let found = fields
-            fields = schema.fields.compactMap { field in found.first { $0.name == field.name } }
+            fields.removeAll(keepingCapacity: true)
+            for field in schema.fields {
+                if let value = found.first(where: { $0.name == field.name }) { fields.append(value) }
+            }
         }
-        self.fields = fields
         self.processType = try ProcessType.named(bytes, in: source ?? line.processID)
     }
 

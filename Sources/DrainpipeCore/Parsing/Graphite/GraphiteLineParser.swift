@@ -62,22 +62,28 @@ package struct GraphiteLineParser: Sendable {
     package func parseLine(
         _ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime
     ) -> Result<GraphiteParseResult.Point?, GraphiteLineRejectionReason> {
-        var fields: [Range<Int>] = []
-        fields.reserveCapacity(3)
+        // The three fields, found without an array: this runs once per datapoint.
+        var fields = (path: 0..<0, value: 0..<0, timestamp: 0..<0)
+        var fieldCount = 0
         var index = range.lowerBound
         while index < range.upperBound {
             while index < range.upperBound, Self.isWhitespace(bytes[index]) { index += 1 }
             guard index < range.upperBound else { break }
             let start = index
             while index < range.upperBound, !Self.isWhitespace(bytes[index]) { index += 1 }
-            guard fields.count < 3 else { return .failure(.wrongFieldCount) }
-            fields.append(start..<index)
+            switch fieldCount {
+            case 0: fields.path = start..<index
+            case 1: fields.value = start..<index
+            case 2: fields.timestamp = start..<index
+            default: return .failure(.wrongFieldCount)
+            }
+            fieldCount += 1
         }
-        if fields.isEmpty { return .success(nil) }
-        guard fields.count == 3 else { return .failure(.wrongFieldCount) }
-        if let problem = pathProblem(bytes, in: fields[0]) { return .failure(problem) }
+        if fieldCount == 0 { return .success(nil) }
+        guard fieldCount == 3 else { return .failure(.wrongFieldCount) }
+        if let problem = pathProblem(bytes, in: fields.path) { return .failure(problem) }
         let value: Double
-        switch Self.decimal(bytes, in: fields[1]) {
+        switch Self.decimal(bytes, in: fields.value) {
         case nil: return .failure(.badValue)
         case let parsed?:
             guard parsed.isFinite else { return .failure(.badValue) }
@@ -85,7 +91,7 @@ package struct GraphiteLineParser: Sendable {
             value = parsed
         }
         let time: EventTime
-        switch Self.wholeSeconds(bytes, in: fields[2]) {
+        switch Self.wholeSeconds(bytes, in: fields.timestamp) {
         case nil: return .failure(.timestampNotInteger)
         case Int64(-1)?: time = receivedAt
         case let seconds?:
@@ -94,7 +100,7 @@ package struct GraphiteLineParser: Sendable {
                 return .failure(.timestampOutOfWindow)
             }
         }
-        let path = String(decoding: bytes[fields[0]], as: UTF8.self)
+        let path = String(decoding: bytes[fields.path], as: UTF8.self)
         return .success(GraphiteParseResult.Point(path: path, value: value, time: time))
     }
 
@@ -116,25 +122,27 @@ package struct GraphiteLineParser: Sendable {
 
     private func pathProblem(_ bytes: [UInt8], in range: Range<Int>) -> GraphiteLineRejectionReason? {
         guard range.count <= maximumPathBytes else { return .pathTooLong }
-        var segments: [Range<Int>] = []
+        // Segments are checked as they end, without collecting them: this runs once per datapoint.
+        var segmentCount = 0
+        var followsConvention = true
+        var category = 0..<0
         var segmentStart = range.lowerBound
-        for index in range {
-            let byte = bytes[index]
-            if byte == ASCIIBytes.dot {
-                guard index > segmentStart else { return .emptyPathSegment }
-                segments.append(segmentStart..<index)
-                segmentStart = index + 1
-            } else if !Self.isSegmentByte(byte) {
-                return .invalidPathCharacter
+        for index in range.lowerBound...range.upperBound {
+            guard index == range.upperBound || bytes[index] == ASCIIBytes.dot else {
+                if !Self.isSegmentByte(bytes[index]) { return .invalidPathCharacter }
+                continue
             }
+            guard index > segmentStart else { return .emptyPathSegment }
+            if requiresNamingConvention {
+                followsConvention =
+                    followsConvention && bytes[segmentStart..<index].allSatisfy { Self.isConventionByte($0) }
+                if segmentCount == 3 { category = segmentStart..<index }
+            }
+            segmentCount += 1
+            segmentStart = index + 1
         }
-        guard range.upperBound > segmentStart else { return .emptyPathSegment }
-        segments.append(segmentStart..<range.upperBound)
         guard requiresNamingConvention else { return nil }
-        guard segments.count >= 7, segments.allSatisfy({ $0.allSatisfy { Self.isConventionByte(bytes[$0]) } }) else {
-            return .namingConvention
-        }
-        let category = segments[3]
+        guard segmentCount >= 7, followsConvention else { return .namingConvention }
         guard
             ASCIIBytes.bytes(bytes, in: category, equal: Self.system)
                 || ASCIIBytes.bytes(bytes, in: category, equal: Self.application)

@@ -1,0 +1,238 @@
+// Builds a drainpipe.v2.MeasurementBatch one measurement at a time and writes its protobuf bytes in Swift, without
+// protobuf-c: the ingress's hot path (TopicCatalog.rawRecords), where copying every batch into C memory first and
+// keeping the measurements until the batch is complete cost more than the encoding itself.
+//
+// The bytes are written by `ProtobufBytes` (WireCodec.swift, where the pointer code lives).
+//
+// Invariant: `encoded()` is byte for byte what `MeasurementBatchWire.encode` (protobuf-c 1.4) packs for the same
+// measurements: fields in number order, zero scalars and empty columns left out, repeated scalars packed, strings
+// numbered in first-use order and cut at their first NUL, as protobuf-c's `strlen` cuts them. The tests compare both.
+import DrainpipeCore
+
+/// One raw wire version 2 batch being filled: the measurements appended so far as columns, ready to encode.
+package struct MeasurementBatchWriter: Sendable {
+    /// The type of every measurement appended.
+    package let type: MeasurementType
+    /// The received time of every measurement appended.
+    package let receivedAt: EventTime
+    /// How many measurements were appended.
+    package var count: Int { owners.count }
+
+    private var strings = StringColumn()
+    private var owners = VarintColumn()
+    private var processTypes = VarintColumn()
+    private var metrics = VarintColumn()
+    private var timeOffsets = ZigZagColumn()
+    private var fieldCounts = VarintColumn()
+    private var eventCounts = VarintColumn()
+    private var originDrains = VarintColumn()
+    private var originFrames = VarintColumn()
+    private var originLineIndexes = VarintColumn()
+    private var fieldNames = VarintColumn()
+    private var fieldValues: [Double] = []
+    private var eventNames = VarintColumn()
+    private var platformEventPositions = VarintColumn()
+    private var platformEventKinds = VarintColumn()
+    private var platformEventDynos = VarintColumn()
+    private var platformEventTexts = VarintColumn()
+    // The previous measurement's strings and their numbers, column by column (fields and events by position):
+    // consecutive measurements mostly repeat them, and comparing equal strings is cheaper than hashing them.
+    private var previousOwner = RecentString()
+    private var previousProcessType = RecentString()
+    private var previousMetric = RecentString()
+    private var previousDrain = RecentString()
+    private var previousFrame = RecentString()
+    private var previousFieldNames: [RecentString] = []
+    private var previousEventNames: [RecentString] = []
+
+    /// An empty batch of measurements of `type` received at `receivedAt`.
+    package init(type: MeasurementType, receivedAt: EventTime) {
+        self.type = type
+        self.receivedAt = receivedAt
+    }
+
+    /// Adds `measurement`, which must have the batch's type and received time, after the ones already appended.
+    package mutating func append(_ measurement: Measurement) {
+        precondition(
+            measurement.type == type && measurement.receivedAt == receivedAt,
+            "a batch holds measurements of one type and one received time")
+        let position = UInt32(owners.count)
+        owners.append(previousOwner.number(of: measurement.owner, in: &strings))
+        processTypes.append(previousProcessType.number(of: measurement.processType, in: &strings))
+        metrics.append(previousMetric.number(of: measurement.metric, in: &strings))
+        timeOffsets.append(measurement.time.microsecondsSinceEpoch &- receivedAt.microsecondsSinceEpoch)
+        fieldCounts.append(UInt32(measurement.fields.count))
+        for (index, field) in measurement.fields.enumerated() {
+            if index == previousFieldNames.count { previousFieldNames.append(RecentString()) }
+            fieldNames.append(previousFieldNames[index].number(of: field.name, in: &strings))
+            fieldValues.append(field.value)
+        }
+        eventCounts.append(UInt32(measurement.events.count))
+        for (index, event) in measurement.events.enumerated() {
+            if index == previousEventNames.count { previousEventNames.append(RecentString()) }
+            eventNames.append(previousEventNames[index].number(of: event, in: &strings))
+        }
+        if let origin = measurement.origin {
+            originDrains.append(previousDrain.number(of: origin.drainID, in: &strings) + 1)
+            originFrames.append(previousFrame.number(of: origin.frameID, in: &strings))
+            originLineIndexes.append(origin.lineIndex)
+        } else {
+            originDrains.append(0)
+            originFrames.append(0)
+            originLineIndexes.append(0)
+        }
+        if let detail = measurement.platformEvent {
+            platformEventPositions.append(position)
+            platformEventKinds.append(strings.number(of: detail.kind.rawValue))
+            platformEventDynos.append(strings.number(of: detail.dyno))
+            platformEventTexts.append(strings.number(of: detail.text))
+        }
+    }
+
+    /// The protobuf bytes of the batch.
+    package func encoded() -> [UInt8] {
+        let typeNumber = UInt64(bitPattern: Int64(type.wireNumber))
+        let receivedMicros = UInt64(bitPattern: receivedAt.microsecondsSinceEpoch)
+        let packedColumns: [(field: UInt8, column: VarintColumn)] = [
+            (4, owners), (5, processTypes), (6, metrics),
+        ]
+        let laterColumns: [(field: UInt8, column: VarintColumn)] = [
+            (8, fieldCounts), (9, eventCounts), (10, originDrains), (11, originFrames), (12, originLineIndexes),
+            (13, fieldNames),
+        ]
+        let lastColumns: [(field: UInt8, column: VarintColumn)] = [
+            (15, eventNames), (16, platformEventPositions), (17, platformEventKinds), (18, platformEventDynos),
+            (19, platformEventTexts),
+        ]
+        var size = 0
+        if typeNumber != 0 { size += ProtobufBytes.tagSize(1) + ProtobufBytes.varintSize(typeNumber) }
+        if receivedMicros != 0 { size += ProtobufBytes.tagSize(2) + ProtobufBytes.varintSize(receivedMicros) }
+        size += strings.encodedSize
+        for entry in packedColumns + laterColumns + lastColumns { size += entry.column.encodedSize(field: entry.field) }
+        size += timeOffsets.encodedSize(field: 7)
+        if !fieldValues.isEmpty { size += ProtobufBytes.lengthDelimitedSize(field: 14, payload: fieldValues.count * 8) }
+        return wireWritten(size: size) { out in
+            if typeNumber != 0 {
+                out.tag(1, wireType: 0)
+                out.varint(typeNumber)
+            }
+            if receivedMicros != 0 {
+                out.tag(2, wireType: 0)
+                out.varint(receivedMicros)
+            }
+            strings.write(field: 3, to: &out)
+            for entry in packedColumns { entry.column.write(field: entry.field, to: &out) }
+            timeOffsets.write(field: 7, to: &out)
+            for entry in laterColumns { entry.column.write(field: entry.field, to: &out) }
+            if !fieldValues.isEmpty {
+                out.tag(14, wireType: 2)
+                out.varint(UInt64(fieldValues.count * 8))
+                for value in fieldValues { out.littleEndian(value.bitPattern) }
+            }
+            for entry in lastColumns { entry.column.write(field: entry.field, to: &out) }
+        }
+    }
+
+    /// A packed `repeated uint32` column with its payload's size kept up to date.
+    private struct VarintColumn {
+        private(set) var values: [UInt32] = []
+        private var payloadSize = 0
+
+        var count: Int { values.count }
+
+        mutating func append(_ value: UInt32) {
+            values.append(value)
+            payloadSize += ProtobufBytes.varintSize(UInt64(value))
+        }
+
+        func encodedSize(field: UInt8) -> Int {
+            values.isEmpty ? 0 : ProtobufBytes.lengthDelimitedSize(field: field, payload: payloadSize)
+        }
+
+        func write(field: UInt8, to out: inout ProtobufBytes) {
+            guard !values.isEmpty else { return }
+            out.tag(field, wireType: 2)
+            out.varint(UInt64(payloadSize))
+            for value in values { out.varint(UInt64(value)) }
+        }
+    }
+
+    /// A packed `repeated sint64` column (zig-zag varints) with its payload's size kept up to date.
+    private struct ZigZagColumn {
+        private var values: [UInt64] = []
+        private var payloadSize = 0
+
+        mutating func append(_ value: Int64) {
+            let zigZag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+            values.append(zigZag)
+            payloadSize += ProtobufBytes.varintSize(zigZag)
+        }
+
+        func encodedSize(field: UInt8) -> Int {
+            values.isEmpty ? 0 : ProtobufBytes.lengthDelimitedSize(field: field, payload: payloadSize)
+        }
+
+        func write(field: UInt8, to out: inout ProtobufBytes) {
+            guard !values.isEmpty else { return }
+            out.tag(field, wireType: 2)
+            out.varint(UInt64(payloadSize))
+            for value in values { out.varint(value) }
+        }
+    }
+
+    /// Distinct strings in first-use order, each with its number and the byte count protobuf-c would write.
+    private struct StringColumn {
+        private var values: [String] = []
+        private var lengths: [Int] = []
+        /// The numbers of the strings once there are more than `scannedCount`.
+        private var numbers: [String: UInt32] = [:]
+        private static let scannedCount = 8
+        /// The bytes of the strings' fields, field number 3 (a one-byte tag).
+        private(set) var encodedSize = 0
+
+        mutating func number(of string: String) -> UInt32 {
+            // A batch mostly holds a handful of strings, mostly literals or short enough to be stored inline, which
+            // compare equal without reading their bytes: cheaper than hashing until the table grows.
+            // The dictionary is built only once the table outgrows that.
+            if values.count <= Self.scannedCount {
+                for (number, value) in values.enumerated() where value == string { return UInt32(number) }
+            } else if let known = numbers[string] {
+                return known
+            }
+            let number = UInt32(values.count)
+            if values.count == Self.scannedCount {
+                for (known, value) in values.enumerated() { numbers[value] = UInt32(known) }
+            }
+            let length =
+                string.utf8.firstIndex(of: 0).map { string.utf8.distance(from: string.utf8.startIndex, to: $0) }
+                ?? string.utf8.count
+            values.append(string)
+            lengths.append(length)
+            if values.count > Self.scannedCount { numbers[string] = number }
+            encodedSize += ProtobufBytes.lengthDelimitedSize(field: 3, payload: length)
+            return number
+        }
+
+        func write(field: UInt8, to out: inout ProtobufBytes) {
+            for (string, length) in zip(values, lengths) {
+                out.tag(field, wireType: 2)
+                out.varint(UInt64(length))
+                out.utf8(string, count: length)
+            }
+        }
+    }
+
+    /// The string one column held last and its number.
+    private struct RecentString {
+        private var value: String?
+        private var number: UInt32 = 0
+
+        /// The number of `string` in `table`, asking the table only when the column's last string differs.
+        mutating func number(of string: String, in table: inout StringColumn) -> UInt32 {
+            if let value, value == string { return number }
+            value = string
+            number = table.number(of: string)
+            return number
+        }
+    }
+}
