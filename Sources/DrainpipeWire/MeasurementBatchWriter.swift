@@ -22,7 +22,7 @@ package struct MeasurementBatchWriter: Sendable {
     private var owners = VarintColumn()
     private var processTypes = VarintColumn()
     private var metrics = VarintColumn()
-    private var timeOffsets = ZigZagColumn()
+    private var timeOffsets = PackedColumn<UInt64>()
     private var fieldCounts = VarintColumn()
     private var eventCounts = VarintColumn()
     private var originDrains = VarintColumn()
@@ -60,7 +60,7 @@ package struct MeasurementBatchWriter: Sendable {
         owners.append(previousOwner.number(of: measurement.owner, in: &strings))
         processTypes.append(previousProcessType.number(of: measurement.processType, in: &strings))
         metrics.append(previousMetric.number(of: measurement.metric, in: &strings))
-        timeOffsets.append(measurement.time.microsecondsSinceEpoch &- receivedAt.microsecondsSinceEpoch)
+        timeOffsets.append(Self.zigZag(measurement.time.microsecondsSinceEpoch &- receivedAt.microsecondsSinceEpoch))
         fieldCounts.append(UInt32(measurement.fields.count))
         for (index, field) in measurement.fields.enumerated() {
             if index == previousFieldNames.count { previousFieldNames.append(RecentString()) }
@@ -133,14 +133,15 @@ package struct MeasurementBatchWriter: Sendable {
         }
     }
 
-    /// A packed `repeated uint32` column with its payload's size kept up to date.
-    private struct VarintColumn {
-        private(set) var values: [UInt32] = []
+    /// A packed repeated varint column (`uint32` here, or `sint64` as zig-zag values) with its payload's size kept
+    /// up to date.
+    private struct PackedColumn<Value: FixedWidthInteger & UnsignedInteger & Sendable>: Sendable {
+        private var values: [Value] = []
         private var payloadSize = 0
 
         var count: Int { values.count }
 
-        mutating func append(_ value: UInt32) {
+        mutating func append(_ value: Value) {
             values.append(value)
             payloadSize += ProtobufBytes.varintSize(UInt64(value))
         }
@@ -157,27 +158,11 @@ package struct MeasurementBatchWriter: Sendable {
         }
     }
 
-    /// A packed `repeated sint64` column (zig-zag varints) with its payload's size kept up to date.
-    private struct ZigZagColumn {
-        private var values: [UInt64] = []
-        private var payloadSize = 0
+    private typealias VarintColumn = PackedColumn<UInt32>
 
-        mutating func append(_ value: Int64) {
-            let zigZag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
-            values.append(zigZag)
-            payloadSize += ProtobufBytes.varintSize(zigZag)
-        }
-
-        func encodedSize(field: UInt8) -> Int {
-            values.isEmpty ? 0 : ProtobufBytes.lengthDelimitedSize(field: field, payload: payloadSize)
-        }
-
-        func write(field: UInt8, to out: inout ProtobufBytes) {
-            guard !values.isEmpty else { return }
-            out.tag(field, wireType: 2)
-            out.varint(UInt64(payloadSize))
-            for value in values { out.varint(value) }
-        }
+    /// `sint64`'s zig-zag form of `value`: small magnitudes of either sign become small varints.
+    private static func zigZag(_ value: Int64) -> UInt64 {
+        UInt64(bitPattern: (value << 1) ^ (value >> 63))
     }
 
     /// Distinct strings in first-use order, each with its number and the byte count protobuf-c would write.

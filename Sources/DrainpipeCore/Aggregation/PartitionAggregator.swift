@@ -78,14 +78,13 @@ package struct PartitionAggregator: Sendable {
             include(source: source, offset: offset)
         }
 
-        /// Adds measurement `index` of `batch`, whose fields and events are the entries `fields` and `events` of
-        /// their columns; `fieldPositions` holds each string's position in `layout` (−1: none). Adds exactly what
-        /// `add(batch.measurements[index], …)` adds, in the same order.
+        /// Adds the measurement of `batch` that `entry` locates; `fieldPositions` holds each string's position in
+        /// `layout` (−1: none). Adds exactly what `add(batch.measurements[entry.index], …)` adds, in the same order.
         mutating func add(
-            _ batch: MeasurementColumns, index: Int, fields: Range<Int>, events: Range<Int>, fieldPositions: [Int32],
-            platformEvent: PlatformEventDetail?, source: Int, offset: Int64, layout: FieldLayout
+            _ batch: MeasurementColumns, entry measurement: MeasurementColumns.Entry, fieldPositions: [Int32],
+            source: Int, offset: Int64, layout: FieldLayout
         ) {
-            for entry in fields {
+            for entry in measurement.fields {
                 let name = Int(batch.fieldNames[entry])
                 let position = Int(fieldPositions[name])
                 if position >= 0 {
@@ -94,9 +93,9 @@ package struct PartitionAggregator: Sendable {
                     otherFields[batch.strings[name], default: .empty].add(batch.fieldValues[entry])
                 }
             }
-            for entry in events { count(batch.strings[Int(batch.eventNames[entry])]) }
-            if let platformEvent {
-                platformEvents.add(PlatformEvent(time: batch.times[index], detail: platformEvent))
+            for entry in measurement.events { count(batch.strings[Int(batch.eventNames[entry])]) }
+            if let platformEvent = measurement.platformEvent {
+                platformEvents.add(PlatformEvent(time: batch.times[measurement.index], detail: platformEvent))
             }
             include(source: source, offset: offset)
         }
@@ -311,21 +310,8 @@ package struct PartitionAggregator: Sendable {
         var series = BatchSeries(releases: seriesReleases)
         var outcomes: [Outcome] = []
         outcomes.reserveCapacity(batch.count)
-        var fieldStart = 0
-        var eventStart = 0
-        var nextPlatformEvent = 0
-        for index in 0..<batch.count {
-            let fields = fieldStart..<fieldStart + Int(batch.fieldCounts[index])
-            let events = eventStart..<eventStart + Int(batch.eventCounts[index])
-            fieldStart = fields.upperBound
-            eventStart = events.upperBound
-            var platformEvent: PlatformEventDetail?
-            if nextPlatformEvent < batch.platformEventPositions.count,
-                batch.platformEventPositions[nextPlatformEvent] == index
-            {
-                platformEvent = batch.platformEvents[nextPlatformEvent]
-                nextPlatformEvent += 1
-            }
+        for entry in batch.entries {
+            let index = entry.index
             let windowStart: EventTime
             switch admission(of: batch.times[index], source: source, messageTime: messageTime) {
             case .window(let start): windowStart = start
@@ -360,8 +346,8 @@ package struct PartitionAggregator: Sendable {
                     watermarkBefore: watermarkBefore, layout: layout
                 ) { accumulator in
                     accumulator.add(
-                        batch, index: index, fields: fields, events: events, fieldPositions: fieldPositions,
-                        platformEvent: platformEvent, source: source, offset: offset, layout: layout)
+                        batch, entry: entry, fieldPositions: fieldPositions, source: source, offset: offset,
+                        layout: layout)
                 })
         }
         return outcomes

@@ -70,31 +70,62 @@ package struct MeasurementColumns: Sendable {
     package var measurements: [Measurement] {
         var measurements: [Measurement] = []
         measurements.reserveCapacity(count)
-        var fieldStart = 0
-        var eventStart = 0
-        var nextPlatformEvent = 0
-        for index in 0..<count {
-            let fieldEnd = fieldStart + Int(fieldCounts[index])
-            var fields: [MeasurementField] = []
-            fields.reserveCapacity(fieldEnd - fieldStart)
-            for entry in fieldStart..<fieldEnd {
-                fields.append(MeasurementField(name: strings[Int(fieldNames[entry])], value: fieldValues[entry]))
-            }
-            fieldStart = fieldEnd
-            let eventEnd = eventStart + Int(eventCounts[index])
-            let events = (eventStart..<eventEnd).map { strings[Int(eventNames[$0])] }
-            eventStart = eventEnd
-            var platformEvent: PlatformEventDetail?
-            if nextPlatformEvent < platformEventPositions.count, platformEventPositions[nextPlatformEvent] == index {
-                platformEvent = platformEvents[nextPlatformEvent]
-                nextPlatformEvent += 1
-            }
+        for entry in entries {
+            let index = entry.index
             measurements.append(
                 Measurement(
                     type: type, owner: strings[Int(owners[index])], processType: strings[Int(processTypes[index])],
                     metric: strings[Int(metrics[index])], time: times[index], receivedAt: receivedAt,
-                    fields: fields, events: events, origin: origin(at: index), platformEvent: platformEvent))
+                    fields: entry.fields.map {
+                        MeasurementField(name: strings[Int(fieldNames[$0])], value: fieldValues[$0])
+                    },
+                    events: entry.events.map { strings[Int(eventNames[$0])] }, origin: origin(at: index),
+                    platformEvent: entry.platformEvent))
         }
         return measurements
+    }
+
+    /// Where one measurement's own entries are in the shared columns.
+    package struct Entry {
+        package var index: Int
+        /// Its positions in `fieldNames` and `fieldValues`.
+        package var fields: Range<Int>
+        /// Its positions in `eventNames`.
+        package var events: Range<Int>
+        package var platformEvent: PlatformEventDetail?
+    }
+
+    /// Every measurement's entries, in order.
+    package var entries: Entries { Entries(columns: self) }
+
+    /// Walks the columns once, measurement by measurement.
+    package struct Entries: Sequence, IteratorProtocol {
+        private let columns: MeasurementColumns
+        private var index = 0
+        private var fieldStart = 0
+        private var eventStart = 0
+        private var nextPlatformEvent = 0
+
+        init(columns: MeasurementColumns) {
+            self.columns = columns
+        }
+
+        package mutating func next() -> Entry? {
+            guard index < columns.count else { return nil }
+            let fields = fieldStart..<fieldStart + Int(columns.fieldCounts[index])
+            let events = eventStart..<eventStart + Int(columns.eventCounts[index])
+            var platformEvent: PlatformEventDetail?
+            if nextPlatformEvent < columns.platformEventPositions.count,
+                columns.platformEventPositions[nextPlatformEvent] == index
+            {
+                platformEvent = columns.platformEvents[nextPlatformEvent]
+                nextPlatformEvent += 1
+            }
+            let entry = Entry(index: index, fields: fields, events: events, platformEvent: platformEvent)
+            index += 1
+            fieldStart = fields.upperBound
+            eventStart = events.upperBound
+            return entry
+        }
     }
 }
