@@ -89,6 +89,46 @@ package struct MeasurementBatchWriter: Sendable {
         }
     }
 
+    /// The number of `string` in the batch's string table, added when new: for a caller that resolves its strings
+    /// once and appends with `append(owner:processType:metric:time:fieldName:value:origin:)`. Numbering each
+    /// measurement's strings in `append(_:)`'s order (owner, process type, metric, field name, drain, frame) gives
+    /// the bytes that appending the measurements gives.
+    package mutating func number(of string: String) -> UInt32 {
+        strings.number(of: string)
+    }
+
+    /// A measurement's origin by the numbers of its strings (`number(of:)`).
+    package struct NumberedOrigin: Sendable {
+        package var drain: UInt32
+        package var frame: UInt32
+        package var lineIndex: UInt32
+
+        package init(drain: UInt32, frame: UInt32, lineIndex: UInt32) {
+            self.drain = drain
+            self.frame = frame
+            self.lineIndex = lineIndex
+        }
+    }
+
+    /// Adds a measurement of one field, without events or platform event (a Graphite datapoint), its strings given
+    /// by their numbers (`number(of:)`): the columns `append(_:)` writes for the same measurement.
+    package mutating func append(
+        owner: UInt32, processType: UInt32, metric: UInt32, time: EventTime, fieldName: UInt32, value: Double,
+        origin: NumberedOrigin?
+    ) {
+        owners.append(owner)
+        processTypes.append(processType)
+        metrics.append(metric)
+        timeOffsets.append(Self.zigZag(time.microsecondsSinceEpoch &- receivedAt.microsecondsSinceEpoch))
+        fieldCounts.append(1)
+        fieldNames.append(fieldName)
+        fieldValues.append(value)
+        eventCounts.append(0)
+        originDrains.append(origin.map { $0.drain + 1 } ?? 0)
+        originFrames.append(origin?.frame ?? 0)
+        originLineIndexes.append(origin?.lineIndex ?? 0)
+    }
+
     /// The protobuf bytes of the batch.
     package func encoded() -> [UInt8] {
         let typeNumber = UInt64(bitPattern: Int64(type.wireNumber))

@@ -73,6 +73,44 @@ struct MeasurementBatchWriterTests {
         }
     }
 
+    @Test(
+        """
+        single-field measurements appended by the numbers of their strings (the Graphite path) give protobuf-c's \
+        bytes when the strings are numbered in append(_:)'s order
+        """)
+    func appendByNumbersIsProtobufC() throws {
+        var random = SplitMix64(seed: 0x6EA9)
+        for round in 0..<200 {
+            let receivedAt = round % 2 == 0 ? Self.received : EventTime(microsecondsSinceEpoch: 0)
+            let batch = Self.randomBatch(&random, type: .customMetrics, receivedAt: receivedAt, count: 1 + round % 40)
+                .map { measurement in
+                    var datapoint = measurement
+                    datapoint.fields = [MeasurementField(name: measurement.fields.first?.name ?? "value", value: 2.5)]
+                    datapoint.events = []
+                    return datapoint
+                }
+            var writer = MeasurementBatchWriter(type: .customMetrics, receivedAt: receivedAt)
+            for measurement in batch {
+                let owner = writer.number(of: measurement.owner)
+                let processType = writer.number(of: measurement.processType)
+                let metric = writer.number(of: measurement.metric)
+                let field = writer.number(of: measurement.fields[0].name)
+                let origin = measurement.origin.map { origin in
+                    MeasurementBatchWriter.NumberedOrigin(
+                        drain: writer.number(of: origin.drainID), frame: writer.number(of: origin.frameID),
+                        lineIndex: origin.lineIndex)
+                }
+                writer.append(
+                    owner: owner, processType: processType, metric: metric, time: measurement.time, fieldName: field,
+                    value: measurement.fields[0].value, origin: origin)
+            }
+            #expect(writer.count == batch.count)
+            let encoded = writer.encoded()
+            #expect(encoded == MeasurementBatchWire.encode(batch, type: .customMetrics, receivedAt: receivedAt))
+            #expect(try MeasurementBatchWire.decode(encoded) == batch, "round \(round)")
+        }
+    }
+
     @Test("a string with a NUL is cut there, as protobuf-c cuts it")
     func cutsAtNul() throws {
         let measurement = Measurement(

@@ -91,68 +91,41 @@ package struct GraphiteIngestor: Sendable {
     package func ingest(
         _ bytes: [UInt8], in range: Range<Int>, owner: TenantDirectory.Owner, batchID: String? = nil
     ) async throws(IngressError) -> Receipt {
+        var builder = context.graphiteRecordBuilder()
+        return try await ingest(bytes, in: range, owner: owner, batchID: batchID, building: &builder)
+    }
+
+    /// A builder of raw records for `ingest(_:in:owner:batchID:building:)`.
+    package func recordBuilder() -> GraphiteRecordBuilder {
+        context.graphiteRecordBuilder()
+    }
+
+    /// `ingest(_:in:owner:batchID:)` with the records built by `builder`, whose paths resolved in earlier batches
+    /// are reused (a TCP connection keeps one builder for all its batches).
+    package func ingest(
+        _ bytes: [UInt8], in range: Range<Int>, owner: TenantDirectory.Owner, batchID: String? = nil,
+        building builder: inout GraphiteRecordBuilder
+    ) async throws(IngressError) -> Receipt {
         let receivedAt = context.clock.now()
         var parser = parser
         parser.requiresNamingConvention = owner.requiresGraphiteNamingConvention
-        let parsed = parser.parseLines(bytes, in: range, receivedAt: receivedAt)
-        for (reason, count) in parsed.rejections { rejectedByReason[reason.rawValue].increment(by: count) }
-        // One measurement refilled per datapoint and handed through admission's lists into raw batches.
-        var admitted = context.admissionFilter(owner: owner, receivedAt: receivedAt)
-        var draft = Measurement(
-            type: .customMetrics, owner: owner.id, processType: "", metric: "", time: receivedAt,
-            receivedAt: receivedAt, fields: [MeasurementField(name: "value", value: 0)],
-            origin: batchID.map { DrainOrigin(drainID: "\(owner.id)/graphite", frameID: $0, lineIndex: 0) })
-        var processTypes = RecentProcessType()
-        for point in parsed.points {
-            draft.processType = processTypes.processType(ofPath: point.path)
-            draft.metric = point.path
-            draft.time = point.time
-            draft.fields[0].value = point.value
-            draft.origin?.lineIndex = point.lineIndex
-            admitted.append(draft)
+        // Every datapoint goes straight from the parser through the owner's lists into its raw batch.
+        builder.begin(owner: owner, receivedAt: receivedAt, batchID: batchID)
+        let rejections = bytes.withUnsafeBytes { bytes in
+            parser.parseLines(UnsafeRawBufferPointer(rebasing: bytes[range]), receivedAt: receivedAt, into: &builder)
         }
-        try await context.produce(admitted)
-        datapointsProduced.increment(by: admitted.admittedCount)
+        for (reason, count) in rejections { rejectedByReason[reason.rawValue].increment(by: count) }
+        try await context.produce(builder, owner: owner)
+        datapointsProduced.increment(by: builder.admittedCount)
+        let parsed = GraphiteParseResult(rejections: rejections)
         return Receipt(
-            accepted: admitted.admittedCount, rejectedLines: parsed.rejectedLineCount,
-            denied: admitted.deniedCount,
+            accepted: builder.admittedCount, rejectedLines: parsed.rejectedLineCount, denied: builder.deniedCount,
             rejectionSummary: parsed.rejectionSummary)
     }
 
     /// The first three segments of a path (`prod.us-east.checkout`), or the whole path when it has fewer.
     package static func processType(ofPath path: String) -> String {
-        var processTypes = RecentProcessType()
-        return processTypes.processType(ofPath: path)
-    }
-
-    /// The previous datapoint's process type, reused while the paths share it: one request's paths mostly do, and a
-    /// process type longer than 15 bytes is a heap allocation per datapoint otherwise.
-    private struct RecentProcessType {
-        private var previous: String?
-        private var previousBytes: [UInt8] = []
-
-        mutating func processType(ofPath path: String) -> String {
-            var bytesOfPath = path
-            // The path's bytes are contiguous (it was made from bytes), so the search and comparison run on them.
-            let prefix: String? = bytesOfPath.withUTF8 { bytes in
-                var dots = 0
-                var end = bytes.count
-                for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: ".") {
-                    dots += 1
-                    if dots == 3 {
-                        end = index
-                        break
-                    }
-                }
-                guard dots == 3 else { return nil }
-                let prefix = bytes[..<end]
-                if let previous, previousBytes.elementsEqual(prefix) { return previous }
-                let processType = String(decoding: prefix, as: UTF8.self)
-                previous = processType
-                previousBytes = Array(prefix)
-                return processType
-            }
-            return prefix ?? path
-        }
+        var path = path
+        return path.withUTF8 { GraphiteRecordBuilder.processType(ofPath: UnsafeRawBufferPointer($0)) } ?? path
     }
 }

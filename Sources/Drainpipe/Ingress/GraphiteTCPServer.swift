@@ -14,11 +14,11 @@ import ServiceLifecycle
 /// SIGHUP reload applies to open connections: one whose token or address no longer names its tenant is closed.
 ///
 /// **Durability and back-pressure.** Carbon has no acknowledgements, so the connection sees none. Every read from
-/// the socket (up to 64 KiB) is parsed as one batch and produced with `acks=all`; the next bytes are read only after
-/// Kafka acknowledged the batch, so a slow broker slows senders down through TCP flow control instead of growing
-/// memory. When Kafka does not acknowledge within the delivery timeout the connection is closed: the sender's
-/// reconnect-and-resend logic takes over, and the datapoints of that batch may be lost or written twice. Over a
-/// tenant's cap a batch is dropped and counted, and the connection stays open.
+/// the socket (up to 64 KiB, the first one too) is parsed as one batch and produced with `acks=all`; the next bytes
+/// are read only after Kafka acknowledged the batch, so a slow broker slows senders down through TCP flow control
+/// instead of growing memory. When Kafka does not acknowledge within the delivery timeout the connection is closed:
+/// the sender's reconnect-and-resend logic takes over, and the datapoints of that batch may be lost or written twice.
+/// Over a tenant's cap a batch is dropped and counted, and the connection stays open.
 ///
 /// **Lines.** A line longer than `maximumLineBytes` (16 384, like Carbon) closes the connection and is counted;
 /// every other bad line is dropped and counted by reason while the connection stays open.
@@ -109,6 +109,11 @@ package struct GraphiteTCPServer: Service {
             }
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
+            // Reads start at the 64 KiB a batch may be (NIO starts at 2 KiB and doubles per full read): a busy sender's
+            // lines take one Kafka round trip per 64 KiB from the first read; an idle one's reads shrink again.
+            .childChannelOption(
+                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 65_536, maximum: 65_536)
+            )
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let (admission, evicted) = roster.admit(source: channel.remoteAddress?.ipAddress ?? "-") {
@@ -198,6 +203,8 @@ package struct GraphiteTCPServer: Service {
             try await connection.executeThenClose { inbound, outbound in
                 var pending: [UInt8] = []
                 var authentication: Authentication?
+                // Paths resolved in one batch are reused in the next: a connection mostly repeats its paths.
+                var builder = ingestor.recordBuilder()
                 do {
                     for try await chunk in inbound {
                         pending.append(contentsOf: chunk.readableBytesView)
@@ -211,15 +218,17 @@ package struct GraphiteTCPServer: Service {
                             continue
                         }
                         if let longLine = firstLongLine(in: pending, upTo: lastLineFeed) {
-                            if longLine > 0 { try await ingest(pending, upTo: longLine, as: authentication) }
+                            if longLine > 0 {
+                                try await ingest(pending, upTo: longLine, as: authentication, building: &builder)
+                            }
                             throw ConnectionEnd.lineTooLong
                         }
-                        try await ingest(pending, upTo: lastLineFeed, as: authentication)
+                        try await ingest(pending, upTo: lastLineFeed, as: authentication, building: &builder)
                         pending.removeSubrange(0...lastLineFeed)
                         if pending.count > maximumLineBytes { throw ConnectionEnd.lineTooLong }
                     }
                     if authentication != nil, !pending.isEmpty {
-                        try await ingest(pending, upTo: pending.count, as: authentication)
+                        try await ingest(pending, upTo: pending.count, as: authentication, building: &builder)
                     }
                 } catch let end as ConnectionEnd {
                     switch end {
@@ -277,25 +286,28 @@ package struct GraphiteTCPServer: Service {
 
     /// The start of the first line in `bytes[..<end]` longer than the limit, if any.
     private func firstLongLine(in bytes: [UInt8], upTo end: Int) -> Int? {
-        var lineStart = 0
-        var index = 0
-        while index < end {
-            if bytes[index] == ASCIIBytes.lineFeed {
-                lineStart = index + 1
-            } else if index - lineStart >= maximumLineBytes {
-                return lineStart
+        bytes.withUnsafeBufferPointer { bytes in
+            var lineStart = 0
+            for index in 0..<end {
+                if bytes[index] == ASCIIBytes.lineFeed {
+                    lineStart = index + 1
+                } else if index - lineStart >= maximumLineBytes {
+                    return lineStart
+                }
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 
-    private func ingest(_ bytes: [UInt8], upTo end: Int, as authentication: Authentication?) async throws {
+    private func ingest(
+        _ bytes: [UInt8], upTo end: Int, as authentication: Authentication?,
+        building builder: inout GraphiteRecordBuilder
+    ) async throws {
         guard let authentication, let owner = currentOwner(of: authentication) else {
             throw ConnectionEnd.credentialRevoked
         }
         do {
-            _ = try await ingestor.ingest(bytes, in: 0..<end, owner: owner)
+            _ = try await ingestor.ingest(bytes, in: 0..<end, owner: owner, building: &builder)
         } catch .overQuota, .largerThanCap {
             // Counted by admission; the batch is dropped and the connection stays open.
         } catch {

@@ -76,12 +76,23 @@ package struct IngressAdmission: Sendable {
     package func charge<Destination>(
         _ filter: Filter<Destination>
     ) throws(IngressError) -> IngressQuotaLedger.Charge? {
-        if filter.deniedCount > 0 { denied.increment(by: filter.deniedCount) }
-        let owner = filter.owner
+        try charge(
+            owner: filter.owner, admittedCount: filter.admittedCount, deniedCount: filter.deniedCount,
+            series: filter.series)
+    }
+
+    /// Counts `deniedCount` measurements dropped by `owner`'s lists and charges `admittedCount` (of the series
+    /// hashed in `series`, when the owner has a series cap) to its caps; nil when the owner has none.
+    ///
+    /// - Throws: `.overQuota` when a cap would be passed, `.largerThanCap` when the request alone exceeds one; nothing
+    ///   is charged then, and other owners are unaffected.
+    package func charge(
+        owner: TenantDirectory.Owner, admittedCount: Int, deniedCount: Int, series: [Int]
+    ) throws(IngressError) -> IngressQuotaLedger.Charge? {
+        if deniedCount > 0 { denied.increment(by: deniedCount) }
         guard !owner.limits.isUnlimited else { return nil }
         switch ledger.charge(
-            owner: owner.id, limits: owner.limits, updates: filter.admittedCount, series: filter.series,
-            now: clock.now())
+            owner: owner.id, limits: owner.limits, updates: admittedCount, series: series, now: clock.now())
         {
         case .admitted(let charged):
             return charged

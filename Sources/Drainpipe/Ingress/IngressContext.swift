@@ -35,6 +35,28 @@ package struct IngressContext: Sendable {
             owner: owner, into: RawRecordBatcher(destinations: rawDestinations, timestamp: receivedAt))
     }
 
+    /// A builder of Graphite datapoints' raw records for these raw topics; a TCP connection keeps one for all its
+    /// batches.
+    package func graphiteRecordBuilder() -> GraphiteRecordBuilder {
+        GraphiteRecordBuilder(destinations: rawDestinations)
+    }
+
+    /// Charges what `builder` admitted for `owner` to its caps and produces its records, returning once Kafka
+    /// acknowledged them all (as `produce(_:)` does for a filter).
+    package func produce(
+        _ builder: GraphiteRecordBuilder, owner: TenantDirectory.Owner
+    ) async throws(IngressError) {
+        let charge = try admission.charge(
+            owner: owner, admittedCount: builder.admittedCount, deniedCount: builder.deniedCount,
+            series: builder.series)
+        do {
+            try await delivery.deliver(builder.records(), owner: owner.id)
+        } catch {
+            admission.refund(charge)
+            throw error
+        }
+    }
+
     /// Charges what `filter` admitted to its owner's caps and produces its raw records, returning once Kafka
     /// acknowledged them all.
     ///

@@ -85,10 +85,15 @@ package final class IngressQuotaLedger: Sendable {
 
     /// The identity of a measurement's series for the distinct-series cap (stable within this process).
     package static func seriesHash(of measurement: Measurement) -> Int {
+        seriesHash(type: measurement.type, processType: measurement.processType, metric: measurement.metric)
+    }
+
+    /// `seriesHash(of:)` of a measurement with these parts.
+    package static func seriesHash(type: MeasurementType, processType: String, metric: String) -> Int {
         var hasher = Hasher()
-        hasher.combine(measurement.type)
-        hasher.combine(measurement.processType)
-        hasher.combine(measurement.metric)
+        hasher.combine(type)
+        hasher.combine(processType)
+        hasher.combine(metric)
         return hasher.finalize()
     }
 }

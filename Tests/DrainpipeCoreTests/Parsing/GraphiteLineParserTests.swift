@@ -64,6 +64,25 @@ struct GraphiteLineParserTests {
         #expect(Self.parse(line) == .failure(reason))
     }
 
+    @Test("decimal values convert to exactly what Double(String) gives, for seeded random digits and fractions")
+    func decimalsMatchTheStandardLibrary() throws {
+        var random = SplitMix64(seed: 0xDEC1)
+        let parser = GraphiteLineParser(maximumMagnitude: .infinity)
+        for _ in 0..<20_000 {
+            func digits(_ count: UInt64) -> String {
+                String((0..<count).map { _ in Character(String(random.next() % 10)) })
+            }
+            let sign = ["", "-", "+"][Int(random.next() % 3)]
+            let integer = digits(random.next() % 18)
+            let fraction = digits(random.next() % 18)
+            let exponent = random.next() % 5 == 0 ? "e\(Int(random.next() % 40) - 20)" : ""
+            let text = integer.isEmpty && fraction.isEmpty ? "0" : "\(sign)\(integer).\(fraction)\(exponent)"
+            let point = try #require(try Self.parse("a \(text) 1709647400", parser: parser).get(), "\(text)")
+            let expected = try #require(Double(text))
+            #expect(point.value.bitPattern == expected.bitPattern, "\(text)")
+        }
+    }
+
     @Test("the window bounds are inclusive")
     func windowEdges() throws {
         #expect(try Self.parse("a 1 1709647140").get() != nil)

@@ -34,23 +34,11 @@ package struct GraphiteLineParser: Sendable {
 
     /// Parses every LF-separated line of `bytes[range]`; a last line without LF counts as a line too.
     package func parseLines(_ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime) -> GraphiteParseResult {
-        var result = GraphiteParseResult()
-        var lineStart = range.lowerBound
-        var lineIndex: UInt32 = 0
-        while lineStart < range.upperBound {
-            var lineEnd = lineStart
-            while lineEnd < range.upperBound, bytes[lineEnd] != ASCIIBytes.lineFeed { lineEnd += 1 }
-            defer { lineIndex &+= 1 }
-            switch parseLine(bytes, in: lineStart..<lineEnd, receivedAt: receivedAt) {
-            case .success(var point?):
-                point.lineIndex = lineIndex
-                result.points.append(point)
-            case .success(nil): break
-            case .failure(let reason): result.rejections[reason, default: 0] += 1
-            }
-            lineStart = lineEnd + 1
+        var collector = PointCollector()
+        let rejections = bytes.withUnsafeBytes { raw in
+            parseLines(UnsafeRawBufferPointer(rebasing: raw[range]), receivedAt: receivedAt, into: &collector)
         }
-        return result
+        return GraphiteParseResult(points: collector.points, rejections: rejections)
     }
 
     /// Parses every line of `bytes`.
@@ -58,10 +46,69 @@ package struct GraphiteLineParser: Sendable {
         parseLines(bytes, in: bytes.indices, receivedAt: receivedAt)
     }
 
+    /// Parses every LF-separated line of `bytes` (a last line without LF counts as a line too), handing each
+    /// datapoint to `sink` as it is read, with no `String` or array per line; returns the dropped lines by reason.
+    package func parseLines(
+        _ bytes: UnsafeRawBufferPointer, receivedAt: EventTime, into sink: inout some GraphiteDatapointSink
+    ) -> [GraphiteLineRejectionReason: Int] {
+        var rejections: [GraphiteLineRejectionReason: Int] = [:]
+        let bytes = bytes.assumingMemoryBound(to: UInt8.self)
+        var lineStart = 0
+        var lineIndex: UInt32 = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != ASCIIBytes.lineFeed { lineEnd += 1 }
+            defer { lineIndex &+= 1 }
+            switch parseLine(bytes, in: lineStart..<lineEnd, receivedAt: receivedAt) {
+            case .success(let datapoint?):
+                sink.append(
+                    path: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[datapoint.path])),
+                    value: datapoint.value,
+                    time: datapoint.time, lineIndex: lineIndex)
+            case .success(nil): break
+            case .failure(let reason): rejections[reason, default: 0] += 1
+            }
+            lineStart = lineEnd + 1
+        }
+        return rejections
+    }
+
     /// Parses one line (without its LF); `.success(nil)` for a blank line.
     package func parseLine(
         _ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime
     ) -> Result<GraphiteParseResult.Point?, GraphiteLineRejectionReason> {
+        bytes.withUnsafeBufferPointer { bytes in
+            parseLine(bytes, in: range, receivedAt: receivedAt).map { datapoint in
+                datapoint.map { datapoint in
+                    GraphiteParseResult.Point(
+                        path: String(decoding: bytes[datapoint.path], as: UTF8.self), value: datapoint.value,
+                        time: datapoint.time)
+                }
+            }
+        }
+    }
+
+    /// A clean line's fields: where its path lies, its value and its time.
+    private struct Datapoint {
+        var path: Range<Int>
+        var value: Double
+        var time: EventTime
+    }
+
+    /// The datapoints of `parseLines(_:in:receivedAt:)`, with their paths as strings.
+    private struct PointCollector: GraphiteDatapointSink {
+        var points: [GraphiteParseResult.Point] = []
+
+        mutating func append(path: UnsafeRawBufferPointer, value: Double, time: EventTime, lineIndex: UInt32) {
+            points.append(
+                GraphiteParseResult.Point(
+                    path: String(decoding: path, as: UTF8.self), value: value, time: time, lineIndex: lineIndex))
+        }
+    }
+
+    private func parseLine(
+        _ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>, receivedAt: EventTime
+    ) -> Result<Datapoint?, GraphiteLineRejectionReason> {
         // The three fields, found without an array: this runs once per datapoint.
         var fields = (path: 0..<0, value: 0..<0, timestamp: 0..<0)
         var fieldCount = 0
@@ -100,8 +147,7 @@ package struct GraphiteLineParser: Sendable {
                 return .failure(.timestampOutOfWindow)
             }
         }
-        let path = String(decoding: bytes[fields.path], as: UTF8.self)
-        return .success(GraphiteParseResult.Point(path: path, value: value, time: time))
+        return .success(Datapoint(path: fields.path, value: value, time: time))
     }
 
     // MARK: - Fields
@@ -120,7 +166,8 @@ package struct GraphiteLineParser: Sendable {
         byte &- 0x61 < 26 || ASCIIBytes.isDigit(byte) || byte == ASCIIBytes.underscore || byte == ASCIIBytes.minus
     }
 
-    private func pathProblem(_ bytes: [UInt8], in range: Range<Int>) -> GraphiteLineRejectionReason? {
+    private func pathProblem(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> GraphiteLineRejectionReason?
+    {
         guard range.count <= maximumPathBytes else { return .pathTooLong }
         // Segments are checked as they end, without collecting them: this runs once per datapoint.
         var segmentCount = 0
@@ -144,8 +191,7 @@ package struct GraphiteLineParser: Sendable {
         guard requiresNamingConvention else { return nil }
         guard segmentCount >= 7, followsConvention else { return .namingConvention }
         guard
-            ASCIIBytes.bytes(bytes, in: category, equal: Self.system)
-                || ASCIIBytes.bytes(bytes, in: category, equal: Self.application)
+            bytes[category].elementsEqual(Self.system) || bytes[category].elementsEqual(Self.application)
         else { return .namingConvention }
         return nil
     }
@@ -153,36 +199,45 @@ package struct GraphiteLineParser: Sendable {
     private static let system = Array("sys".utf8)
     private static let application = Array("app".utf8)
 
-    /// `[+-]? (DIGITS ['.' DIGITS*] | '.' DIGITS) ([eE] [+-]? DIGITS)?`, or nil. Plain integers of up to 15
-    /// digits are converted without a `String`.
-    static func decimal(_ bytes: [UInt8], in range: Range<Int>) -> Double? {
+    /// `[+-]? (DIGITS ['.' DIGITS*] | '.' DIGITS) ([eE] [+-]? DIGITS)?`, or nil. Numbers of up to 15 digits without
+    /// an exponent are converted without a `String`: the digits as an integer (exact in a `Double` below 2^53),
+    /// divided by a power of ten (exact up to 10^22), is the correctly rounded value, as `Double(String)` gives.
+    static func decimal(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> Double? {
         var index = range.lowerBound
         var isNegative = false
         if index < range.upperBound, bytes[index] == ASCIIBytes.minus || bytes[index] == ASCIIBytes.plus {
             isNegative = bytes[index] == ASCIIBytes.minus
             index += 1
         }
-        var integer: Int64 = 0
+        // Integer and fraction digits, as one integer while there are at most 15 of them.
+        var significand: Int64 = 0
         var digits = 0
         while index < range.upperBound, ASCIIBytes.isDigit(bytes[index]) {
-            if digits < 15 { integer = integer * 10 + Int64(bytes[index] - ASCIIBytes.zero) }
+            if digits < 15 { significand = significand * 10 + Int64(bytes[index] - ASCIIBytes.zero) }
             digits += 1
             index += 1
         }
         if index == range.upperBound {
             guard digits > 0 else { return nil }
-            if digits <= 15 { return isNegative ? -Double(integer) : Double(integer) }
+            if digits <= 15 { return isNegative ? -Double(significand) : Double(significand) }
             return Double(String(decoding: bytes[range], as: UTF8.self))
         }
         var fractionDigits = 0
         if bytes[index] == ASCIIBytes.dot {
             index += 1
             while index < range.upperBound, ASCIIBytes.isDigit(bytes[index]) {
+                if digits + fractionDigits < 15 {
+                    significand = significand * 10 + Int64(bytes[index] - ASCIIBytes.zero)
+                }
                 fractionDigits += 1
                 index += 1
             }
         }
         guard digits + fractionDigits > 0 else { return nil }
+        if index == range.upperBound, digits + fractionDigits <= 15 {
+            let value = Double(significand) / Self.powersOfTen[fractionDigits]
+            return isNegative ? -value : value
+        }
         if index < range.upperBound, bytes[index] | 0x20 == 0x65 {  // e or E
             index += 1
             if index < range.upperBound, bytes[index] == ASCIIBytes.minus || bytes[index] == ASCIIBytes.plus {
@@ -199,8 +254,13 @@ package struct GraphiteLineParser: Sendable {
         return Double(String(decoding: bytes[range], as: UTF8.self))
     }
 
+    /// 10^0 through 10^15, each exact in a `Double`.
+    private static let powersOfTen: [Double] = (0...15).map { exponent in
+        (0..<exponent).reduce(1.0) { power, _ in power * 10 }
+    }
+
     /// `DIGITS` or `-1`, or nil; more than 12 digits (milliseconds, far beyond any window) saturate to `Int64.max`.
-    static func wholeSeconds(_ bytes: [UInt8], in range: Range<Int>) -> Int64? {
+    static func wholeSeconds(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> Int64? {
         if range.count == 2, bytes[range.lowerBound] == ASCIIBytes.minus, bytes[range.lowerBound + 1] == 0x31 {
             return -1
         }
