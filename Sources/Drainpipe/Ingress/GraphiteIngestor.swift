@@ -111,9 +111,7 @@ package struct GraphiteIngestor: Sendable {
         parser.requiresNamingConvention = owner.requiresGraphiteNamingConvention
         // Every datapoint goes straight from the parser through the owner's lists into its raw batch.
         builder.begin(owner: owner, receivedAt: receivedAt, batchID: batchID)
-        let rejections = bytes.withUnsafeBytes { bytes in
-            parser.parseLines(UnsafeRawBufferPointer(rebasing: bytes[range]), receivedAt: receivedAt, into: &builder)
-        }
+        let rejections = parser.parseLines(bytes, in: range, receivedAt: receivedAt, into: &builder)
         for (reason, count) in rejections { rejectedByReason[reason.rawValue].increment(by: count) }
         try await context.produce(builder, owner: owner)
         datapointsProduced.increment(by: builder.admittedCount)
@@ -125,7 +123,7 @@ package struct GraphiteIngestor: Sendable {
 
     /// The first three segments of a path (`prod.us-east.checkout`), or the whole path when it has fewer.
     package static func processType(ofPath path: String) -> String {
-        var path = path
-        return path.withUTF8 { GraphiteRecordBuilder.processType(ofPath: UnsafeRawBufferPointer($0)) } ?? path
+        let bytes = Array(path.utf8)
+        return GraphiteRecordBuilder.processType(ofPath: bytes.indices, of: bytes) ?? path
     }
 }

@@ -1,7 +1,6 @@
 import DrainpipeCore
 import DrainpipeKafka
 import DrainpipeWire
-import Foundation
 
 /// The raw records of a batch of Graphite datapoints, written as `GraphiteLineParser` reads them: no `String`,
 /// `Measurement` or string hashing per datapoint. A path is resolved once (its `String`, process type, partition,
@@ -92,8 +91,9 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
         series.removeAll(keepingCapacity: true)
     }
 
-    package mutating func append(path: UnsafeRawBufferPointer, value: Double, time: EventTime, lineIndex: UInt32) {
-        let entry = paths.entry(for: path, owner: owner.id, topic: destination.topic)
+    package mutating func append(path: Range<Int>, of bytes: [UInt8], value: Double, time: EventTime, lineIndex: UInt32)
+    {
+        let entry = paths.entry(for: path, of: bytes, owner: owner.id, topic: destination.topic)
         if !admitsEverything {
             if paths.entries[entry].admissionEpoch != admissionEpoch {
                 paths.entries[entry].isAdmitted = owner.admits(metric: paths.entries[entry].path)
@@ -150,12 +150,13 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
         return finished + batches.compactMap { $0?.record(timestamp: receivedAt) }
     }
 
-    /// The first three segments of a path, or nil when it has fewer (the path is then its own process type).
-    static func processType(ofPath path: UnsafeRawBufferPointer) -> String? {
+    /// The first three segments of the path `bytes[path]`, or nil when it has fewer (the path is then its own
+    /// process type).
+    static func processType(ofPath path: Range<Int>, of bytes: [UInt8]) -> String? {
         var dots = 0
-        for (index, byte) in path.enumerated() where byte == UInt8(ascii: ".") {
+        for index in path where bytes[index] == UInt8(ascii: ".") {
             dots += 1
-            if dots == 3 { return String(decoding: UnsafeRawBufferPointer(rebasing: path[..<index]), as: UTF8.self) }
+            if dots == 3 { return String(decoding: bytes[path.lowerBound..<index], as: UTF8.self) }
         }
         return nil
     }
@@ -222,6 +223,8 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
     private struct PathCache {
         struct Entry {
             var hash: UInt64
+            /// The path's bytes, compared with a line's before the entry is used.
+            var key: [UInt8]
             var path: String
             var processType: String
             var partition: Int32
@@ -247,14 +250,16 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
         private var processTypes: [String: (partition: Int32, partitionKey: [UInt8])] = [:]
 
         /// The index in `entries` of `path`, resolved now if it is not cached.
-        mutating func entry(for path: UnsafeRawBufferPointer, owner: String, topic: TopicCatalog.Topic) -> Int {
-            let hash = Self.hash(path)
+        mutating func entry(
+            for path: Range<Int>, of bytes: [UInt8], owner: String, topic: TopicCatalog.Topic
+        ) -> Int {
+            let hash = Self.hash(path, of: bytes)
             let slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
             let cached = slots[slot] - 1
-            if cached >= 0, entries[cached].hash == hash, Self.bytes(of: entries[cached].path, equal: path) {
+            if cached >= 0, entries[cached].hash == hash, Self.key(entries[cached].key, equals: path, of: bytes) {
                 return cached
             }
-            let entry = resolve(path, hash: hash, owner: owner, topic: topic)
+            let entry = resolve(path, of: bytes, hash: hash, owner: owner, topic: topic)
             if cached >= 0 {
                 entries[cached] = entry
                 return cached
@@ -294,10 +299,10 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
         }
 
         private mutating func resolve(
-            _ path: UnsafeRawBufferPointer, hash: UInt64, owner: String, topic: TopicCatalog.Topic
+            _ path: Range<Int>, of bytes: [UInt8], hash: UInt64, owner: String, topic: TopicCatalog.Topic
         ) -> Entry {
-            let pathString = String(decoding: path, as: UTF8.self)
-            let processType = GraphiteRecordBuilder.processType(ofPath: path) ?? pathString
+            let pathString = String(decoding: bytes[path], as: UTF8.self)
+            let processType = GraphiteRecordBuilder.processType(ofPath: path, of: bytes) ?? pathString
             let resolved: (partition: Int32, partitionKey: [UInt8])
             if let known = processTypes[processType] {
                 resolved = known
@@ -310,7 +315,8 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
                 processTypes[processType] = resolved
             }
             return Entry(
-                hash: hash, path: pathString, processType: processType, partition: resolved.partition,
+                hash: hash, key: Array(bytes[path]), path: pathString, processType: processType,
+                partition: resolved.partition,
                 partitionKey: resolved.partitionKey, estimatedBytes: path.count + processType.utf8.count)
         }
 
@@ -322,31 +328,30 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
             return hash
         }
 
-        private static func bytes(of string: String, equal bytes: UnsafeRawBufferPointer) -> Bool {
-            string.utf8.withContiguousStorageIfAvailable { stored in
-                stored.count == bytes.count
-                    && (bytes.isEmpty || memcmp(stored.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
-            } ?? false
+        private static func key(_ key: [UInt8], equals path: Range<Int>, of bytes: [UInt8]) -> Bool {
+            guard key.count == path.count else { return false }
+            var index = path.lowerBound
+            for byte in key {
+                guard bytes[index] == byte else { return false }
+                index += 1
+            }
+            return true
         }
 
-        /// A quick 64-bit hash of a path's bytes, eight at a time. Not a defence against chosen collisions, nor
-        /// one needed: a collision costs a cache miss, never a wrong entry (the bytes are compared).
-        static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-            var hash = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-            var offset = 0
-            while offset + 8 <= bytes.count {
-                hash = (hash ^ bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
-                hash ^= hash >> 31
-                offset += 8
+        /// A quick 64-bit hash of a path's bytes, mixed eight at a time. Not a defence against chosen collisions,
+        /// nor one needed: a collision costs a cache miss, never a wrong entry (the bytes are compared).
+        static func hash(_ path: Range<Int>, of bytes: [UInt8]) -> UInt64 {
+            var hash = 0x9E37_79B9_7F4A_7C15 ^ UInt64(path.count)
+            var word: UInt64 = 0
+            for index in path {
+                word = word << 8 | UInt64(bytes[index])
+                if (index - path.lowerBound) & 7 == 7 {
+                    hash = (hash ^ word) &* 0xBF58_476D_1CE4_E5B9
+                    hash ^= hash >> 31
+                    word = 0
+                }
             }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < bytes.count {
-                tail |= UInt64(bytes[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            hash = (hash ^ tail) &* 0x94D0_49BB_1331_11EB
+            hash = (hash ^ word) &* 0x94D0_49BB_1331_11EB
             return hash ^ (hash >> 29)
         }
     }

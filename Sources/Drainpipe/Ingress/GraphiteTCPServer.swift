@@ -286,17 +286,17 @@ package struct GraphiteTCPServer: Service {
 
     /// The start of the first line in `bytes[..<end]` longer than the limit, if any.
     private func firstLongLine(in bytes: [UInt8], upTo end: Int) -> Int? {
-        bytes.withUnsafeBufferPointer { bytes in
-            var lineStart = 0
-            for index in 0..<end {
-                if bytes[index] == ASCIIBytes.lineFeed {
-                    lineStart = index + 1
-                } else if index - lineStart >= maximumLineBytes {
-                    return lineStart
-                }
+        var lineStart = 0
+        var index = 0
+        while index < end {
+            if bytes[index] == ASCIIBytes.lineFeed {
+                lineStart = index + 1
+            } else if index - lineStart >= maximumLineBytes {
+                return lineStart
             }
-            return nil
+            index += 1
         }
+        return nil
     }
 
     private func ingest(

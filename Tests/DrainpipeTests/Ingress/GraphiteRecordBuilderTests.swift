@@ -71,9 +71,8 @@ struct GraphiteRecordBuilderTests {
             let receivedAt = now + .seconds(round)
             let bytes = lines(&random, count: 50 + round * 300, distinctPaths: distinctPaths)
             builder.begin(owner: owner, receivedAt: receivedAt, batchID: batchID)
-            let rejections = bytes.withUnsafeBytes { bytes in
-                GraphiteLineParser().parseLines(bytes, receivedAt: receivedAt, into: &builder)
-            }
+            let rejections = GraphiteLineParser().parseLines(
+                bytes, in: bytes.indices, receivedAt: receivedAt, into: &builder)
             let want = expected(
                 bytes, owner: owner, receivedAt: receivedAt, batchID: batchID, destinations: destinations,
                 maximumBatchBytes: maximumBatchBytes)
@@ -127,7 +126,7 @@ struct GraphiteRecordBuilderTests {
             var owner = Self.owner
             owner.deniedMetrics = lists
             builder.begin(owner: owner, receivedAt: Self.now, batchID: nil)
-            _ = bytes.withUnsafeBytes { GraphiteLineParser().parseLines($0, receivedAt: Self.now, into: &builder) }
+            _ = GraphiteLineParser().parseLines(bytes, in: bytes.indices, receivedAt: Self.now, into: &builder)
             #expect(builder.deniedCount == denied && builder.admittedCount == 2 - denied)
         }
     }

@@ -35,9 +35,7 @@ package struct GraphiteLineParser: Sendable {
     /// Parses every LF-separated line of `bytes[range]`; a last line without LF counts as a line too.
     package func parseLines(_ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime) -> GraphiteParseResult {
         var collector = PointCollector()
-        let rejections = bytes.withUnsafeBytes { raw in
-            parseLines(UnsafeRawBufferPointer(rebasing: raw[range]), receivedAt: receivedAt, into: &collector)
-        }
+        let rejections = parseLines(bytes, in: range, receivedAt: receivedAt, into: &collector)
         return GraphiteParseResult(points: collector.points, rejections: rejections)
     }
 
@@ -46,25 +44,23 @@ package struct GraphiteLineParser: Sendable {
         parseLines(bytes, in: bytes.indices, receivedAt: receivedAt)
     }
 
-    /// Parses every LF-separated line of `bytes` (a last line without LF counts as a line too), handing each
+    /// Parses every LF-separated line of `bytes[range]` (a last line without LF counts as a line too), handing each
     /// datapoint to `sink` as it is read, with no `String` or array per line; returns the dropped lines by reason.
     package func parseLines(
-        _ bytes: UnsafeRawBufferPointer, receivedAt: EventTime, into sink: inout some GraphiteDatapointSink
+        _ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime, into sink: inout some GraphiteDatapointSink
     ) -> [GraphiteLineRejectionReason: Int] {
         var rejections: [GraphiteLineRejectionReason: Int] = [:]
-        let bytes = bytes.assumingMemoryBound(to: UInt8.self)
-        var lineStart = 0
+        var lineStart = range.lowerBound
         var lineIndex: UInt32 = 0
-        while lineStart < bytes.count {
+        while lineStart < range.upperBound {
             var lineEnd = lineStart
-            while lineEnd < bytes.count, bytes[lineEnd] != ASCIIBytes.lineFeed { lineEnd += 1 }
+            while lineEnd < range.upperBound, bytes[lineEnd] != ASCIIBytes.lineFeed { lineEnd += 1 }
             defer { lineIndex &+= 1 }
-            switch parseLine(bytes, in: lineStart..<lineEnd, receivedAt: receivedAt) {
+            switch datapoint(bytes, in: lineStart..<lineEnd, receivedAt: receivedAt) {
             case .success(let datapoint?):
                 sink.append(
-                    path: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[datapoint.path])),
-                    value: datapoint.value,
-                    time: datapoint.time, lineIndex: lineIndex)
+                    path: datapoint.path, of: bytes, value: datapoint.value, time: datapoint.time,
+                    lineIndex: lineIndex)
             case .success(nil): break
             case .failure(let reason): rejections[reason, default: 0] += 1
             }
@@ -77,13 +73,11 @@ package struct GraphiteLineParser: Sendable {
     package func parseLine(
         _ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime
     ) -> Result<GraphiteParseResult.Point?, GraphiteLineRejectionReason> {
-        bytes.withUnsafeBufferPointer { bytes in
-            parseLine(bytes, in: range, receivedAt: receivedAt).map { datapoint in
-                datapoint.map { datapoint in
-                    GraphiteParseResult.Point(
-                        path: String(decoding: bytes[datapoint.path], as: UTF8.self), value: datapoint.value,
-                        time: datapoint.time)
-                }
+        datapoint(bytes, in: range, receivedAt: receivedAt).map { datapoint in
+            datapoint.map { datapoint in
+                GraphiteParseResult.Point(
+                    path: String(decoding: bytes[datapoint.path], as: UTF8.self), value: datapoint.value,
+                    time: datapoint.time)
             }
         }
     }
@@ -99,15 +93,15 @@ package struct GraphiteLineParser: Sendable {
     private struct PointCollector: GraphiteDatapointSink {
         var points: [GraphiteParseResult.Point] = []
 
-        mutating func append(path: UnsafeRawBufferPointer, value: Double, time: EventTime, lineIndex: UInt32) {
+        mutating func append(path: Range<Int>, of bytes: [UInt8], value: Double, time: EventTime, lineIndex: UInt32) {
             points.append(
                 GraphiteParseResult.Point(
-                    path: String(decoding: path, as: UTF8.self), value: value, time: time, lineIndex: lineIndex))
+                    path: String(decoding: bytes[path], as: UTF8.self), value: value, time: time, lineIndex: lineIndex))
         }
     }
 
-    private func parseLine(
-        _ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>, receivedAt: EventTime
+    private func datapoint(
+        _ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime
     ) -> Result<Datapoint?, GraphiteLineRejectionReason> {
         // The three fields, found without an array: this runs once per datapoint.
         var fields = (path: 0..<0, value: 0..<0, timestamp: 0..<0)
@@ -166,8 +160,7 @@ package struct GraphiteLineParser: Sendable {
         byte &- 0x61 < 26 || ASCIIBytes.isDigit(byte) || byte == ASCIIBytes.underscore || byte == ASCIIBytes.minus
     }
 
-    private func pathProblem(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> GraphiteLineRejectionReason?
-    {
+    private func pathProblem(_ bytes: [UInt8], in range: Range<Int>) -> GraphiteLineRejectionReason? {
         guard range.count <= maximumPathBytes else { return .pathTooLong }
         // Segments are checked as they end, without collecting them: this runs once per datapoint.
         var segmentCount = 0
@@ -191,7 +184,8 @@ package struct GraphiteLineParser: Sendable {
         guard requiresNamingConvention else { return nil }
         guard segmentCount >= 7, followsConvention else { return .namingConvention }
         guard
-            bytes[category].elementsEqual(Self.system) || bytes[category].elementsEqual(Self.application)
+            ASCIIBytes.bytes(bytes, in: category, equal: Self.system)
+                || ASCIIBytes.bytes(bytes, in: category, equal: Self.application)
         else { return .namingConvention }
         return nil
     }
@@ -202,7 +196,7 @@ package struct GraphiteLineParser: Sendable {
     /// `[+-]? (DIGITS ['.' DIGITS*] | '.' DIGITS) ([eE] [+-]? DIGITS)?`, or nil. Numbers of up to 15 digits without
     /// an exponent are converted without a `String`: the digits as an integer (exact in a `Double` below 2^53),
     /// divided by a power of ten (exact up to 10^22), is the correctly rounded value, as `Double(String)` gives.
-    static func decimal(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> Double? {
+    static func decimal(_ bytes: [UInt8], in range: Range<Int>) -> Double? {
         var index = range.lowerBound
         var isNegative = false
         if index < range.upperBound, bytes[index] == ASCIIBytes.minus || bytes[index] == ASCIIBytes.plus {
@@ -260,7 +254,7 @@ package struct GraphiteLineParser: Sendable {
     }
 
     /// `DIGITS` or `-1`, or nil; more than 12 digits (milliseconds, far beyond any window) saturate to `Int64.max`.
-    static func wholeSeconds(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>) -> Int64? {
+    static func wholeSeconds(_ bytes: [UInt8], in range: Range<Int>) -> Int64? {
         if range.count == 2, bytes[range.lowerBound] == ASCIIBytes.minus, bytes[range.lowerBound + 1] == 0x31 {
             return -1
         }
