@@ -33,7 +33,9 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
     /// The lists the paths' admission was decided by, and that decision's epoch (see `PathCache.Entry`).
     private var admissionLists: (allowed: [MetricPattern], denied: [MetricPattern]) = ([], [])
     private var admissionEpoch: UInt32 = 0
-    private var batches: [OpenBatch?] = []
+    /// In the order they were opened; a full one is closed in place. Not optionals: reading a field through `!`
+    /// copies the whole batch, columns and all.
+    private var batches: [OpenBatch] = []
     private var openBatchIndex: [Int32: Int] = [:]
     private var recentBatch: (partition: Int32, index: Int)?
     /// Every batch ever opened by this builder has its own stamp, so a path's string numbers are known to belong to
@@ -93,7 +95,7 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
 
     package mutating func append(path: Range<Int>, of bytes: [UInt8], value: Double, time: EventTime, lineIndex: UInt32)
     {
-        let entry = paths.entry(for: path, of: bytes, owner: owner.id, topic: destination.topic)
+        let entry = paths.entry(for: path, of: bytes, owner: owner.id, destination: destination)
         if !admitsEverything {
             if paths.entries[entry].admissionEpoch != admissionEpoch {
                 paths.entries[entry].isAdmitted = owner.admits(metric: paths.entries[entry].path)
@@ -116,28 +118,28 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
             if let recentBatch, recentBatch.partition == partition { recentBatch.index } else {
                 openBatchIndex[partition]
             }
-        if let full = open, batches[full]!.estimatedBytes + bytes > maximumBatchBytes {
-            finished.append(batches[full]!.record(timestamp: receivedAt))
-            batches[full] = nil
+        if let full = open, batches[full].estimatedBytes + bytes > maximumBatchBytes {
+            finished.append(batches[full].record(timestamp: receivedAt))
+            batches[full].close()
             open = nil
         }
         let index = open ?? openBatch(for: entry)
         recentBatch = (partition, index)
-        batches[index]!.estimatedBytes += bytes
-        if paths.entries[entry].stamp != batches[index]!.stamp {
+        batches[index].estimatedBytes += bytes
+        if paths.entries[entry].stamp != batches[index].stamp {
             // The process type before the path: the order `MeasurementBatchWriter.append(_:)` numbers them in.
-            paths.entries[entry].processTypeNumber = batches[index]!.writer.number(of: paths.entries[entry].processType)
-            paths.entries[entry].metricNumber = batches[index]!.writer.number(of: paths.entries[entry].path)
-            paths.entries[entry].stamp = batches[index]!.stamp
+            paths.entries[entry].processTypeNumber = batches[index].writer.number(of: paths.entries[entry].processType)
+            paths.entries[entry].metricNumber = batches[index].writer.number(of: paths.entries[entry].path)
+            paths.entries[entry].stamp = batches[index].stamp
         }
         // Scalars only: a copy of the batch would share its columns and make the append copy them.
-        let ownerNumber = batches[index]!.ownerNumber
-        let fieldNameNumber = batches[index]!.fieldNameNumber
-        let origin = batches[index]!.origin.map {
+        let ownerNumber = batches[index].ownerNumber
+        let fieldNameNumber = batches[index].fieldNameNumber
+        let origin = batches[index].origin.map {
             MeasurementBatchWriter.NumberedOrigin(
                 drain: $0.drain, frame: $0.frame, lineIndex: lineIndex)
         }
-        batches[index]!.writer.append(
+        batches[index].writer.append(
             owner: ownerNumber, processType: paths.entries[entry].processTypeNumber,
             metric: paths.entries[entry].metricNumber, time: time, fieldName: fieldNameNumber, value: value,
             origin: origin)
@@ -147,7 +149,7 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
     /// opened.
     package func records() -> [KafkaRecord] {
         if let measurementRecords { return measurementRecords.records() }
-        return finished + batches.compactMap { $0?.record(timestamp: receivedAt) }
+        return finished + batches.filter(\.isOpen).map { $0.record(timestamp: receivedAt) }
     }
 
     /// The first three segments of the path `bytes[path]`, or nil when it has fewer (the path is then its own
@@ -176,6 +178,13 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
         var fieldNameNumber: UInt32 = 0
         var origin: (drain: UInt32, frame: UInt32)?
         let topicName: String
+        private(set) var isOpen = true
+
+        /// Marks the batch closed (its record taken) and lets its columns go.
+        mutating func close() {
+            isOpen = false
+            writer = MeasurementBatchWriter(type: writer.type, receivedAt: writer.receivedAt)
+        }
 
         func record(timestamp: EventTime) -> KafkaRecord {
             KafkaRecord(topic: topicName, partition: partition, key: key, value: writer.encoded(), timestamp: timestamp)
@@ -250,8 +259,10 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
         private var processTypes: [String: (partition: Int32, partitionKey: [UInt8])] = [:]
 
         /// The index in `entries` of `path`, resolved now if it is not cached.
+        /// - Parameter destination: a class, so that passing it per datapoint copies no topic.
         mutating func entry(
-            for path: Range<Int>, of bytes: [UInt8], owner: String, topic: TopicCatalog.Topic
+            for path: Range<Int>, of bytes: [UInt8], owner: String,
+            destination: TopicCatalog.RawDestinations.Destination
         ) -> Int {
             let hash = Self.hash(path, of: bytes)
             let slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
@@ -259,7 +270,7 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
             if cached >= 0, entries[cached].hash == hash, Self.key(entries[cached].key, equals: path, of: bytes) {
                 return cached
             }
-            let entry = resolve(path, of: bytes, hash: hash, owner: owner, topic: topic)
+            let entry = resolve(path, of: bytes, hash: hash, owner: owner, topic: destination.topic)
             if cached >= 0 {
                 entries[cached] = entry
                 return cached

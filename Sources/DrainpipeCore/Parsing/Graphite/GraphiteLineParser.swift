@@ -50,13 +50,14 @@ package struct GraphiteLineParser: Sendable {
         _ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime, into sink: inout some GraphiteDatapointSink
     ) -> [GraphiteLineRejectionReason: Int] {
         var rejections: [GraphiteLineRejectionReason: Int] = [:]
+        let window = window(around: receivedAt)
         var lineStart = range.lowerBound
         var lineIndex: UInt32 = 0
         while lineStart < range.upperBound {
             var lineEnd = lineStart
             while lineEnd < range.upperBound, bytes[lineEnd] != ASCIIBytes.lineFeed { lineEnd += 1 }
             defer { lineIndex &+= 1 }
-            switch datapoint(bytes, in: lineStart..<lineEnd, receivedAt: receivedAt) {
+            switch datapoint(bytes, in: lineStart..<lineEnd, receivedAt: receivedAt, window: window) {
             case .success(let datapoint?):
                 sink.append(
                     path: datapoint.path, of: bytes, value: datapoint.value, time: datapoint.time,
@@ -73,7 +74,7 @@ package struct GraphiteLineParser: Sendable {
     package func parseLine(
         _ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime
     ) -> Result<GraphiteParseResult.Point?, GraphiteLineRejectionReason> {
-        datapoint(bytes, in: range, receivedAt: receivedAt).map { datapoint in
+        datapoint(bytes, in: range, receivedAt: receivedAt, window: window(around: receivedAt)).map { datapoint in
             datapoint.map { datapoint in
                 GraphiteParseResult.Point(
                     path: String(decoding: bytes[datapoint.path], as: UTF8.self), value: datapoint.value,
@@ -100,8 +101,14 @@ package struct GraphiteLineParser: Sendable {
         }
     }
 
+    /// The earliest and latest timestamps accepted at `receivedAt`, computed once per batch of lines.
+    private func window(around receivedAt: EventTime) -> (earliest: EventTime, latest: EventTime) {
+        (receivedAt - pastWindow, receivedAt + futureWindow)
+    }
+
     private func datapoint(
-        _ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime
+        _ bytes: [UInt8], in range: Range<Int>, receivedAt: EventTime,
+        window: (earliest: EventTime, latest: EventTime)
     ) -> Result<Datapoint?, GraphiteLineRejectionReason> {
         // The three fields, found without an array: this runs once per datapoint.
         var fields = (path: 0..<0, value: 0..<0, timestamp: 0..<0)
@@ -137,7 +144,7 @@ package struct GraphiteLineParser: Sendable {
         case Int64(-1)?: time = receivedAt
         case let seconds?:
             time = EventTime(secondsSinceEpoch: seconds)
-            guard time >= receivedAt - pastWindow, time <= receivedAt + futureWindow else {
+            guard time >= window.earliest, time <= window.latest else {
                 return .failure(.timestampOutOfWindow)
             }
         }
