@@ -33,8 +33,14 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
     var linesPerConnection = 1_000
     @Option(help: "Datapoints per socket write.")
     var linesPerWrite = 100
+    @Option(help: "Distinct metric paths each connection cycles through (1 000 or more: every line a new path).")
+    var pathsPerConnection = 10
     @Option(help: "Ingress's Prometheus endpoint, e.g. http://127.0.0.1:5000/metrics, to wait for durability.")
     var metricsURL: String?
+
+    func validate() throws {
+        guard pathsPerConnection > 0 else { throw ValidationError("--paths-per-connection must be at least 1") }
+    }
 
     func run() async throws {
         let total = connections * linesPerConnection
@@ -132,8 +138,8 @@ struct BenchGraphiteCommand: AsyncParsableCommand {
             var batch = ""
             let end = min(linesPerConnection, line + linesPerWrite)
             while line < end {
-                batch +=
-                    "bench.local.svc\(connection % 20).app.h\(connection).m\(line % 10) \(line % 997) \(timestamp)\n"
+                let path = "bench.local.svc\(connection % 20).app.h\(connection).m\(line % pathsPerConnection)"
+                batch += "\(path) \(line % 997) \(timestamp)\n"
                 line += 1
             }
             batches.append(ByteBuffer(string: batch))

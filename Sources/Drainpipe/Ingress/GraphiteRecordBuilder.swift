@@ -41,6 +41,8 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
     /// Every batch ever opened by this builder has its own stamp, so a path's string numbers are known to belong to
     /// its open batch.
     private var nextStamp: UInt32 = 1
+    /// The last process type numbered and the batch (stamp) it was numbered in: new paths mostly share it.
+    private var recentProcessType: (stamp: UInt32, string: String, number: UInt32) = (0, "", 0)
     /// Full batches closed, in the order they were closed.
     private var finished: [KafkaRecord] = []
     /// On a version-1 raw topic: the measurements' records, one per datapoint.
@@ -127,8 +129,14 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
         recentBatch = (partition, index)
         batches[index].estimatedBytes += bytes
         if paths.entries[entry].stamp != batches[index].stamp {
-            // The process type before the path: the order `MeasurementBatchWriter.append(_:)` numbers them in.
-            paths.entries[entry].processTypeNumber = batches[index].writer.number(of: paths.entries[entry].processType)
+            // The process type before the path: the order `MeasurementBatchWriter.append(_:)` numbers them in. New
+            // paths mostly share the previous one's process type, whose number the batch keeps.
+            let processType = paths.entries[entry].processType
+            let stamp = batches[index].stamp
+            if recentProcessType.stamp != stamp || recentProcessType.string != processType {
+                recentProcessType = (stamp, processType, batches[index].writer.number(of: processType))
+            }
+            paths.entries[entry].processTypeNumber = recentProcessType.number
             paths.entries[entry].metricNumber = batches[index].writer.number(of: paths.entries[entry].path)
             paths.entries[entry].stamp = batches[index].stamp
         }
@@ -155,10 +163,15 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
     /// The first three segments of the path `bytes[path]`, or nil when it has fewer (the path is then its own
     /// process type).
     static func processType(ofPath path: Range<Int>, of bytes: [UInt8]) -> String? {
+        processTypeEnd(ofPath: path, of: bytes).map { String(decoding: bytes[path.lowerBound..<$0], as: UTF8.self) }
+    }
+
+    /// Where the process type of the path `bytes[path]` ends (its third dot), or nil when it has fewer segments.
+    private static func processTypeEnd(ofPath path: Range<Int>, of bytes: [UInt8]) -> Int? {
         var dots = 0
         for index in path where bytes[index] == UInt8(ascii: ".") {
             dots += 1
-            if dots == 3 { return String(decoding: bytes[path.lowerBound..<index], as: UTF8.self) }
+            if dots == 3 { return index }
         }
         return nil
     }
@@ -201,7 +214,9 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
             partition: paths.entries[entry].partition, key: paths.entries[entry].partitionKey, stamp: stamp,
             topicName: destination.topicName)
         batch.ownerNumber = batch.writer.number(of: owner.id)
-        paths.entries[entry].processTypeNumber = batch.writer.number(of: paths.entries[entry].processType)
+        let processType = paths.entries[entry].processType
+        paths.entries[entry].processTypeNumber = batch.writer.number(of: processType)
+        recentProcessType = (stamp, processType, paths.entries[entry].processTypeNumber)
         paths.entries[entry].metricNumber = batch.writer.number(of: paths.entries[entry].path)
         paths.entries[entry].stamp = stamp
         batch.fieldNameNumber = batch.writer.number(of: Self.valueField)
@@ -257,6 +272,9 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
         private var slots = [Int](repeating: 0, count: 64)
         /// Process types already resolved: a connection's paths share few.
         private var processTypes: [String: (partition: Int32, partitionKey: [UInt8])] = [:]
+        /// The last process type resolved, with its bytes: consecutive new paths mostly share it, and then it costs
+        /// neither a `String` nor a hash.
+        private var recentProcessType: (bytes: [UInt8], processType: String, partition: Int32, partitionKey: [UInt8])?
 
         /// The index in `entries` of `path`, resolved now if it is not cached.
         /// - Parameter destination: a class, so that passing it per datapoint copies no topic.
@@ -313,17 +331,26 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
             _ path: Range<Int>, of bytes: [UInt8], hash: UInt64, owner: String, topic: TopicCatalog.Topic
         ) -> Entry {
             let pathString = String(decoding: bytes[path], as: UTF8.self)
-            let processType = GraphiteRecordBuilder.processType(ofPath: path, of: bytes) ?? pathString
+            let processTypeEnd = GraphiteRecordBuilder.processTypeEnd(ofPath: path, of: bytes)
+            let prefix = path.lowerBound..<(processTypeEnd ?? path.upperBound)
+            let processType: String
             let resolved: (partition: Int32, partitionKey: [UInt8])
-            if let known = processTypes[processType] {
-                resolved = known
+            if let recent = recentProcessType, Self.key(recent.bytes, equals: prefix, of: bytes) {
+                processType = recent.processType
+                resolved = (recent.partition, recent.partitionKey)
             } else {
-                if processTypes.count >= GraphiteRecordBuilder.maximumCachedPaths { processTypes.removeAll() }
-                resolved = (
-                    topic.partition(owner: owner, processType: processType),
-                    Array(SeriesKey.partitionKey(owner: owner, processType: processType).utf8)
-                )
-                processTypes[processType] = resolved
+                processType = processTypeEnd == nil ? pathString : String(decoding: bytes[prefix], as: UTF8.self)
+                if let known = processTypes[processType] {
+                    resolved = known
+                } else {
+                    if processTypes.count >= GraphiteRecordBuilder.maximumCachedPaths { processTypes.removeAll() }
+                    resolved = (
+                        topic.partition(owner: owner, processType: processType),
+                        Array(SeriesKey.partitionKey(owner: owner, processType: processType).utf8)
+                    )
+                    processTypes[processType] = resolved
+                }
+                recentProcessType = (Array(bytes[prefix]), processType, resolved.partition, resolved.partitionKey)
             }
             return Entry(
                 hash: hash, key: Array(bytes[path]), path: pathString, processType: processType,
