@@ -217,7 +217,9 @@ package struct GraphiteTCPServer: Service {
                             if pending.count > maximumLineBytes { throw ConnectionEnd.lineTooLong }
                             continue
                         }
-                        if let longLine = firstLongLine(in: pending, upTo: lastLineFeed) {
+                        if let longLine = Self.firstLongLine(
+                            in: pending, upTo: lastLineFeed, maximumLineBytes: maximumLineBytes)
+                        {
                             if longLine > 0 {
                                 try await ingest(pending, upTo: longLine, as: authentication, building: &builder)
                             }
@@ -284,17 +286,17 @@ package struct GraphiteTCPServer: Service {
         return owner?.id == authentication.ownerID ? owner : nil
     }
 
-    /// The start of the first line in `bytes[..<end]` longer than the limit, if any.
-    private func firstLongLine(in bytes: [UInt8], upTo end: Int) -> Int? {
+    /// The start of the first line in `bytes[..<end]` longer than `maximumLineBytes`, if any.
+    ///
+    /// A line is too long when the `maximumLineBytes + 1` bytes from its start hold no LF, so the search looks at the
+    /// last LF of each such window, backwards, and jumps there: a few bytes per window instead of every byte.
+    static func firstLongLine(in bytes: [UInt8], upTo end: Int, maximumLineBytes: Int) -> Int? {
         var lineStart = 0
-        var index = 0
-        while index < end {
-            if bytes[index] == ASCIIBytes.lineFeed {
-                lineStart = index + 1
-            } else if index - lineStart >= maximumLineBytes {
-                return lineStart
-            }
-            index += 1
+        while lineStart + maximumLineBytes < end {
+            var index = lineStart + maximumLineBytes
+            while index >= lineStart, bytes[index] != ASCIIBytes.lineFeed { index -= 1 }
+            if index < lineStart { return lineStart }
+            lineStart = index + 1
         }
         return nil
     }

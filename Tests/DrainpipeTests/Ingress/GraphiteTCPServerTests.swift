@@ -173,6 +173,33 @@ struct GraphiteTCPServerTests {
                 .totalValue == 1)
     }
 
+    @Test("the search for an over-long line finds what a byte-by-byte scan finds, for seeded random line lengths")
+    func firstLongLineMatchesAByteScan() {
+        var random = SplitMix64(seed: 0x10_96)
+        for round in 0..<2_000 {
+            let limit = 1 + Int(random.next() % 40)
+            var bytes: [UInt8] = []
+            while bytes.count < 400 {
+                let length = Int(random.next() % UInt64(round % 3 == 0 ? limit + 2 : limit * 3))
+                bytes += Array(repeating: UInt8(ascii: "a"), count: length) + [ASCIIBytes.lineFeed]
+            }
+            let end = Int(random.next() % UInt64(bytes.count + 1))
+            // The definition: a byte other than LF at least `limit` bytes after its line's start.
+            var expected: Int?
+            var lineStart = 0
+            for index in 0..<end where expected == nil {
+                if bytes[index] == ASCIIBytes.lineFeed {
+                    lineStart = index + 1
+                } else if index - lineStart >= limit {
+                    expected = lineStart
+                }
+            }
+            #expect(
+                GraphiteTCPServer.firstLongLine(in: bytes, upTo: end, maximumLineBytes: limit) == expected,
+                "round \(round)")
+        }
+    }
+
     @Test(
         "a token revoked by a reload closes the open connection before its next batch, which is not produced",
         .timeLimit(.minutes(1)))
