@@ -32,17 +32,17 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
     private var tracksSeries = false
     /// The lists the paths' admission was decided by, and that decision's epoch (see `PathCache.Entry`).
     private var admissionLists: (allowed: [MetricPattern], denied: [MetricPattern]) = ([], [])
-    private var admissionEpoch: UInt32 = 0
+    private var admissionEpoch: UInt64 = 0
     /// In the order they were opened; a full one is closed in place. Not optionals: reading a field through `!`
     /// copies the whole batch, columns and all.
     private var batches: [OpenBatch] = []
     private var openBatchIndex: [Int32: Int] = [:]
     private var recentBatch: (partition: Int32, index: Int)?
     /// Every batch ever opened by this builder has its own stamp, so a path's string numbers are known to belong to
-    /// its open batch.
-    private var nextStamp: UInt32 = 1
+    /// its open batch (64 bits: a long-lived connection never wraps around to a stamp a cached path still holds).
+    private var nextStamp: UInt64 = 1
     /// The last process type numbered and the batch (stamp) it was numbered in: new paths mostly share it.
-    private var recentProcessType: (stamp: UInt32, string: String, number: UInt32) = (0, "", 0)
+    private var recentProcessType: (stamp: UInt64, string: String, number: UInt32) = (0, "", 0)
     /// Full batches closed, in the order they were closed.
     private var finished: [KafkaRecord] = []
     /// On a version-1 raw topic: the measurements' records, one per datapoint.
@@ -186,7 +186,7 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
         var partition: Int32
         var key: [UInt8]
         var estimatedBytes = 0
-        var stamp: UInt32
+        var stamp: UInt64
         var ownerNumber: UInt32 = 0
         var fieldNameNumber: UInt32 = 0
         var origin: (drain: UInt32, frame: UInt32)?
@@ -258,10 +258,10 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
             var estimatedBytes: Int
             var isAdmitted = true
             /// The `GraphiteRecordBuilder.admissionEpoch` `isAdmitted` was decided in; 0 is none.
-            var admissionEpoch: UInt32 = 0
+            var admissionEpoch: UInt64 = 0
             var seriesHash: Int?
             /// The batch whose string table `processTypeNumber` and `metricNumber` are numbers of; 0 is none.
-            var stamp: UInt32 = 0
+            var stamp: UInt64 = 0
             var processTypeNumber: UInt32 = 0
             var metricNumber: UInt32 = 0
         }
