@@ -65,6 +65,7 @@ package struct MeasurementBatchWriter: Sendable {
         for (index, field) in measurement.fields.enumerated() {
             if index == previousFieldNames.count { previousFieldNames.append(RecentString()) }
             fieldNames.append(previousFieldNames[index].number(of: field.name, in: &strings))
+            if fieldValues.capacity == 0 { fieldValues.reserveCapacity(32) }
             fieldValues.append(field.value)
         }
         eventCounts.append(UInt32(measurement.events.count))
@@ -93,24 +94,21 @@ package struct MeasurementBatchWriter: Sendable {
     package func encoded() -> [UInt8] {
         let typeNumber = UInt64(bitPattern: Int64(type.wireNumber))
         let receivedMicros = UInt64(bitPattern: receivedAt.microsecondsSinceEpoch)
-        let packedColumns: [(field: UInt8, column: VarintColumn)] = [
-            (4, owners), (5, processTypes), (6, metrics),
-        ]
-        let laterColumns: [(field: UInt8, column: VarintColumn)] = [
-            (8, fieldCounts), (9, eventCounts), (10, originDrains), (11, originFrames), (12, originLineIndexes),
-            (13, fieldNames),
-        ]
-        let lastColumns: [(field: UInt8, column: VarintColumn)] = [
-            (15, eventNames), (16, platformEventPositions), (17, platformEventKinds), (18, platformEventDynos),
-            (19, platformEventTexts),
-        ]
+        // The columns are named one by one, not gathered in arrays: an array of them per batch costs allocations
+        // and a reference count per column, as much as encoding a small batch.
         var size = 0
         if typeNumber != 0 { size += ProtobufBytes.tagSize(1) + ProtobufBytes.varintSize(typeNumber) }
         if receivedMicros != 0 { size += ProtobufBytes.tagSize(2) + ProtobufBytes.varintSize(receivedMicros) }
         size += strings.encodedSize
-        for entry in packedColumns + laterColumns + lastColumns { size += entry.column.encodedSize(field: entry.field) }
+        size += owners.encodedSize(field: 4) + processTypes.encodedSize(field: 5) + metrics.encodedSize(field: 6)
         size += timeOffsets.encodedSize(field: 7)
+        size += fieldCounts.encodedSize(field: 8) + eventCounts.encodedSize(field: 9)
+        size += originDrains.encodedSize(field: 10) + originFrames.encodedSize(field: 11)
+        size += originLineIndexes.encodedSize(field: 12) + fieldNames.encodedSize(field: 13)
         if !fieldValues.isEmpty { size += ProtobufBytes.lengthDelimitedSize(field: 14, payload: fieldValues.count * 8) }
+        size += eventNames.encodedSize(field: 15) + platformEventPositions.encodedSize(field: 16)
+        size += platformEventKinds.encodedSize(field: 17) + platformEventDynos.encodedSize(field: 18)
+        size += platformEventTexts.encodedSize(field: 19)
         return wireWritten(size: size) { out in
             if typeNumber != 0 {
                 out.tag(1, wireType: 0)
@@ -121,15 +119,26 @@ package struct MeasurementBatchWriter: Sendable {
                 out.varint(receivedMicros)
             }
             strings.write(field: 3, to: &out)
-            for entry in packedColumns { entry.column.write(field: entry.field, to: &out) }
+            owners.write(field: 4, to: &out)
+            processTypes.write(field: 5, to: &out)
+            metrics.write(field: 6, to: &out)
             timeOffsets.write(field: 7, to: &out)
-            for entry in laterColumns { entry.column.write(field: entry.field, to: &out) }
+            fieldCounts.write(field: 8, to: &out)
+            eventCounts.write(field: 9, to: &out)
+            originDrains.write(field: 10, to: &out)
+            originFrames.write(field: 11, to: &out)
+            originLineIndexes.write(field: 12, to: &out)
+            fieldNames.write(field: 13, to: &out)
             if !fieldValues.isEmpty {
                 out.tag(14, wireType: 2)
                 out.varint(UInt64(fieldValues.count * 8))
                 for value in fieldValues { out.littleEndian(value.bitPattern) }
             }
-            for entry in lastColumns { entry.column.write(field: entry.field, to: &out) }
+            eventNames.write(field: 15, to: &out)
+            platformEventPositions.write(field: 16, to: &out)
+            platformEventKinds.write(field: 17, to: &out)
+            platformEventDynos.write(field: 18, to: &out)
+            platformEventTexts.write(field: 19, to: &out)
         }
     }
 
@@ -138,10 +147,14 @@ package struct MeasurementBatchWriter: Sendable {
     private struct PackedColumn<Value: FixedWidthInteger & UnsignedInteger & Sendable>: Sendable {
         private var values: [Value] = []
         private var payloadSize = 0
+        private static var initialCapacity: Int { 32 }
 
         var count: Int { values.count }
 
         mutating func append(_ value: Value) {
+            // Room for a typical request's batch at once, instead of growing 4, 8, 16… (an allocation and a copy
+            // each time, and a batch has a dozen columns).
+            if values.capacity == 0 { values.reserveCapacity(Self.initialCapacity) }
             values.append(value)
             payloadSize += ProtobufBytes.varintSize(UInt64(value))
         }
@@ -188,14 +201,18 @@ package struct MeasurementBatchWriter: Sendable {
             if values.count == Self.scannedCount {
                 for (known, value) in values.enumerated() { numbers[value] = UInt32(known) }
             }
-            let length =
-                string.utf8.firstIndex(of: 0).map { string.utf8.distance(from: string.utf8.startIndex, to: $0) }
-                ?? string.utf8.count
+            let length = Self.lengthBeforeNUL(string)
             values.append(string)
             lengths.append(length)
             if values.count > Self.scannedCount { numbers[string] = number }
             encodedSize += ProtobufBytes.lengthDelimitedSize(field: 3, payload: length)
             return number
+        }
+
+        /// The bytes of `string` up to its first NUL, or all of them.
+        private static func lengthBeforeNUL(_ string: String) -> Int {
+            var string = string
+            return string.withUTF8 { bytes in bytes.firstIndex(of: 0) ?? bytes.count }
         }
 
         func write(field: UInt8, to out: inout ProtobufBytes) {

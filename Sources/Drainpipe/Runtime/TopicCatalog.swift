@@ -192,21 +192,15 @@ package struct TopicCatalog: Sendable, Hashable {
     /// The raw topic producers write for each type, with its name in one Kafka connection and its wire version:
     /// looked up once (the ingress does it at start) and shared by every `RawRecordBatcher`.
     package struct RawDestinations: Sendable {
-        /// A class, so that handing one out per measurement costs one reference count, not one per string in it.
-        final class Destination: Sendable {
+        struct Destination: Sendable {
             let topic: Topic
             let topicName: String
             /// Whether the topic takes version-2 batches rather than one version-1 record per measurement.
             let isBatched: Bool
-
-            init(topic: Topic, topicName: String, isBatched: Bool) {
-                self.topic = topic
-                self.topicName = topicName
-                self.isBatched = isBatched
-            }
         }
 
-        /// One per type: a linear search is quicker than hashing.
+        /// One per type, in `MeasurementType.allCases` order: a linear search is quicker than hashing, and it runs
+        /// once per series of a request, not per measurement.
         private let destinations: [(type: MeasurementType, destination: Destination)]
 
         package init(catalog: TopicCatalog, kafka: KafkaConnection) {
@@ -227,6 +221,10 @@ package struct TopicCatalog: Sendable, Hashable {
 
     /// Raw batches being filled, one per type, partition and received time, in the order they were opened; each
     /// encodes its measurements as they come, so none is kept.
+    ///
+    /// A request's measurements mostly belong to a handful of series (type, owner, process type), so each series is
+    /// looked up once and keeps its partition, its topic and the batch it last went to: the measurement after it
+    /// costs a few comparisons, with no hashing and no reference counting of shared objects.
     fileprivate struct RawBatches {
         struct Batch {
             /// The topic's name with `KAFKA_PREFIX`.
@@ -254,61 +252,109 @@ package struct TopicCatalog: Sendable, Hashable {
             var processType: String
         }
 
-        private var open: [Slot: Int] = [:]
-        private var batches: [Batch?] = []
-        /// The slot of the previous measurement and its batch's index: consecutive measurements mostly share one.
-        private var recentSlot: (slot: Slot, index: Int)?
-        /// Partitions already computed: murmur2 of the key costs more than a lookup, and a request repeats series.
-        private var partitions: [Series: Int32] = [:]
-        /// The previous measurement's series and partition, checked before hashing the series.
-        private var recentSeries: (series: Series, partition: Int32)?
+        /// A series seen in this run, with what its measurements need.
+        struct KnownSeries {
+            var type: MeasurementType
+            var owner: String
+            var processType: String
+            var partition: Int32
+            /// The topic's name with `KAFKA_PREFIX`.
+            var topicName: String
+            var isBatched: Bool
+            /// The index in `batches` of the batch its last measurement went to; -1 before the first.
+            var batchIndex = -1
 
-        mutating func partition(of measurement: Measurement, in topic: Topic) -> Int32 {
-            if let recentSeries, recentSeries.series.type == measurement.type,
-                recentSeries.series.processType == measurement.processType,
-                recentSeries.series.owner == measurement.owner
-            {
-                return recentSeries.partition
+            func matches(_ measurement: Measurement) -> Bool {
+                type == measurement.type && processType == measurement.processType && owner == measurement.owner
             }
-            let series = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
-            let partition: Int32
-            if let known = partitions[series] {
-                partition = known
-            } else {
-                partition = topic.partition(owner: measurement.owner, processType: measurement.processType)
-                partitions[series] = partition
-            }
-            recentSeries = (series, partition)
-            return partition
         }
 
-        /// Adds a measurement to its batch; returns that batch, closed, when the measurement would have overfilled
-        /// it (the measurement then opens a new one).
-        mutating func add(
-            _ measurement: Measurement, topicName: String, partition: Int32, maximumBytes: Int
-        ) -> Batch? {
-            let slot = Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)
+        private var open: [Slot: Int] = [:]
+        private var batches: [Batch?] = []
+        private var known: [KnownSeries] = []
+        /// The index in `known` of the previous measurement's series: consecutive measurements mostly share one.
+        private var recentSeries = -1
+        /// The indexes in `known` by series once there are more than `scannedSeriesCount`.
+        private var knownIndexes: [Series: Int] = [:]
+        private static let scannedSeriesCount = 16
+
+        /// The index in `known` of the series of `measurement`, added (its partition computed) when new.
+        mutating func series(of measurement: Measurement, in destinations: RawDestinations) -> Int {
+            if recentSeries >= 0, known[recentSeries].matches(measurement) { return recentSeries }
+            if known.count <= Self.scannedSeriesCount {
+                for index in known.indices where known[index].matches(measurement) {
+                    recentSeries = index
+                    return index
+                }
+            } else if let index = knownIndexes[
+                Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)]
+            {
+                recentSeries = index
+                return index
+            }
+            let destination = destinations.destination(of: measurement.type)
+            let index = known.count
+            known.append(
+                KnownSeries(
+                    type: measurement.type, owner: measurement.owner, processType: measurement.processType,
+                    partition: destination.topic.partition(
+                        owner: measurement.owner, processType: measurement.processType),
+                    topicName: destination.topicName, isBatched: destination.isBatched))
+            if known.count == Self.scannedSeriesCount + 1 {
+                for (position, entry) in known.enumerated() {
+                    knownIndexes[Series(type: entry.type, owner: entry.owner, processType: entry.processType)] =
+                        position
+                }
+            } else if known.count > Self.scannedSeriesCount {
+                knownIndexes[
+                    Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)] =
+                    index
+            }
+            recentSeries = index
+            return index
+        }
+
+        /// Whether the series at `index` goes to a version-2 topic, in batches.
+        func isBatched(series index: Int) -> Bool { known[index].isBatched }
+
+        /// The version-1 record of a measurement of the series at `index`.
+        func singleRecord(of measurement: Measurement, series index: Int, timestamp: EventTime) -> KafkaRecord {
+            KafkaRecord(
+                topic: known[index].topicName, partition: known[index].partition,
+                key: Array(measurement.partitionKey.utf8), value: measurement.wireBytes, timestamp: timestamp)
+        }
+
+        /// Adds a measurement of the series at `seriesIndex` to its batch; returns that batch, closed, when the
+        /// measurement would have overfilled it (the measurement then opens a new one).
+        mutating func add(_ measurement: Measurement, series seriesIndex: Int, maximumBytes: Int) -> Batch? {
             let bytes = MeasurementBatchWire.estimatedBytes(of: measurement)
+            let partition = known[seriesIndex].partition
+            var openIndex = known[seriesIndex].batchIndex
+            // The series' last batch, unless it was closed or holds another received time.
+            if openIndex < 0 || batches[openIndex]?.writer.receivedAt != measurement.receivedAt {
+                openIndex =
+                    open[Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)] ?? -1
+            }
             var closed: Batch?
-            let openIndex: Int? = if let recentSlot, recentSlot.slot == slot { recentSlot.index } else { open[slot] }
-            if let index = openIndex, batches[index] != nil {
-                if batches[index]!.estimatedBytes + bytes <= maximumBytes {
-                    batches[index]!.writer.append(measurement)
-                    batches[index]!.estimatedBytes += bytes
-                    recentSlot = (slot, index)
+            if openIndex >= 0, batches[openIndex] != nil {
+                if batches[openIndex]!.estimatedBytes + bytes <= maximumBytes {
+                    batches[openIndex]!.writer.append(measurement)
+                    batches[openIndex]!.estimatedBytes += bytes
+                    known[seriesIndex].batchIndex = openIndex
                     return nil
                 }
-                closed = batches[index]
-                batches[index] = nil
+                closed = batches[openIndex]
+                batches[openIndex] = nil
             }
             var writer = MeasurementBatchWriter(type: measurement.type, receivedAt: measurement.receivedAt)
             writer.append(measurement)
-            open[slot] = batches.count
-            recentSlot = (slot, batches.count)
+            let index = batches.count
+            open[Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)] = index
+            known[seriesIndex].batchIndex = index
             batches.append(
                 Batch(
-                    topicName: topicName, partition: partition, key: Array(measurement.partitionKey.utf8),
-                    writer: writer, estimatedBytes: bytes))
+                    topicName: known[seriesIndex].topicName, partition: partition,
+                    key: Array(measurement.partitionKey.utf8), writer: writer, estimatedBytes: bytes))
             return closed
         }
 
@@ -374,18 +420,12 @@ package struct RawRecordBatcher: MeasurementSink {
     }
 
     package mutating func append(_ measurement: Measurement) {
-        let destination = destinations.destination(of: measurement.type)
-        let partition = batches.partition(of: measurement, in: destination.topic)
-        guard destination.isBatched else {
-            finished.append(
-                KafkaRecord(
-                    topic: destination.topicName, partition: partition, key: Array(measurement.partitionKey.utf8),
-                    value: measurement.wireBytes, timestamp: timestamp))
+        let series = batches.series(of: measurement, in: destinations)
+        guard batches.isBatched(series: series) else {
+            finished.append(batches.singleRecord(of: measurement, series: series, timestamp: timestamp))
             return
         }
-        if let full = batches.add(
-            measurement, topicName: destination.topicName, partition: partition, maximumBytes: maximumBatchBytes)
-        {
+        if let full = batches.add(measurement, series: series, maximumBytes: maximumBatchBytes) {
             finished.append(full.record(timestamp: timestamp))
         }
     }
