@@ -40,9 +40,7 @@ extension IngestRoute {
             if let declaredLength, declaredLength > maximumBodyBytes {
                 throw .bodyTooLarge(limit: maximumBodyBytes)
             }
-            let isCompressed =
-                (request.headers[.contentEncoding] ?? "identity")
-                .trimmingCharacters(in: .whitespaces).lowercased() != "identity"
+            let isCompressed = Self.contentEncoding(of: request) != "identity"
             let reservation =
                 min(declaredLength ?? maximumBodyBytes, maximumBodyBytes) + (isCompressed ? maximumBodyBytes : 0)
             return try await gate.withPass(
@@ -59,14 +57,20 @@ extension IngestRoute {
         }
     }
 
+    /// The request's `Content-Encoding`, trimmed and lower-cased; "identity" when it has none (without asking
+    /// Foundation to trim a literal, which costs more per request than the rest of the header checks together).
+    static func contentEncoding(of request: Request) -> String {
+        guard let header = request.headers[.contentEncoding] else { return "identity" }
+        return header.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
     /// Reads a request body of at most `limit` bytes, inflating `Content-Encoding: gzip` within the same limit.
     ///
     /// - Throws: `.bodyTooLarge` (413) over the limit before or after inflating (a zip bomb stops at the limit),
     ///   `.unsupportedEncoding` (415) for other encodings or a corrupt gzip stream.
     static func collectBody(of request: Request, limit: Int) async throws(IngressError) -> [UInt8] {
         var request = request
-        let encoding =
-            request.headers[.contentEncoding]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "identity"
+        let encoding = contentEncoding(of: request)
         guard encoding == "identity" || encoding == "gzip" || encoding == "x-gzip" else {
             throw .unsupportedEncoding(reason: "Content-Encoding \(encoding.prefix(32)) is not supported")
         }
