@@ -35,20 +35,34 @@ package struct MeasurementBatchWriter: Sendable {
     private var platformEventKinds = VarintColumn()
     private var platformEventDynos = VarintColumn()
     private var platformEventTexts = VarintColumn()
-    // The previous measurement's strings and their numbers, column by column (fields and events by position):
-    // consecutive measurements mostly repeat them, and comparing equal strings is cheaper than hashing them.
-    private var previousOwner = RecentString()
-    private var previousProcessType = RecentString()
-    private var previousMetric = RecentString()
-    private var previousDrain = RecentString()
-    private var previousFrame = RecentString()
-    private var previousFieldNames: [RecentString] = []
-    private var previousEventNames: [RecentString] = []
+    // The recent strings of each column and their numbers (fields and events by position): consecutive
+    // measurements mostly repeat them, and comparing equal strings is cheaper than hashing them.
+    private var previousOwner = RecentStrings()
+    private var previousProcessType = RecentStrings()
+    private var previousMetric = RecentStrings()
+    private var previousDrain = RecentStrings()
+    private var previousFrame = RecentStrings()
+    private var previousFieldNames: [RecentStrings] = []
+    private var previousEventNames: [RecentStrings] = []
 
     /// An empty batch of measurements of `type` received at `receivedAt`.
     package init(type: MeasurementType, receivedAt: EventTime) {
         self.type = type
         self.receivedAt = receivedAt
+        // Room for a typical request's batch at once in the columns every measurement (or nearly every one) writes,
+        // instead of growing them 4, 8, 16…: an allocation and a copy each time, for a dozen columns.
+        let capacity = 32
+        owners.reserveCapacity(capacity)
+        processTypes.reserveCapacity(capacity)
+        metrics.reserveCapacity(capacity)
+        timeOffsets.reserveCapacity(capacity)
+        fieldCounts.reserveCapacity(capacity)
+        eventCounts.reserveCapacity(capacity)
+        originDrains.reserveCapacity(capacity)
+        originFrames.reserveCapacity(capacity)
+        originLineIndexes.reserveCapacity(capacity)
+        fieldNames.reserveCapacity(capacity)
+        fieldValues.reserveCapacity(capacity)
     }
 
     /// Adds `measurement`, which must have the batch's type and received time, after the ones already appended.
@@ -63,14 +77,13 @@ package struct MeasurementBatchWriter: Sendable {
         timeOffsets.append(Self.zigZag(measurement.time.microsecondsSinceEpoch &- receivedAt.microsecondsSinceEpoch))
         fieldCounts.append(UInt32(measurement.fields.count))
         for (index, field) in measurement.fields.enumerated() {
-            if index == previousFieldNames.count { previousFieldNames.append(RecentString()) }
+            if index == previousFieldNames.count { previousFieldNames.append(RecentStrings()) }
             fieldNames.append(previousFieldNames[index].number(of: field.name, in: &strings))
-            if fieldValues.capacity == 0 { fieldValues.reserveCapacity(32) }
             fieldValues.append(field.value)
         }
         eventCounts.append(UInt32(measurement.events.count))
         for (index, event) in measurement.events.enumerated() {
-            if index == previousEventNames.count { previousEventNames.append(RecentString()) }
+            if index == previousEventNames.count { previousEventNames.append(RecentStrings()) }
             eventNames.append(previousEventNames[index].number(of: event, in: &strings))
         }
         if let origin = measurement.origin {
@@ -147,14 +160,14 @@ package struct MeasurementBatchWriter: Sendable {
     private struct PackedColumn<Value: FixedWidthInteger & UnsignedInteger & Sendable>: Sendable {
         private var values: [Value] = []
         private var payloadSize = 0
-        private static var initialCapacity: Int { 32 }
 
         var count: Int { values.count }
 
+        mutating func reserveCapacity(_ capacity: Int) {
+            values.reserveCapacity(capacity)
+        }
+
         mutating func append(_ value: Value) {
-            // Room for a typical request's batch at once, instead of growing 4, 8, 16… (an allocation and a copy
-            // each time, and a batch has a dozen columns).
-            if values.capacity == 0 { values.reserveCapacity(Self.initialCapacity) }
             values.append(value)
             payloadSize += ProtobufBytes.varintSize(UInt64(value))
         }
@@ -224,16 +237,28 @@ package struct MeasurementBatchWriter: Sendable {
         }
     }
 
-    /// The string one column held last and its number.
-    private struct RecentString {
-        private var value: String?
-        private var number: UInt32 = 0
+    /// The last two distinct strings one column held and their numbers: a column mostly repeats its last string or
+    /// alternates between two (two custom metrics per line, two process types in one partition, a status class
+    /// among the usual one), and comparing is cheaper than hashing in the table.
+    private struct RecentStrings {
+        private var latest: String?
+        private var latestNumber: UInt32 = 0
+        private var previous: String?
+        private var previousNumber: UInt32 = 0
 
-        /// The number of `string` in `table`, asking the table only when the column's last string differs.
+        /// The number of `string` in `table`, asking the table only when neither recent string is `string`.
         mutating func number(of string: String, in table: inout StringColumn) -> UInt32 {
-            if let value, value == string { return number }
-            value = string
-            number = table.number(of: string)
+            if let latest, latest == string { return latestNumber }
+            let number: UInt32
+            if let previous, previous == string {
+                number = previousNumber
+            } else {
+                number = table.number(of: string)
+            }
+            swap(&latest, &previous)
+            previousNumber = latestNumber
+            latest = string
+            latestNumber = number
             return number
         }
     }

@@ -223,8 +223,10 @@ package struct TopicCatalog: Sendable, Hashable {
     /// encodes its measurements as they come, so none is kept.
     ///
     /// A request's measurements mostly belong to a handful of series (type, owner, process type), so each series is
-    /// looked up once and keeps its partition, its topic and the batch it last went to: the measurement after it
-    /// costs a few comparisons, with no hashing and no reference counting of shared objects.
+    /// looked up once and keeps its partition, its topic and the batch it last went to. What a measurement reads on
+    /// its way is kept apart from the strings and column arrays, in arrays of plain values (`routes`,
+    /// `batchStates`): reading a struct that holds references out of an array copies it, one reference count per
+    /// string and column, which cost more than the lookups themselves.
     fileprivate struct RawBatches {
         struct Batch {
             /// The topic's name with `KAFKA_PREFIX`.
@@ -232,12 +234,18 @@ package struct TopicCatalog: Sendable, Hashable {
             var partition: Int32
             var key: [UInt8]
             var writer: MeasurementBatchWriter
-            var estimatedBytes: Int
 
             func record(timestamp: EventTime) -> KafkaRecord {
                 KafkaRecord(
                     topic: topicName, partition: partition, key: key, value: writer.encoded(), timestamp: timestamp)
             }
+        }
+
+        /// What a measurement needs of its batch, by the batch's index.
+        struct BatchState {
+            var receivedAt: EventTime
+            var estimatedBytes: Int
+            var isOpen: Bool
         }
 
         struct Slot: Hashable {
@@ -252,75 +260,71 @@ package struct TopicCatalog: Sendable, Hashable {
             var processType: String
         }
 
-        /// A series seen in this run, with what its measurements need.
-        struct KnownSeries {
-            var type: MeasurementType
-            var owner: String
-            var processType: String
+        /// What a measurement needs of its series, by the series' index.
+        struct Route {
             var partition: Int32
-            /// The topic's name with `KAFKA_PREFIX`.
-            var topicName: String
+            /// Whether the series' topic takes version-2 batches rather than one version-1 record per measurement.
             var isBatched: Bool
-            /// The index in `batches` of the batch its last measurement went to; -1 before the first.
+            /// The index in `batches` of the batch the series' last measurement went to; -1 before the first.
             var batchIndex = -1
-
-            func matches(_ measurement: Measurement) -> Bool {
-                type == measurement.type && processType == measurement.processType && owner == measurement.owner
-            }
         }
 
         private var open: [Slot: Int] = [:]
         private var batches: [Batch?] = []
-        private var known: [KnownSeries] = []
-        /// The index in `known` of the previous measurement's series: consecutive measurements mostly share one.
-        private var recentSeries = -1
-        /// The indexes in `known` by series once there are more than `scannedSeriesCount`.
-        private var knownIndexes: [Series: Int] = [:]
+        private var batchStates: [BatchState] = []
+        /// The series seen so far, their routes and their topics' names (with `KAFKA_PREFIX`), by index.
+        private var series: [Series] = []
+        private var routes: [Route] = []
+        private var topicNames: [String] = []
+        /// The previous measurement's series and its index: consecutive measurements mostly share one.
+        private var recent: (series: Series, index: Int)?
+        /// The indexes of `series` once there are more than `scannedSeriesCount`.
+        private var seriesIndexes: [Series: Int] = [:]
         private static let scannedSeriesCount = 16
 
-        /// The index in `known` of the series of `measurement`, added (its partition computed) when new.
+        /// The index of the series of `measurement`, added (its partition computed) when new.
         mutating func series(of measurement: Measurement, in destinations: RawDestinations) -> Int {
-            if recentSeries >= 0, known[recentSeries].matches(measurement) { return recentSeries }
-            if known.count <= Self.scannedSeriesCount {
-                for index in known.indices where known[index].matches(measurement) {
-                    recentSeries = index
-                    return index
-                }
-            } else if let index = knownIndexes[
-                Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)]
+            if let recent, recent.series.type == measurement.type,
+                recent.series.processType == measurement.processType, recent.series.owner == measurement.owner
             {
-                recentSeries = index
-                return index
+                return recent.index
             }
-            let destination = destinations.destination(of: measurement.type)
-            let index = known.count
-            known.append(
-                KnownSeries(
-                    type: measurement.type, owner: measurement.owner, processType: measurement.processType,
-                    partition: destination.topic.partition(
-                        owner: measurement.owner, processType: measurement.processType),
-                    topicName: destination.topicName, isBatched: destination.isBatched))
-            if known.count == Self.scannedSeriesCount + 1 {
-                for (position, entry) in known.enumerated() {
-                    knownIndexes[Series(type: entry.type, owner: entry.owner, processType: entry.processType)] =
-                        position
-                }
-            } else if known.count > Self.scannedSeriesCount {
-                knownIndexes[
-                    Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)] =
-                    index
+            let key = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
+            var found: Int?
+            if series.count <= Self.scannedSeriesCount {
+                found = series.firstIndex(of: key)
+            } else {
+                found = seriesIndexes[key]
             }
-            recentSeries = index
+            let index = found ?? add(key, in: destinations)
+            recent = (key, index)
+            return index
+        }
+
+        private mutating func add(_ key: Series, in destinations: RawDestinations) -> Int {
+            let destination = destinations.destination(of: key.type)
+            let index = series.count
+            series.append(key)
+            routes.append(
+                Route(
+                    partition: destination.topic.partition(owner: key.owner, processType: key.processType),
+                    isBatched: destination.isBatched))
+            topicNames.append(destination.topicName)
+            if series.count == Self.scannedSeriesCount + 1 {
+                for (position, known) in series.enumerated() { seriesIndexes[known] = position }
+            } else if series.count > Self.scannedSeriesCount {
+                seriesIndexes[key] = index
+            }
             return index
         }
 
         /// Whether the series at `index` goes to a version-2 topic, in batches.
-        func isBatched(series index: Int) -> Bool { known[index].isBatched }
+        func isBatched(series index: Int) -> Bool { routes[index].isBatched }
 
         /// The version-1 record of a measurement of the series at `index`.
         func singleRecord(of measurement: Measurement, series index: Int, timestamp: EventTime) -> KafkaRecord {
             KafkaRecord(
-                topic: known[index].topicName, partition: known[index].partition,
+                topic: topicNames[index], partition: routes[index].partition,
                 key: Array(measurement.partitionKey.utf8), value: measurement.wireBytes, timestamp: timestamp)
         }
 
@@ -328,33 +332,36 @@ package struct TopicCatalog: Sendable, Hashable {
         /// measurement would have overfilled it (the measurement then opens a new one).
         mutating func add(_ measurement: Measurement, series seriesIndex: Int, maximumBytes: Int) -> Batch? {
             let bytes = MeasurementBatchWire.estimatedBytes(of: measurement)
-            let partition = known[seriesIndex].partition
-            var openIndex = known[seriesIndex].batchIndex
+            let partition = routes[seriesIndex].partition
+            var openIndex = routes[seriesIndex].batchIndex
             // The series' last batch, unless it was closed or holds another received time.
-            if openIndex < 0 || batches[openIndex]?.writer.receivedAt != measurement.receivedAt {
+            if openIndex < 0 || !batchStates[openIndex].isOpen
+                || batchStates[openIndex].receivedAt != measurement.receivedAt
+            {
                 openIndex =
                     open[Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)] ?? -1
             }
             var closed: Batch?
-            if openIndex >= 0, batches[openIndex] != nil {
-                if batches[openIndex]!.estimatedBytes + bytes <= maximumBytes {
+            if openIndex >= 0 {
+                if batchStates[openIndex].estimatedBytes + bytes <= maximumBytes {
                     batches[openIndex]!.writer.append(measurement)
-                    batches[openIndex]!.estimatedBytes += bytes
-                    known[seriesIndex].batchIndex = openIndex
+                    batchStates[openIndex].estimatedBytes += bytes
+                    routes[seriesIndex].batchIndex = openIndex
                     return nil
                 }
-                closed = batches[openIndex]
-                batches[openIndex] = nil
+                closed = batches[openIndex].take()
+                batchStates[openIndex].isOpen = false
             }
             var writer = MeasurementBatchWriter(type: measurement.type, receivedAt: measurement.receivedAt)
             writer.append(measurement)
             let index = batches.count
             open[Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)] = index
-            known[seriesIndex].batchIndex = index
+            routes[seriesIndex].batchIndex = index
             batches.append(
                 Batch(
-                    topicName: known[seriesIndex].topicName, partition: partition,
-                    key: Array(measurement.partitionKey.utf8), writer: writer, estimatedBytes: bytes))
+                    topicName: topicNames[seriesIndex], partition: partition,
+                    key: Array(measurement.partitionKey.utf8), writer: writer))
+            batchStates.append(BatchState(receivedAt: measurement.receivedAt, estimatedBytes: bytes, isOpen: true))
             return closed
         }
 
