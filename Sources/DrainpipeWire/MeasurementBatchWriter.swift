@@ -63,6 +63,9 @@ package struct MeasurementBatchWriter: Sendable {
         originLineIndexes.reserveCapacity(capacity)
         fieldNames.reserveCapacity(capacity)
         fieldValues.reserveCapacity(capacity)
+        strings.reserveCapacity(16)
+        previousFieldNames.reserveCapacity(8)
+        previousEventNames.reserveCapacity(4)
     }
 
     /// Adds `measurement`, which must have the batch's type and received time, after the ones already appended.
@@ -201,6 +204,11 @@ package struct MeasurementBatchWriter: Sendable {
         /// The bytes of the strings' fields, field number 3 (a one-byte tag).
         private(set) var encodedSize = 0
 
+        mutating func reserveCapacity(_ capacity: Int) {
+            values.reserveCapacity(capacity)
+            lengths.reserveCapacity(capacity)
+        }
+
         mutating func number(of string: String) -> UInt32 {
             // A batch mostly holds a handful of strings, mostly literals or short enough to be stored inline, which
             // compare equal without reading their bytes: cheaper than hashing until the table grows.
@@ -212,6 +220,8 @@ package struct MeasurementBatchWriter: Sendable {
             }
             let number = UInt32(values.count)
             if values.count == Self.scannedCount {
+                // Sized for a request's batch at once rather than grown (rehashing every string) as it fills.
+                numbers.reserveCapacity(4 * Self.scannedCount)
                 for (known, value) in values.enumerated() { numbers[value] = UInt32(known) }
             }
             let length = Self.lengthBeforeNUL(string)

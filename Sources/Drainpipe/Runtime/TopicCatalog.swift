@@ -282,26 +282,22 @@ package struct TopicCatalog: Sendable, Hashable {
         private var seriesIndexes: [Series: Int] = [:]
         private static let scannedSeriesCount = 16
 
-        /// The index of the series of `measurement`, added (its partition computed) when new.
-        mutating func series(of measurement: Measurement, in destinations: RawDestinations) -> Int {
+        /// The index of the series of `measurement`, if it was seen before.
+        mutating func knownSeries(of measurement: Measurement) -> Int? {
             if let recent, recent.series.type == measurement.type,
                 recent.series.processType == measurement.processType, recent.series.owner == measurement.owner
             {
                 return recent.index
             }
             let key = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
-            var found: Int?
-            if series.count <= Self.scannedSeriesCount {
-                found = series.firstIndex(of: key)
-            } else {
-                found = seriesIndexes[key]
-            }
-            let index = found ?? add(key, in: destinations)
-            recent = (key, index)
-            return index
+            let found = series.count <= Self.scannedSeriesCount ? series.firstIndex(of: key) : seriesIndexes[key]
+            if let found { recent = (key, found) }
+            return found
         }
 
-        private mutating func add(_ key: Series, in destinations: RawDestinations) -> Int {
+        /// Adds the series of `measurement`, seen for the first time, and computes its partition; returns its index.
+        mutating func addSeries(of measurement: Measurement, in destinations: RawDestinations) -> Int {
+            let key = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
             let destination = destinations.destination(of: key.type)
             let index = series.count
             series.append(key)
@@ -315,6 +311,7 @@ package struct TopicCatalog: Sendable, Hashable {
             } else if series.count > Self.scannedSeriesCount {
                 seriesIndexes[key] = index
             }
+            recent = (key, index)
             return index
         }
 
@@ -427,7 +424,8 @@ package struct RawRecordBatcher: MeasurementSink {
     }
 
     package mutating func append(_ measurement: Measurement) {
-        let series = batches.series(of: measurement, in: destinations)
+        // The shared destinations are handed over only for a new series: passing them costs a reference count.
+        let series = batches.knownSeries(of: measurement) ?? batches.addSeries(of: measurement, in: destinations)
         guard batches.isBatched(series: series) else {
             finished.append(batches.singleRecord(of: measurement, series: series, timestamp: timestamp))
             return
