@@ -41,7 +41,8 @@ stop_private_postgres() {
     fi
 }
 
-# Starts the broker outside the caller's process group. Waits up to 10 s for the bootstrap file (and the control port, when given). On failure prints the broker's log
+# Starts the broker outside the caller's process group. Waits up to a minute for the bootstrap file (and the control
+# port, when given) while the broker lives. On failure prints the broker's log
 # to stderr and returns 1, so the caller can say what to check.
 start_embedded_broker() {
     local drainpipe=$1 bootstrap_file=$2 log=$3 control_port=${4:-}

@@ -79,7 +79,9 @@ struct ClosedLoopDrainLoad {
             var index = sender
             while clock.now < deadline {
                 let body = bodies[index % bodies.count]
-                let request = requestBytes(body: body, frameID: "\(sender)-\(index)")
+                let request = KeepAliveHTTPClient.drainRequest(
+                    path, host: "\(host):\(port)", body: body.bytes, frames: body.frames, frameID: "\(sender)-\(index)",
+                    authorization: authorization, drainToken: drainToken)
                 let sent = clock.now
                 try await outbound.write(request)
                 let status = try await responses.nextStatus()
@@ -91,18 +93,6 @@ struct ClosedLoopDrainLoad {
             }
         }
         return outcome
-    }
-
-    private func requestBytes(body: (bytes: [UInt8], frames: Int), frameID: String) -> ByteBuffer {
-        var head =
-            "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nAuthorization: \(authorization)\r\n"
-            + "Content-Type: application/logplex-1\r\nLogplex-Msg-Count: \(body.frames)\r\n"
-            + "Logplex-Frame-Id: \(frameID)\r\nContent-Length: \(body.bytes.count)\r\n"
-        if let drainToken { head += "Logplex-Drain-Token: \(drainToken)\r\n" }
-        head += "\r\n"
-        var buffer = ByteBuffer(string: head)
-        buffer.writeBytes(body.bytes)
-        return buffer
     }
 
     /// utime + stime of a process, in seconds (`/proc/<pid>/stat` fields 14 and 15, in clock ticks).

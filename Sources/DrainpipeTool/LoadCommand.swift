@@ -1,12 +1,8 @@
 import ArgumentParser
+import Drainpipe
+import DrainpipeCore
+import DrainpipeWorkloads
 import Foundation
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-    import DrainpipeCore
-    import DrainpipeWorkloads
-    import Drainpipe
-#endif
 
 /// `drainpipe load`: sends realistic Logplex drain batches (router, runtime, error, l2met and plain app lines) to an
 /// ingress.
@@ -76,25 +72,39 @@ struct LoadCommand: AsyncParsableCommand {
                 endpoint: endpoint, owner: owners[0], clock: clock, generator: &generator, traffic: &traffic)
             return
         }
+        guard let host = endpoint.host else { throw ValidationError("--url needs a host.") }
+        let port = endpoint.port ?? 80
+        let target = endpoint.path.isEmpty ? "/" : endpoint.path
         let start = Date()
         var sent = 0
         var failed = 0
         var lineCount = 0
         var statuses: [Int: Int] = [:]
         var round = 0
+        // One kept-alive connection for every owner's requests, opened again after it failed.
+        var connection: KeepAliveHTTPClient?
         repeat {
             let roundStart = Date()
             for _ in 0..<max(1, rate) {
                 for owner in owners {
-                    let (request, frames) = makeRequest(
-                        endpoint: endpoint, owner: owner, now: clock.now(), round: round, generator: &generator,
-                        traffic: &traffic)
+                    let writer = makeBody(now: clock.now(), round: round, generator: &generator, traffic: &traffic)
+                    let frameID = String(format: "%016llX%016llX", generator.next(), generator.next())
                     do {
-                        let (_, response) = try await URLSession.shared.data(for: request)
-                        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                        statuses[status, default: 0] += 1
-                        if status == 204 { lineCount += frames } else { failed += 1 }
+                        let client: KeepAliveHTTPClient
+                        if let connection {
+                            client = connection
+                        } else {
+                            client = try await KeepAliveHTTPClient.connect(host: host, port: port)
+                            connection = client
+                        }
+                        let answer = try await client.postDrain(
+                            target, body: writer.body, frames: writer.frameCount, frameID: frameID,
+                            authorization: "Basic " + Data(owner.drainCredentials[0].utf8).base64EncodedString(),
+                            drainToken: owner.drainTokens.first)
+                        statuses[answer.status, default: 0] += 1
+                        if answer.status == 204 { lineCount += writer.frameCount } else { failed += 1 }
                     } catch {
+                        connection = nil
                         failed += 1
                         statuses[0, default: 0] += 1
                     }
@@ -154,26 +164,6 @@ struct LoadCommand: AsyncParsableCommand {
 
     /// The first release number of this run, less one: 100 × seed.
     private var releaseBase: Int { Int(seed % 10_000) * 100 }
-
-    /// The request of one owner in round `round` (one round per second) and its frame count.
-    private func makeRequest(
-        endpoint: URL, owner: TenantDirectory.Owner, now: EventTime, round: Int, generator: inout SplitMix64,
-        traffic: inout DrainTrafficGenerator
-    ) -> (URLRequest, Int) {
-        let writer = makeBody(now: now, round: round, generator: &generator, traffic: &traffic)
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.httpBody = Data(writer.body)
-        request.setValue("application/logplex-1", forHTTPHeaderField: "Content-Type")
-        request.setValue(String(writer.frameCount), forHTTPHeaderField: "Logplex-Msg-Count")
-        request.setValue(
-            String(format: "%016llX%016llX", generator.next(), generator.next()), forHTTPHeaderField: "Logplex-Frame-Id"
-        )
-        request.setValue(
-            "Basic " + Data(owner.drainCredentials[0].utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
-        if let token = owner.drainTokens.first { request.setValue(token, forHTTPHeaderField: "Logplex-Drain-Token") }
-        return (request, writer.frameCount)
-    }
 
     /// The body of one request in round `round`: `lines` lines, plus a deploy and a scale when the round calls for
     /// them.

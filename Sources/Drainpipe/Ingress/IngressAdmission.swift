@@ -4,15 +4,6 @@ import Metrics
 /// Admission control shared by the drain and Graphite paths: drops measurements the owner's allow and deny lists
 /// refuse (counted, never an error for the request), then charges the rest to the owner's caps.
 package struct IngressAdmission: Sendable {
-    /// What passed admission.
-    package struct Admitted: Sendable {
-        package var measurements: [Measurement]
-        /// Measurements dropped by the allow and deny lists.
-        package var deniedCount: Int
-        /// What was charged to the owner's caps, for `refund(_:)`.
-        package var charge: IngressQuotaLedger.Charge?
-    }
-
     /// The owner's allow and deny lists applied to measurements on their way to `destination` (the ingress's raw
     /// records, as a request is parsed), counting what passed for the caps; `charge(_:)` then charges it.
     package struct Filter<Destination: MeasurementSink>: MeasurementSink {
@@ -57,18 +48,6 @@ package struct IngressAdmission: Sendable {
         overQuota = Counter(label: "drainpipe_ingress_requests_over_quota_total", factory: metrics)
     }
 
-    /// Filters `measurements` by `owner`'s lists and charges what is left to its caps.
-    ///
-    /// - Throws: `.overQuota` when a cap would be passed, `.largerThanCap` when the request alone exceeds one; nothing
-    ///   is charged then, and other owners are unaffected.
-    package func admit(_ measurements: [Measurement], owner: TenantDirectory.Owner) throws(IngressError) -> Admitted {
-        var filter = Filter(owner: owner, into: MeasurementCollector())
-        for measurement in measurements { filter.append(measurement) }
-        let charge = try charge(filter)
-        return Admitted(
-            measurements: filter.destination.measurements, deniedCount: filter.deniedCount, charge: charge)
-    }
-
     /// Counts what `filter` dropped and charges what it let through to its owner's caps; nil when the owner has none.
     ///
     /// - Throws: `.overQuota` when a cap would be passed, `.largerThanCap` when the request alone exceeds one; nothing
@@ -92,11 +71,6 @@ package struct IngressAdmission: Sendable {
             overQuota.increment()
             throw .largerThanCap(cap: cap, requested: requested, limit: limit)
         }
-    }
-
-    /// Takes back the caps charged for `admitted` when it was not delivered after all.
-    package func refund(_ admitted: Admitted) {
-        refund(admitted.charge)
     }
 
     /// Takes back a charge (of `charge(_:)`) when what it paid for was not delivered after all.

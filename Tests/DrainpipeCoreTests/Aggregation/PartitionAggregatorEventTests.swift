@@ -75,14 +75,14 @@ struct PartitionAggregatorEventTests {
     func replayFromCommitPoint(seed: UInt64) {
         let t = Self.minute
         var generator = SplitMix64(seed: seed)
-        var messages: [(Measurement, EventTime)] = []
+        var recorded = RecordedPartition()
         for index in 0..<800 {
             let messageTime = t + .seconds(Int64(index)) + .milliseconds(Int64(generator.next() % 20_000) - 10_000)
             let time = messageTime - .seconds(Int64(generator.next() % 400))
             let kind = PlatformEventKind.allCases[Int(generator.next() % UInt64(PlatformEventKind.allCases.count))]
             // Bursts in a few minutes overflow their logs, so the bound is replayed too.
             let burst = generator.next() % 4 == 0 ? t + .seconds(120) + .milliseconds(Int64(index)) : time
-            messages.append(
+            recorded.messages.append(
                 (
                     Self.event(
                         kind, at: min(burst, messageTime), dyno: "web.\(1 + generator.next() % 2)",
@@ -90,31 +90,18 @@ struct PartitionAggregatorEventTests {
                     messageTime
                 ))
         }
-        func run(
-            _ aggregator: inout PartitionAggregator, _ range: Range<Int>, flushEvery: Int,
-            into latest: inout [SeriesKey: Summary]
-        ) {
-            for index in range {
-                aggregator.apply(messages[index].0, offset: Int64(index), messageTime: messages[index].1)
-                if index % flushEvery == 0 {
-                    for summary in aggregator.takeChangedSummaries() { latest[summary.key] = summary }
-                    aggregator.finalizeWindows()
-                }
-            }
-            for summary in aggregator.takeChangedSummaries() { latest[summary.key] = summary }
-        }
         var uninterrupted: [SeriesKey: Summary] = [:]
         var single = PartitionAggregator(settings: Self.settings, startingAt: 0)
-        run(&single, 0..<800, flushEvery: 9, into: &uninterrupted)
+        recorded.replay(into: &single, 0..<800, flushEvery: 9, keepingLatestIn: &uninterrupted)
         #expect(uninterrupted.values.contains { $0.platformEvents.overflow > 0 })
 
         var restarted: [SeriesKey: Summary] = [:]
         var first = PartitionAggregator(settings: Self.settings, startingAt: 0)
-        run(&first, 0..<377, flushEvery: 31, into: &restarted)
+        recorded.replay(into: &first, 0..<377, flushEvery: 31, keepingLatestIn: &restarted)
         first.finalizeWindows()
         let (offset, marker) = first.commitPoint
         var second = PartitionAggregator(settings: Self.settings, startingAt: offset, resuming: marker)
-        run(&second, Int(offset)..<800, flushEvery: 13, into: &restarted)
+        recorded.replay(into: &second, Int(offset)..<800, flushEvery: 13, keepingLatestIn: &restarted)
         #expect(restarted == uninterrupted)
     }
 }

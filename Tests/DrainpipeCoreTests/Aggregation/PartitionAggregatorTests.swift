@@ -113,7 +113,7 @@ struct PartitionAggregatorTests {
         arguments: [UInt64(42), 7, 1234])
     func replayFromCommitPoint(seed: UInt64) {
         let t = Self.minute
-        var messages: [(Measurement, EventTime)] = []
+        var recorded = RecordedPartition()
         var generator = SplitMix64(seed: seed)
         for index in 0..<600 {
             // Several producers' clocks: message timestamps rise overall but jitter by up to ±20 s.
@@ -121,35 +121,22 @@ struct PartitionAggregatorTests {
             let lag = Int64(generator.next() % 400)  // some beyond the late bound
             let time = messageTime - .seconds(lag)
             let processType = generator.next() % 2 == 0 ? "web" : "worker"
-            messages.append(
+            recorded.messages.append(
                 (Self.load(Double(generator.next() % 100) / 8, at: time, processType: processType), messageTime))
-        }
-        func run(
-            _ aggregator: inout PartitionAggregator, _ range: Range<Int>, flushEvery: Int,
-            into latest: inout [SeriesKey: Summary]
-        ) {
-            for index in range {
-                aggregator.apply(messages[index].0, offset: Int64(index), messageTime: messages[index].1)
-                if index % flushEvery == 0 {
-                    for summary in aggregator.takeChangedSummaries() { latest[summary.key] = summary }
-                    aggregator.finalizeWindows()
-                }
-            }
-            for summary in aggregator.takeChangedSummaries() { latest[summary.key] = summary }
         }
         var uninterrupted: [SeriesKey: Summary] = [:]
         var single = PartitionAggregator(settings: Self.settings, startingAt: 0)
-        run(&single, 0..<600, flushEvery: 7, into: &uninterrupted)
+        recorded.replay(into: &single, 0..<600, flushEvery: 7, keepingLatestIn: &uninterrupted)
 
         var restarted: [SeriesKey: Summary] = [:]
         var first = PartitionAggregator(settings: Self.settings, startingAt: 0)
-        run(&first, 0..<301, flushEvery: 25, into: &restarted)
+        recorded.replay(into: &first, 0..<301, flushEvery: 25, keepingLatestIn: &restarted)
         first.finalizeWindows()
         let (offset, marker) = first.commitPoint
         #expect(CommitMarker(metadata: marker.metadata) == marker)
         var second = PartitionAggregator(settings: Self.settings, startingAt: offset, resuming: marker)
         var republished: [SeriesKey: Summary] = [:]
-        run(&second, Int(offset)..<600, flushEvery: 11, into: &republished)
+        recorded.replay(into: &second, Int(offset)..<600, flushEvery: 11, keepingLatestIn: &republished)
         for (key, summary) in republished {
             #expect(key.windowStart >= marker.finalBefore, "a final window was republished")
             restarted[key] = summary

@@ -21,33 +21,12 @@ struct GraphiteRetryOnceTests {
     static func countAfterRetry(
         body: String, keys: (first: String?, retry: String?)
     ) async throws -> (counted: UInt64, records: Int) {
-        let logger = Logger.kafkaTest("retry-once")
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        defer { cluster.close() }
-        let topics = try TopicCatalogTests.repositoryCatalog()
-        let raw = topics.topic(.raw, for: .customMetrics)
-        try cluster.createTopic(name: raw.name, partitions: raw.partitions)
-        let kafka = cluster.connection()
-        let producer = try KafkaProducer(
-            connection: kafka, clientID: "retry-once",
-            options: .init(messageTimeout: .seconds(30), queueMaxMessages: 10_000, enqueueTimeout: .seconds(1)),
-            logger: logger)
-        let clock = ManualWallClock(now)
-        let tenants = LiveTenantDirectory(
-            try TenantDirectory(owners: [
-                .init(id: "team-a", drainCredentials: [], apiTokens: [], graphiteTokens: ["gr-a"])
-            ]))
-        let metrics = NOOPMetricsHandler.instance
-        let context = IngressContext(
-            tenants: tenants, topics: topics, kafka: kafka, admission: IngressAdmission(clock: clock, metrics: metrics),
-            delivery: IngressDelivery(publisher: producer, timeout: .seconds(1), retryAfterSeconds: 1, logger: logger),
-            clock: clock)
-        let ingestor = GraphiteIngestor(
-            context: context, pastWindow: .seconds(300), futureWindow: .seconds(300), metrics: metrics, logger: logger)
-        let router = Router()
-        GraphiteRoutes(ingestor: ingestor, maximumBodyBytes: 1 << 20).register(on: router)
+        let broker = try GraphiteHTTPOverBroker(
+            name: "retry-once", messageTimeout: .seconds(30), retryAfterSeconds: 1, clock: ManualWallClock(now))
+        defer { broker.close() }
+        let cluster = broker.cluster
 
-        try await Application(router: router).test(.router) { client in
+        try await Application(router: broker.router).test(.router) { client in
             func post(key: String?, lines: String? = nil) async throws -> HTTPResponse.Status {
                 var headers: HTTPFields = [.authorization: "Bearer gr-a"]
                 if let key { headers[GraphiteRoutes.idempotencyKey] = key }
@@ -70,17 +49,8 @@ struct GraphiteRetryOnceTests {
             }
         }
         // The records of the 503 answer are still delivered (at least once): wait for them before reading.
-        await producer.close(flushTimeout: .seconds(20))
-
-        let consumer = try KafkaConsumer(
-            connection: kafka, groupID: "retry-check", clientID: "retry-check", logger: logger)
-        defer { consumer.close() }
-        try consumer.assign(
-            Dictionary(
-                uniqueKeysWithValues: (0..<Int32(raw.partitions)).map {
-                    (TopicPartition(topic: kafka.topicName(raw.name), partition: $0), StartOffset.beginning)
-                }))
-        let messages = try await KafkaTesting.pollMessages(from: consumer, count: 1_000, idleLimit: 15)
+        await broker.producer.close(flushTimeout: .seconds(20))
+        let messages = try await broker.rawMessages()
         let settings = WindowSettings(windowLength: .seconds(60), lateBound: .seconds(300), futureBound: .seconds(300))
         var aggregators: [Int32: PartitionAggregator] = [:]
         for message in messages.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {

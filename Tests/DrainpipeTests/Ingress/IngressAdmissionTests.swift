@@ -92,7 +92,7 @@ struct IngressAdmissionTests {
         )
         _ = try admission.admit([Self.measurement("x")], owner: owner)
         let undelivered = try admission.admit([Self.measurement("x"), Self.measurement("y")], owner: owner)
-        admission.refund(undelivered)
+        admission.refund(undelivered.charge)
         // Without the refund the retry would pass the updates cap (1 + 2 + 2 > 4)…
         #expect(
             try admission.admit([Self.measurement("x"), Self.measurement("y")], owner: owner).measurements.count == 2)
@@ -100,5 +100,22 @@ struct IngressAdmissionTests {
         #expect(throws: IngressError.overQuota(cap: "distinct_series_per_minute", retryAfterSeconds: 60)) {
             try admission.admit([Self.measurement("z")], owner: owner)
         }
+    }
+}
+
+/// One request through the ingress's admission steps, `Filter` then `charge`, keeping what passed.
+extension IngressAdmission {
+    fileprivate struct Admitted {
+        var measurements: [Measurement]
+        var deniedCount: Int
+        var charge: IngressQuotaLedger.Charge?
+    }
+
+    fileprivate func admit(_ measurements: [Measurement], owner: TenantDirectory.Owner) throws(IngressError) -> Admitted
+    {
+        var filter = Filter(owner: owner, into: MeasurementCollector())
+        for measurement in measurements { filter.append(measurement) }
+        let charge = try charge(filter)
+        return Admitted(measurements: filter.destination.measurements, deniedCount: filter.deniedCount, charge: charge)
     }
 }

@@ -23,35 +23,15 @@ struct IngressBrokerOutageTests {
         """,
         .timeLimit(.minutes(1)))
     func outage() async throws {
-        let logger = Logger.kafkaTest("outage")
-        let cluster = try EmbeddedKafkaCluster(brokers: 1, logger: logger)
-        defer { cluster.close() }
-        let topics = try TopicCatalogTests.repositoryCatalog()
-        let raw = topics.topic(.raw, for: .customMetrics)
-        try cluster.createTopic(name: raw.name, partitions: raw.partitions)
-        let kafka = cluster.connection()
-        let producer = try KafkaProducer(
-            connection: kafka, clientID: "outage-ingress",
-            options: .init(messageTimeout: .seconds(20), queueMaxMessages: 10_000, enqueueTimeout: .seconds(1)),
-            logger: logger)
-        let clock = ManualWallClock(Self.now)
-        let tenants = LiveTenantDirectory(
-            try TenantDirectory(owners: [
-                .init(id: "team-a", drainCredentials: [], apiTokens: [], graphiteTokens: ["gr-a"])
-            ]))
-        let metrics = NOOPMetricsHandler.instance
-        let context = IngressContext(
-            tenants: tenants, topics: topics, kafka: kafka, admission: IngressAdmission(clock: clock, metrics: metrics),
-            delivery: IngressDelivery(publisher: producer, timeout: .seconds(1), retryAfterSeconds: 3, logger: logger),
-            clock: clock)
-        let ingestor = GraphiteIngestor(
-            context: context, pastWindow: .seconds(300), futureWindow: .seconds(300), metrics: metrics, logger: logger)
-        let router = Router()
-        GraphiteRoutes(ingestor: ingestor, maximumBodyBytes: 1 << 20).register(on: router)
+        let broker = try GraphiteHTTPOverBroker(
+            name: "outage-ingress", messageTimeout: .seconds(20), retryAfterSeconds: 3, clock: ManualWallClock(Self.now)
+        )
+        defer { broker.close() }
+        let cluster = broker.cluster
         let headers: HTTPFields = [.authorization: "Bearer gr-a"]
         let acknowledged = SynchronizedBox<[String]>([])
 
-        try await Application(router: router).test(.router) { client in
+        try await Application(router: broker.router).test(.router) { client in
             func post(_ path: String) async throws -> (HTTPResponse.Status, String?) {
                 try await client.execute(
                     uri: "/graphite", method: .post, headers: headers,
@@ -96,18 +76,8 @@ struct IngressBrokerOutageTests {
             #expect(try await post("after.outage.final").0 == .noContent)
             acknowledged.update { $0.append("after.outage.final") }
         }
-        await producer.close(flushTimeout: .seconds(5))
-
-        let consumer = try KafkaConsumer(
-            connection: kafka, groupID: "outage-check", clientID: "outage-check", logger: logger)
-        defer { consumer.close() }
-        try consumer.assign(
-            Dictionary(
-                uniqueKeysWithValues: (0..<Int32(raw.partitions)).map {
-                    (TopicPartition(topic: kafka.topicName(raw.name), partition: $0), StartOffset.beginning)
-                }))
-        // Records of the 503 answers may arrive too (at least once), so read until the partitions stay quiet.
-        let messages = try await KafkaTesting.pollMessages(from: consumer, count: 1_000, idleLimit: 15)
+        await broker.producer.close(flushTimeout: .seconds(5))
+        let messages = try await broker.rawMessages()
         let stored = Set(try messages.flatMap { try MeasurementBatchWire.decode($0.value) }.map(\.metric))
         #expect(Set(acknowledged.value).isSubset(of: stored), "acknowledged \(acknowledged.value), stored \(stored)")
     }
