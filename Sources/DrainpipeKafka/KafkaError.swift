@@ -48,6 +48,8 @@ package enum KafkaError: Error, Sendable, CustomStringConvertible {
     case fatal(code: KafkaErrorCode, reason: String)
     /// `flush` gave up with records still awaiting acknowledgement.
     case flushTimedOut(pendingMessages: Int)
+    /// A sender stopped waiting for a batch's acknowledgements after `waited`; its records may still be written.
+    case acknowledgementTimedOut(waited: Duration)
     /// The client was closed before or during the call.
     case closed
 
@@ -56,7 +58,7 @@ package enum KafkaError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .invalidConfiguration, .clientCreationFailed, .invalidPartition, .fatal:
             false
-        case .queueFull, .flushTimedOut, .closed:
+        case .queueFull, .flushTimedOut, .acknowledgementTimedOut, .closed:
             true
         case .produceFailed(_, _, let code), .deliveryFailed(_, _, let code), .consumeFailed(_, _, let code),
             .commitFailed(_, _, let code), .requestFailed(_, let code), .topicOperationFailed(_, _, let code):
@@ -105,6 +107,9 @@ package enum KafkaError: Error, Sendable, CustomStringConvertible {
         case .flushTimedOut(let pending):
             return "\(pending) record(s) were still unacknowledged when the flush timed out; they may be lost "
                 + "unless their source is replayed. Check broker reachability."
+        case .acknowledgementTimedOut(let waited):
+            return "Kafka did not acknowledge a batch within \(waited); its records may still be written. "
+                + "Retry later; check broker reachability if it repeats."
         case .closed:
             return "The Kafka client is closed; this happens during shutdown and the work will be redone on restart."
         }

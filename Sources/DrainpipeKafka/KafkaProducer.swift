@@ -63,12 +63,13 @@ package final class KafkaProducer: Sendable {
         self.options = options
         self.logger = logger
         self.pollThread = KafkaPollThread(name: "kafka-producer-\(clientID)") {
-            client.pollEvents(timeout: .milliseconds(100)) { event in
+            client.pollEvents(timeout: Self.pollTimeout) { event in
                 switch event {
                 case .delivery(let reports): tracker.delivered(reports)
                 case .fatal(let code, let reason): tracker.failAll(with: .fatal(code: code, reason: reason))
                 }
             }
+            tracker.expireOverdue(at: .now)
         }
     }
 
@@ -88,10 +89,27 @@ package final class KafkaProducer: Sendable {
     ///   `.fatal` or `.closed`. Check `isRetryable`; records of a failed batch may have been written, so a retry
     ///   must be idempotent downstream.
     package func send(_ records: [KafkaRecord]) async throws(KafkaError) {
+        try await send(records, deadline: nil)
+    }
+
+    /// Like `send(_:)`, but stops waiting after `timeout` (for room in the queue or for the acknowledgements) and
+    /// then throws `.acknowledgementTimedOut`: the records already enqueued stay with librdkafka and may still be
+    /// written, so a retry must be idempotent downstream, as after any failure.
+    ///
+    /// The event thread checks the deadline between its polls, so the error comes at most `pollTimeout` late; no
+    /// timer or task is started per call.
+    package func send(_ records: [KafkaRecord], waitingAtMost timeout: Duration) async throws(KafkaError) {
+        try await send(records, deadline: Deadline(at: .now + timeout, timeout: timeout))
+    }
+
+    /// How long the event thread waits for an event before it checks the senders' deadlines again.
+    static let pollTimeout = Duration.milliseconds(100)
+
+    private func send(_ records: [KafkaRecord], deadline: Deadline?) async throws(KafkaError) {
         guard !records.isEmpty else { return }
         // Every record counts as outstanding from the start (one lock, not two per record), so no early report is
         // missed; the ones that never reach librdkafka are taken off again before the batch is finished.
-        let batch = try tracker.begin(outstanding: records.count)
+        let batch = try tracker.begin(outstanding: records.count, deadline: deadline)
         var enqueued = 0
         for record in records {
             guard record.partition >= 0 else {
@@ -101,7 +119,7 @@ package final class KafkaProducer: Sendable {
             // A delivery failure stops the batch early; looking once per 256 records keeps the lock off the loop.
             if enqueued % 256 == 255, tracker.failure(of: batch) != nil { break }
             if let code = client.produce(record, opaque: batch) {
-                if let failure = await enqueueWhenQueueFull(record, code: code, batch: batch) {
+                if let failure = await enqueueWhenQueueFull(record, code: code, batch: batch, deadline: deadline) {
                     tracker.noteFailure(failure, in: batch)
                     break
                 }
@@ -115,9 +133,11 @@ package final class KafkaProducer: Sendable {
         try result.get()
     }
 
-    /// The slow path of a record librdkafka refused with `code`: waits out a full queue and retries; nil once
-    /// enqueued.
-    private func enqueueWhenQueueFull(_ record: KafkaRecord, code: KafkaErrorCode, batch: UInt) async -> KafkaError? {
+    /// The slow path of a record librdkafka refused with `code`: waits out a full queue and retries, until
+    /// `Options.enqueueTimeout` or the batch's deadline; nil once enqueued.
+    private func enqueueWhenQueueFull(
+        _ record: KafkaRecord, code: KafkaErrorCode, batch: UInt, deadline batchDeadline: Deadline?
+    ) async -> KafkaError? {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + options.enqueueTimeout
@@ -125,6 +145,9 @@ package final class KafkaProducer: Sendable {
         while true {
             guard code.isQueueFull else {
                 return .produceFailed(topic: record.topic, partition: record.partition, code: code)
+            }
+            if let batchDeadline, clock.now >= batchDeadline.instant {
+                return .acknowledgementTimedOut(waited: batchDeadline.timeout)
             }
             if clock.now >= deadline || Task.isCancelled {
                 return .queueFull(topic: record.topic, waited: clock.now - start)
@@ -176,21 +199,37 @@ package final class KafkaProducer: Sendable {
     }
 }
 
+/// When a sender stops waiting for its batch (`KafkaProducer.send(_:waitingAtMost:)`).
+private struct Deadline: Sendable {
+    var instant: ContinuousClock.Instant
+    /// The wait it ends, for the error.
+    var timeout: Duration
+
+    init(at instant: ContinuousClock.Instant, timeout: Duration) {
+        self.instant = instant
+        self.timeout = timeout
+    }
+}
+
 /// Batches awaiting delivery reports, keyed by the integer passed to librdkafka as `msg_opaque`.
 ///
 /// A batch completes when its records are all enqueued (`finish`) and none is outstanding; its waiter then
-/// resumes with the first failure, if any. Shared by `KafkaProducer` and its event thread.
+/// resumes with the first failure, if any, or with `.acknowledgementTimedOut` once its deadline passed
+/// (`expireOverdue`); reports arriving for it later are ignored. Shared by `KafkaProducer` and its event thread.
 private final class DeliveryTracker: Sendable {
     private struct Batch {
         var outstanding = 0
         var isFinished = false
         var failure: KafkaError?
         var continuation: CheckedContinuation<Result<Void, KafkaError>, Never>?
+        var deadline: Deadline?
     }
 
     private struct State {
         var nextID: UInt = 1
         var batches: [UInt: Batch] = [:]
+        /// No batch's deadline is earlier: `expireOverdue` looks at the batches only from then on.
+        var earliestDeadline: ContinuousClock.Instant?
         /// Set after a fatal error; new batches fail with it, running ones get it unless they already failed.
         var fatalFailure: KafkaError?
         /// Set by `close`: no delivery report will arrive any more, so nobody may wait for one.
@@ -201,13 +240,16 @@ private final class DeliveryTracker: Sendable {
 
     /// Registers a new batch with `outstanding` records counted before they are handed to librdkafka, so an early
     /// report cannot be missed.
-    func begin(outstanding: Int) throws(KafkaError) -> UInt {
+    func begin(outstanding: Int, deadline: Deadline?) throws(KafkaError) -> UInt {
         let id: Result<UInt, KafkaError> = state.withLock { state in
             if state.isClosed { return .failure(.closed) }
             if let fatal = state.fatalFailure { return .failure(fatal) }
             let id = state.nextID
             state.nextID &+= 1
-            state.batches[id] = Batch(outstanding: outstanding)
+            state.batches[id] = Batch(outstanding: outstanding, deadline: deadline)
+            if let instant = deadline?.instant, state.earliestDeadline.map({ instant < $0 }) ?? true {
+                state.earliestDeadline = instant
+            }
             return .success(id)
         }
         return try id.get()
@@ -236,6 +278,10 @@ private final class DeliveryTracker: Sendable {
             if batch.outstanding == 0 || state.isClosed {
                 state.batches[id] = nil
                 return batch.failure.map { .failure($0) } ?? (batch.outstanding == 0 ? .success(()) : .failure(.closed))
+            }
+            if let deadline = batch.deadline, deadline.instant <= .now {
+                state.batches[id] = nil
+                return .failure(batch.failure ?? .acknowledgementTimedOut(waited: deadline.timeout))
             }
             batch.isFinished = true
             batch.continuation = continuation
@@ -282,6 +328,29 @@ private final class DeliveryTracker: Sendable {
         }
         state.batches[id] = nil
         completed.append((continuation, batch.failure.map { .failure($0) } ?? .success(())))
+    }
+
+    /// Resumes the waiting senders whose deadline is not after `now` with `.acknowledgementTimedOut` (event thread,
+    /// after each poll); their batches are forgotten, so later reports of their records change nothing.
+    func expireOverdue(at now: ContinuousClock.Instant) {
+        let expired: [(CheckedContinuation<Result<Void, KafkaError>, Never>, KafkaError)] = state.withLock { state in
+            guard let earliest = state.earliestDeadline, earliest <= now else { return [] }
+            var expired: [(CheckedContinuation<Result<Void, KafkaError>, Never>, KafkaError)] = []
+            var next: ContinuousClock.Instant?
+            for (id, batch) in state.batches {
+                guard let deadline = batch.deadline else { continue }
+                if deadline.instant <= now, let continuation = batch.continuation {
+                    state.batches[id] = nil
+                    expired.append((continuation, .acknowledgementTimedOut(waited: deadline.timeout)))
+                } else if next.map({ deadline.instant < $0 }) ?? true {
+                    // Overdue but still enqueuing: `finish` fails it; until then it is looked at after each poll.
+                    next = deadline.instant
+                }
+            }
+            state.earliestDeadline = next
+            return expired
+        }
+        for (continuation, failure) in expired { continuation.resume(returning: .failure(failure)) }
     }
 
     /// Fails every batch with a fatal error; waiting senders resume at once, and so will later ones.

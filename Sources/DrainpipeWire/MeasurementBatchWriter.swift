@@ -35,20 +35,37 @@ package struct MeasurementBatchWriter: Sendable {
     private var platformEventKinds = VarintColumn()
     private var platformEventDynos = VarintColumn()
     private var platformEventTexts = VarintColumn()
-    // The previous measurement's strings and their numbers, column by column (fields and events by position):
-    // consecutive measurements mostly repeat them, and comparing equal strings is cheaper than hashing them.
-    private var previousOwner = RecentString()
-    private var previousProcessType = RecentString()
-    private var previousMetric = RecentString()
-    private var previousDrain = RecentString()
-    private var previousFrame = RecentString()
-    private var previousFieldNames: [RecentString] = []
-    private var previousEventNames: [RecentString] = []
+    // The recent strings of each column and their numbers (fields and events by position): consecutive
+    // measurements mostly repeat them, and comparing equal strings is cheaper than hashing them.
+    private var previousOwner = RecentStrings()
+    private var previousProcessType = RecentStrings()
+    private var previousMetric = RecentStrings()
+    private var previousDrain = RecentStrings()
+    private var previousFrame = RecentStrings()
+    private var previousFieldNames: [RecentStrings] = []
+    private var previousEventNames: [RecentStrings] = []
 
     /// An empty batch of measurements of `type` received at `receivedAt`.
     package init(type: MeasurementType, receivedAt: EventTime) {
         self.type = type
         self.receivedAt = receivedAt
+        // Room for a typical request's batch at once in the columns every measurement (or nearly every one) writes,
+        // instead of growing them 4, 8, 16…: an allocation and a copy each time, for a dozen columns.
+        let capacity = 32
+        owners.reserveCapacity(capacity)
+        processTypes.reserveCapacity(capacity)
+        metrics.reserveCapacity(capacity)
+        timeOffsets.reserveCapacity(capacity)
+        fieldCounts.reserveCapacity(capacity)
+        eventCounts.reserveCapacity(capacity)
+        originDrains.reserveCapacity(capacity)
+        originFrames.reserveCapacity(capacity)
+        originLineIndexes.reserveCapacity(capacity)
+        fieldNames.reserveCapacity(capacity)
+        fieldValues.reserveCapacity(capacity)
+        strings.reserveCapacity(16)
+        previousFieldNames.reserveCapacity(8)
+        previousEventNames.reserveCapacity(4)
     }
 
     /// Adds `measurement`, which must have the batch's type and received time, after the ones already appended.
@@ -63,13 +80,13 @@ package struct MeasurementBatchWriter: Sendable {
         timeOffsets.append(Self.zigZag(measurement.time.microsecondsSinceEpoch &- receivedAt.microsecondsSinceEpoch))
         fieldCounts.append(UInt32(measurement.fields.count))
         for (index, field) in measurement.fields.enumerated() {
-            if index == previousFieldNames.count { previousFieldNames.append(RecentString()) }
+            if index == previousFieldNames.count { previousFieldNames.append(RecentStrings()) }
             fieldNames.append(previousFieldNames[index].number(of: field.name, in: &strings))
             fieldValues.append(field.value)
         }
         eventCounts.append(UInt32(measurement.events.count))
         for (index, event) in measurement.events.enumerated() {
-            if index == previousEventNames.count { previousEventNames.append(RecentString()) }
+            if index == previousEventNames.count { previousEventNames.append(RecentStrings()) }
             eventNames.append(previousEventNames[index].number(of: event, in: &strings))
         }
         if let origin = measurement.origin {
@@ -133,24 +150,21 @@ package struct MeasurementBatchWriter: Sendable {
     package func encoded() -> [UInt8] {
         let typeNumber = UInt64(bitPattern: Int64(type.wireNumber))
         let receivedMicros = UInt64(bitPattern: receivedAt.microsecondsSinceEpoch)
-        let packedColumns: [(field: UInt8, column: VarintColumn)] = [
-            (4, owners), (5, processTypes), (6, metrics),
-        ]
-        let laterColumns: [(field: UInt8, column: VarintColumn)] = [
-            (8, fieldCounts), (9, eventCounts), (10, originDrains), (11, originFrames), (12, originLineIndexes),
-            (13, fieldNames),
-        ]
-        let lastColumns: [(field: UInt8, column: VarintColumn)] = [
-            (15, eventNames), (16, platformEventPositions), (17, platformEventKinds), (18, platformEventDynos),
-            (19, platformEventTexts),
-        ]
+        // The columns are named one by one, not gathered in arrays: an array of them per batch costs allocations
+        // and a reference count per column, as much as encoding a small batch.
         var size = 0
         if typeNumber != 0 { size += ProtobufBytes.tagSize(1) + ProtobufBytes.varintSize(typeNumber) }
         if receivedMicros != 0 { size += ProtobufBytes.tagSize(2) + ProtobufBytes.varintSize(receivedMicros) }
         size += strings.encodedSize
-        for entry in packedColumns + laterColumns + lastColumns { size += entry.column.encodedSize(field: entry.field) }
+        size += owners.encodedSize(field: 4) + processTypes.encodedSize(field: 5) + metrics.encodedSize(field: 6)
         size += timeOffsets.encodedSize(field: 7)
+        size += fieldCounts.encodedSize(field: 8) + eventCounts.encodedSize(field: 9)
+        size += originDrains.encodedSize(field: 10) + originFrames.encodedSize(field: 11)
+        size += originLineIndexes.encodedSize(field: 12) + fieldNames.encodedSize(field: 13)
         if !fieldValues.isEmpty { size += ProtobufBytes.lengthDelimitedSize(field: 14, payload: fieldValues.count * 8) }
+        size += eventNames.encodedSize(field: 15) + platformEventPositions.encodedSize(field: 16)
+        size += platformEventKinds.encodedSize(field: 17) + platformEventDynos.encodedSize(field: 18)
+        size += platformEventTexts.encodedSize(field: 19)
         return wireWritten(size: size) { out in
             if typeNumber != 0 {
                 out.tag(1, wireType: 0)
@@ -161,15 +175,26 @@ package struct MeasurementBatchWriter: Sendable {
                 out.varint(receivedMicros)
             }
             strings.write(field: 3, to: &out)
-            for entry in packedColumns { entry.column.write(field: entry.field, to: &out) }
+            owners.write(field: 4, to: &out)
+            processTypes.write(field: 5, to: &out)
+            metrics.write(field: 6, to: &out)
             timeOffsets.write(field: 7, to: &out)
-            for entry in laterColumns { entry.column.write(field: entry.field, to: &out) }
+            fieldCounts.write(field: 8, to: &out)
+            eventCounts.write(field: 9, to: &out)
+            originDrains.write(field: 10, to: &out)
+            originFrames.write(field: 11, to: &out)
+            originLineIndexes.write(field: 12, to: &out)
+            fieldNames.write(field: 13, to: &out)
             if !fieldValues.isEmpty {
                 out.tag(14, wireType: 2)
                 out.varint(UInt64(fieldValues.count * 8))
                 for value in fieldValues { out.littleEndian(value.bitPattern) }
             }
-            for entry in lastColumns { entry.column.write(field: entry.field, to: &out) }
+            eventNames.write(field: 15, to: &out)
+            platformEventPositions.write(field: 16, to: &out)
+            platformEventKinds.write(field: 17, to: &out)
+            platformEventDynos.write(field: 18, to: &out)
+            platformEventTexts.write(field: 19, to: &out)
         }
     }
 
@@ -180,6 +205,10 @@ package struct MeasurementBatchWriter: Sendable {
         private var payloadSize = 0
 
         var count: Int { values.count }
+
+        mutating func reserveCapacity(_ capacity: Int) {
+            values.reserveCapacity(capacity)
+        }
 
         mutating func append(_ value: Value) {
             values.append(value)
@@ -215,6 +244,11 @@ package struct MeasurementBatchWriter: Sendable {
         /// The bytes of the strings' fields, field number 3 (a one-byte tag).
         private(set) var encodedSize = 0
 
+        mutating func reserveCapacity(_ capacity: Int) {
+            values.reserveCapacity(capacity)
+            lengths.reserveCapacity(capacity)
+        }
+
         mutating func number(of string: String) -> UInt32 {
             // A batch mostly holds a handful of strings, mostly literals or short enough to be stored inline, which
             // compare equal without reading their bytes: cheaper than hashing until the table grows.
@@ -226,16 +260,22 @@ package struct MeasurementBatchWriter: Sendable {
             }
             let number = UInt32(values.count)
             if values.count == Self.scannedCount {
+                // Sized for a request's batch at once rather than grown (rehashing every string) as it fills.
+                numbers.reserveCapacity(4 * Self.scannedCount)
                 for (known, value) in values.enumerated() { numbers[value] = UInt32(known) }
             }
-            let length =
-                string.utf8.firstIndex(of: 0).map { string.utf8.distance(from: string.utf8.startIndex, to: $0) }
-                ?? string.utf8.count
+            let length = Self.lengthBeforeNUL(string)
             values.append(string)
             lengths.append(length)
             if values.count > Self.scannedCount { numbers[string] = number }
             encodedSize += ProtobufBytes.lengthDelimitedSize(field: 3, payload: length)
             return number
+        }
+
+        /// The bytes of `string` up to its first NUL, or all of them.
+        private static func lengthBeforeNUL(_ string: String) -> Int {
+            var string = string
+            return string.withUTF8 { bytes in bytes.firstIndex(of: 0) ?? bytes.count }
         }
 
         func write(field: UInt8, to out: inout ProtobufBytes) {
@@ -247,16 +287,28 @@ package struct MeasurementBatchWriter: Sendable {
         }
     }
 
-    /// The string one column held last and its number.
-    private struct RecentString {
-        private var value: String?
-        private var number: UInt32 = 0
+    /// The last two distinct strings one column held and their numbers: a column mostly repeats its last string or
+    /// alternates between two (two custom metrics per line, two process types in one partition, a status class
+    /// among the usual one), and comparing is cheaper than hashing in the table.
+    private struct RecentStrings {
+        private var latest: String?
+        private var latestNumber: UInt32 = 0
+        private var previous: String?
+        private var previousNumber: UInt32 = 0
 
-        /// The number of `string` in `table`, asking the table only when the column's last string differs.
+        /// The number of `string` in `table`, asking the table only when neither recent string is `string`.
         mutating func number(of string: String, in table: inout StringColumn) -> UInt32 {
-            if let value, value == string { return number }
-            value = string
-            number = table.number(of: string)
+            if let latest, latest == string { return latestNumber }
+            let number: UInt32
+            if let previous, previous == string {
+                number = previousNumber
+            } else {
+                number = table.number(of: string)
+            }
+            swap(&latest, &previous)
+            previousNumber = latestNumber
+            latest = string
+            latestNumber = number
             return number
         }
     }

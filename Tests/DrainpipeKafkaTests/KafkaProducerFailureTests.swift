@@ -52,6 +52,39 @@ struct KafkaProducerFailureTests {
         #expect(error?.isRetryable == true)
     }
 
+    @Test(
+        "a sender waiting at most 300 ms gets acknowledgementTimedOut then, before the record's message timeout",
+        .timeLimit(.minutes(1)))
+    func deadlinePassed() async throws {
+        let producer = try KafkaProducer(
+            connection: Self.deadConnection, clientID: "deadline",
+            options: KafkaProducer.Options(messageTimeout: .seconds(3)), logger: Logger.kafkaTest("deadline"))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = await #expect(throws: KafkaError.self) {
+            try await producer.send(
+                [KafkaRecord(topic: "RAW.1", partition: 0, value: [1])], waitingAtMost: .milliseconds(300))
+        }
+        let waited = clock.now - started
+        guard case .acknowledgementTimedOut(waited: .milliseconds(300))? = error else {
+            Issue.record("expected acknowledgementTimedOut, got \(String(describing: error))")
+            return
+        }
+        #expect(error?.isRetryable == true)
+        // At least the deadline, and before the record's own 3 s message timeout (the event thread looks every 100 ms).
+        #expect(waited >= .milliseconds(300) && waited < .seconds(3), "waited \(waited)")
+        // The same producer still reports the record's own fate to a sender that waits without a deadline.
+        let unbounded = await #expect(throws: KafkaError.self) {
+            try await producer.send(
+                [KafkaRecord(topic: "RAW.1", partition: 0, value: [2])], waitingAtMost: .seconds(60))
+        }
+        guard case .deliveryFailed? = unbounded else {
+            Issue.record("expected the delivery failure, got \(String(describing: unbounded))")
+            return
+        }
+        await producer.close(flushTimeout: .zero)
+    }
+
     @Test("a record without an explicit partition is rejected as a bug, not sent", .timeLimit(.minutes(1)))
     func negativePartition() async throws {
         let producer = try KafkaProducer(

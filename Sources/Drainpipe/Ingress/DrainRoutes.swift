@@ -71,10 +71,29 @@ package struct DrainRoutes: IngestRoute {
 
     /// Decodes `Authorization: Basic base64(user:password)`; nil when absent or not basic.
     static func basicCredential(_ header: String?) -> String? {
-        guard let header, header.count > 6, header.prefix(6).lowercased() == "basic " else { return nil }
+        guard let header else { return nil }
+        // Every real header is printable ASCII: its bytes are read without asking Foundation to lower-case and trim.
+        let bytes = Array(header.utf8)
+        if bytes.allSatisfy({ $0 == 0x09 || (0x20..<0x7F).contains($0) }) { return basicCredential(ascii: bytes) }
+        guard header.count > 6, header.prefix(6).lowercased() == "basic " else { return nil }
         guard let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)) else {
             return nil
         }
+        return String(data: data, encoding: .utf8)
+    }
+
+    /// `basicCredential(_:)` of a header of printable ASCII and tabs, from its bytes.
+    private static func basicCredential(ascii header: [UInt8]) -> String? {
+        let scheme = Array("basic ".utf8)
+        let lowercased: (UInt8) -> UInt8 = { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        guard header.count > scheme.count, zip(header, scheme).allSatisfy({ lowercased($0) == $1 }) else {
+            return nil
+        }
+        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        var encoded = header[scheme.count...]
+        while let first = encoded.first, isBlank(first) { encoded.removeFirst() }
+        while let last = encoded.last, isBlank(last) { encoded.removeLast() }
+        guard let data = Data(base64Encoded: Data(encoded)) else { return nil }
         return String(data: data, encoding: .utf8)
     }
 

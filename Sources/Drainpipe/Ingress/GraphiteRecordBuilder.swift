@@ -97,7 +97,11 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
 
     package mutating func append(path: Range<Int>, of bytes: [UInt8], value: Double, time: EventTime, lineIndex: UInt32)
     {
-        let entry = paths.entry(for: path, of: bytes, owner: owner.id, destination: destination)
+        // The topic (a struct of strings) is read only for a path not cached: copying it per datapoint costs.
+        let hash = PathCache.hash(path, of: bytes)
+        let entry =
+            paths.cached(path, of: bytes, hash: hash)
+            ?? paths.add(path, of: bytes, hash: hash, owner: owner.id, topic: destination.topic)
         if !admitsEverything {
             if paths.entries[entry].admissionEpoch != admissionEpoch {
                 paths.entries[entry].isAdmitted = owner.admits(metric: paths.entries[entry].path)
@@ -276,22 +280,23 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
         /// neither a `String` nor a hash.
         private var recentProcessType: (bytes: [UInt8], processType: String, partition: Int32, partitionKey: [UInt8])?
 
-        /// The index in `entries` of `path`, resolved now if it is not cached.
-        /// - Parameter destination: a class, so that passing it per datapoint copies no topic.
-        mutating func entry(
-            for path: Range<Int>, of bytes: [UInt8], owner: String,
-            destination: TopicCatalog.RawDestinations.Destination
+        /// The index in `entries` of `path` (whose `hash(_:of:)` is `hash`), if it is cached.
+        func cached(_ path: Range<Int>, of bytes: [UInt8], hash: UInt64) -> Int? {
+            let cached = slots[Int(truncatingIfNeeded: hash) & (slots.count - 1)] - 1
+            guard cached >= 0, entries[cached].hash == hash, Self.key(entries[cached].key, equals: path, of: bytes)
+            else { return nil }
+            return cached
+        }
+
+        /// Resolves `path` (not cached) and caches it in its slot; returns its index in `entries`.
+        mutating func add(
+            _ path: Range<Int>, of bytes: [UInt8], hash: UInt64, owner: String, topic: TopicCatalog.Topic
         ) -> Int {
-            let hash = Self.hash(path, of: bytes)
             let slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
-            let cached = slots[slot] - 1
-            if cached >= 0, entries[cached].hash == hash, Self.key(entries[cached].key, equals: path, of: bytes) {
-                return cached
-            }
-            let entry = resolve(path, of: bytes, hash: hash, owner: owner, topic: destination.topic)
-            if cached >= 0 {
-                entries[cached] = entry
-                return cached
+            let entry = resolve(path, of: bytes, hash: hash, owner: owner, topic: topic)
+            if slots[slot] > 0 {
+                entries[slots[slot] - 1] = entry
+                return slots[slot] - 1
             }
             if entries.count * 2 >= slots.count, slots.count < GraphiteRecordBuilder.maximumCachedPaths {
                 grow()

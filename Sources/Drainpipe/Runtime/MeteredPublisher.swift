@@ -16,10 +16,18 @@ package struct MeteredPublisher: RecordPublisher {
     }
 
     package func send(_ records: [KafkaRecord]) async throws(KafkaError) {
+        try await measure { () async throws(KafkaError) in try await publisher.send(records) }
+    }
+
+    package func send(_ records: [KafkaRecord], waitingAtMost timeout: Duration) async throws(KafkaError) {
+        try await measure { () async throws(KafkaError) in try await publisher.send(records, waitingAtMost: timeout) }
+    }
+
+    private func measure(_ send: () async throws(KafkaError) -> Void) async throws(KafkaError) {
         let started = ContinuousClock.now
         defer { duration.record(duration: ContinuousClock.now - started) }
         do {
-            try await publisher.send(records)
+            try await send()
         } catch {
             Counter(
                 label: "drainpipe_kafka_produce_errors_total", dimensions: Self.labels(error),
@@ -37,6 +45,7 @@ package struct MeteredPublisher: RecordPublisher {
         case .queueFull: [("reason", "queue_full"), ("code", "")]
         case .fatal(let code, _): [("reason", "fatal"), ("code", code.name)]
         case .closed: [("reason", "closed"), ("code", "")]
+        case .acknowledgementTimedOut: [("reason", "timed_out"), ("code", "")]
         default: [("reason", "other"), ("code", "")]
         }
     }

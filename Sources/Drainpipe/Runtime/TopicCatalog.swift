@@ -192,21 +192,15 @@ package struct TopicCatalog: Sendable, Hashable {
     /// The raw topic producers write for each type, with its name in one Kafka connection and its wire version:
     /// looked up once (the ingress does it at start) and shared by every `RawRecordBatcher`.
     package struct RawDestinations: Sendable {
-        /// A class, so that handing one out per measurement costs one reference count, not one per string in it.
-        final class Destination: Sendable {
+        struct Destination: Sendable {
             let topic: Topic
             let topicName: String
             /// Whether the topic takes version-2 batches rather than one version-1 record per measurement.
             let isBatched: Bool
-
-            init(topic: Topic, topicName: String, isBatched: Bool) {
-                self.topic = topic
-                self.topicName = topicName
-                self.isBatched = isBatched
-            }
         }
 
-        /// One per type: a linear search is quicker than hashing.
+        /// One per type, in `MeasurementType.allCases` order: a linear search is quicker than hashing, and it runs
+        /// once per series of a request, not per measurement.
         private let destinations: [(type: MeasurementType, destination: Destination)]
 
         package init(catalog: TopicCatalog, kafka: KafkaConnection) {
@@ -227,6 +221,12 @@ package struct TopicCatalog: Sendable, Hashable {
 
     /// Raw batches being filled, one per type, partition and received time, in the order they were opened; each
     /// encodes its measurements as they come, so none is kept.
+    ///
+    /// A request's measurements mostly belong to a handful of series (type, owner, process type), so each series is
+    /// looked up once and keeps its partition, its topic and the batch it last went to. What a measurement reads on
+    /// its way is kept apart from the strings and column arrays, in arrays of plain values (`routes`,
+    /// `batchStates`): reading a struct that holds references out of an array copies it, one reference count per
+    /// string and column, which cost more than the lookups themselves.
     fileprivate struct RawBatches {
         struct Batch {
             /// The topic's name with `KAFKA_PREFIX`.
@@ -234,12 +234,18 @@ package struct TopicCatalog: Sendable, Hashable {
             var partition: Int32
             var key: [UInt8]
             var writer: MeasurementBatchWriter
-            var estimatedBytes: Int
 
             func record(timestamp: EventTime) -> KafkaRecord {
                 KafkaRecord(
                     topic: topicName, partition: partition, key: key, value: writer.encoded(), timestamp: timestamp)
             }
+        }
+
+        /// What a measurement needs of its batch, by the batch's index.
+        struct BatchState {
+            var receivedAt: EventTime
+            var estimatedBytes: Int
+            var isOpen: Bool
         }
 
         struct Slot: Hashable {
@@ -254,61 +260,105 @@ package struct TopicCatalog: Sendable, Hashable {
             var processType: String
         }
 
-        private var open: [Slot: Int] = [:]
-        private var batches: [Batch?] = []
-        /// The slot of the previous measurement and its batch's index: consecutive measurements mostly share one.
-        private var recentSlot: (slot: Slot, index: Int)?
-        /// Partitions already computed: murmur2 of the key costs more than a lookup, and a request repeats series.
-        private var partitions: [Series: Int32] = [:]
-        /// The previous measurement's series and partition, checked before hashing the series.
-        private var recentSeries: (series: Series, partition: Int32)?
-
-        mutating func partition(of measurement: Measurement, in topic: Topic) -> Int32 {
-            if let recentSeries, recentSeries.series.type == measurement.type,
-                recentSeries.series.processType == measurement.processType,
-                recentSeries.series.owner == measurement.owner
-            {
-                return recentSeries.partition
-            }
-            let series = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
-            let partition: Int32
-            if let known = partitions[series] {
-                partition = known
-            } else {
-                partition = topic.partition(owner: measurement.owner, processType: measurement.processType)
-                partitions[series] = partition
-            }
-            recentSeries = (series, partition)
-            return partition
+        /// What a measurement needs of its series, by the series' index.
+        struct Route {
+            var partition: Int32
+            /// Whether the series' topic takes version-2 batches rather than one version-1 record per measurement.
+            var isBatched: Bool
+            /// The index in `batches` of the batch the series' last measurement went to; -1 before the first.
+            var batchIndex = -1
         }
 
-        /// Adds a measurement to its batch; returns that batch, closed, when the measurement would have overfilled
-        /// it (the measurement then opens a new one).
-        mutating func add(
-            _ measurement: Measurement, topicName: String, partition: Int32, maximumBytes: Int
-        ) -> Batch? {
-            let slot = Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)
+        private var open: [Slot: Int] = [:]
+        private var batches: [Batch?] = []
+        private var batchStates: [BatchState] = []
+        /// The series seen so far, their routes and their topics' names (with `KAFKA_PREFIX`), by index.
+        private var series: [Series] = []
+        private var routes: [Route] = []
+        private var topicNames: [String] = []
+        /// The previous measurement's series and its index: consecutive measurements mostly share one.
+        private var recent: (series: Series, index: Int)?
+        /// The indexes of `series` once there are more than `scannedSeriesCount`.
+        private var seriesIndexes: [Series: Int] = [:]
+        private static let scannedSeriesCount = 16
+
+        /// The index of the series of `measurement`, if it was seen before.
+        mutating func knownSeries(of measurement: Measurement) -> Int? {
+            if let recent, recent.series.type == measurement.type,
+                recent.series.processType == measurement.processType, recent.series.owner == measurement.owner
+            {
+                return recent.index
+            }
+            let key = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
+            let found = series.count <= Self.scannedSeriesCount ? series.firstIndex(of: key) : seriesIndexes[key]
+            if let found { recent = (key, found) }
+            return found
+        }
+
+        /// Adds the series of `measurement`, seen for the first time, and computes its partition; returns its index.
+        mutating func addSeries(of measurement: Measurement, in destinations: RawDestinations) -> Int {
+            let key = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
+            let destination = destinations.destination(of: key.type)
+            let index = series.count
+            series.append(key)
+            routes.append(
+                Route(
+                    partition: destination.topic.partition(owner: key.owner, processType: key.processType),
+                    isBatched: destination.isBatched))
+            topicNames.append(destination.topicName)
+            if series.count == Self.scannedSeriesCount + 1 {
+                for (position, known) in series.enumerated() { seriesIndexes[known] = position }
+            } else if series.count > Self.scannedSeriesCount {
+                seriesIndexes[key] = index
+            }
+            recent = (key, index)
+            return index
+        }
+
+        /// Whether the series at `index` goes to a version-2 topic, in batches.
+        func isBatched(series index: Int) -> Bool { routes[index].isBatched }
+
+        /// The version-1 record of a measurement of the series at `index`.
+        func singleRecord(of measurement: Measurement, series index: Int, timestamp: EventTime) -> KafkaRecord {
+            KafkaRecord(
+                topic: topicNames[index], partition: routes[index].partition,
+                key: Array(measurement.partitionKey.utf8), value: measurement.wireBytes, timestamp: timestamp)
+        }
+
+        /// Adds a measurement of the series at `seriesIndex` to its batch; returns that batch, closed, when the
+        /// measurement would have overfilled it (the measurement then opens a new one).
+        mutating func add(_ measurement: Measurement, series seriesIndex: Int, maximumBytes: Int) -> Batch? {
             let bytes = MeasurementBatchWire.estimatedBytes(of: measurement)
+            let partition = routes[seriesIndex].partition
+            var openIndex = routes[seriesIndex].batchIndex
+            // The series' last batch, unless it was closed or holds another received time.
+            if openIndex < 0 || !batchStates[openIndex].isOpen
+                || batchStates[openIndex].receivedAt != measurement.receivedAt
+            {
+                openIndex =
+                    open[Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)] ?? -1
+            }
             var closed: Batch?
-            let openIndex: Int? = if let recentSlot, recentSlot.slot == slot { recentSlot.index } else { open[slot] }
-            if let index = openIndex, batches[index] != nil {
-                if batches[index]!.estimatedBytes + bytes <= maximumBytes {
-                    batches[index]!.writer.append(measurement)
-                    batches[index]!.estimatedBytes += bytes
-                    recentSlot = (slot, index)
+            if openIndex >= 0 {
+                if batchStates[openIndex].estimatedBytes + bytes <= maximumBytes {
+                    batches[openIndex]!.writer.append(measurement)
+                    batchStates[openIndex].estimatedBytes += bytes
+                    routes[seriesIndex].batchIndex = openIndex
                     return nil
                 }
-                closed = batches[index]
-                batches[index] = nil
+                closed = batches[openIndex].take()
+                batchStates[openIndex].isOpen = false
             }
             var writer = MeasurementBatchWriter(type: measurement.type, receivedAt: measurement.receivedAt)
             writer.append(measurement)
-            open[slot] = batches.count
-            recentSlot = (slot, batches.count)
+            let index = batches.count
+            open[Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)] = index
+            routes[seriesIndex].batchIndex = index
             batches.append(
                 Batch(
-                    topicName: topicName, partition: partition, key: Array(measurement.partitionKey.utf8),
-                    writer: writer, estimatedBytes: bytes))
+                    topicName: topicNames[seriesIndex], partition: partition,
+                    key: Array(measurement.partitionKey.utf8), writer: writer))
+            batchStates.append(BatchState(receivedAt: measurement.receivedAt, estimatedBytes: bytes, isOpen: true))
             return closed
         }
 
@@ -374,18 +424,13 @@ package struct RawRecordBatcher: MeasurementSink {
     }
 
     package mutating func append(_ measurement: Measurement) {
-        let destination = destinations.destination(of: measurement.type)
-        let partition = batches.partition(of: measurement, in: destination.topic)
-        guard destination.isBatched else {
-            finished.append(
-                KafkaRecord(
-                    topic: destination.topicName, partition: partition, key: Array(measurement.partitionKey.utf8),
-                    value: measurement.wireBytes, timestamp: timestamp))
+        // The shared destinations are handed over only for a new series: passing them costs a reference count.
+        let series = batches.knownSeries(of: measurement) ?? batches.addSeries(of: measurement, in: destinations)
+        guard batches.isBatched(series: series) else {
+            finished.append(batches.singleRecord(of: measurement, series: series, timestamp: timestamp))
             return
         }
-        if let full = batches.add(
-            measurement, topicName: destination.topicName, partition: partition, maximumBytes: maximumBatchBytes)
-        {
+        if let full = batches.add(measurement, series: series, maximumBytes: maximumBatchBytes) {
             finished.append(full.record(timestamp: timestamp))
         }
     }

@@ -87,6 +87,20 @@ struct IngressRoutesTests {
         return Array(data)
     }
 
+    @Test("the Basic credential is read from any spelling of the scheme, blanks around it, and non-ASCII headers")
+    func basicCredentialSpellings() {
+        let encoded = Data("shop:secret".utf8).base64EncodedString()
+        for header in ["Basic \(encoded)", "bAsIc \(encoded)", "Basic  \t\(encoded) \t", "Basic \(encoded)\u{2003}"] {
+            #expect(DrainRoutes.basicCredential(header) == "shop:secret", "\(header)")
+        }
+        for header in [
+            nil, "Bearer \(encoded)", "Basic", "Basic ", "Basic !!!", "Basicx\(encoded)", "Bäsic \(encoded)",
+        ] {
+            #expect(DrainRoutes.basicCredential(header) == nil, "\(String(describing: header))")
+        }
+        #expect(DrainRoutes.basicCredential("Basic " + Data([0xFF, 0x3A]).base64EncodedString()) == nil)
+    }
+
     @Test(
         """
         a gzip drain body is inflated; a zip bomb stops at the \

@@ -196,6 +196,41 @@ struct TopicCatalogTests {
         }
     }
 
+    @Test(
+        """
+        a request of many series (past the batcher's scanned ones) and two owners, interleaved, still batches every \
+        measurement into its own partition's record, in order
+        """)
+    func rawRecordsOfManySeries() throws {
+        let catalog = try Self.repositoryCatalog()
+        let kafka = KafkaConnection(bootstrapServers: "127.0.0.1:1")
+        let now = EventTime(secondsSinceEpoch: 1_709_647_440)
+        let types: [MeasurementType] = [.dynoLoad, .customMetrics, .dynoMemory]
+        var measurements: [DrainpipeCore.Measurement] = []
+        for index in 0..<600 {
+            let owner = index % 7 == 0 ? "app-b" : "app-a"
+            let time = now - .seconds(Int64(index))
+            measurements.append(
+                DrainpipeCore.Measurement(
+                    type: types[index % 3], owner: owner, processType: "worker\(index % 23)", metric: "m\(index % 2)",
+                    time: time, receivedAt: now, fields: [MeasurementField(name: "value", value: Double(index))]))
+        }
+        for limit in [TopicCatalog.maximumRawBatchBytes, 1_500] {
+            var decoded: [String: [DrainpipeCore.Measurement]] = [:]
+            for record in catalog.rawRecords(for: measurements, timestamp: now, in: kafka, maximumBatchBytes: limit) {
+                decoded["\(record.topic)/\(record.partition)", default: []] += try MeasurementBatchWire.decode(
+                    record.value)
+            }
+            var expected: [String: [DrainpipeCore.Measurement]] = [:]
+            for measurement in measurements {
+                let topic = catalog.topic(.raw, for: measurement.type)
+                let partition = topic.partition(owner: measurement.owner, processType: measurement.processType)
+                expected["\(kafka.topicName(topic.name))/\(partition)", default: []].append(measurement)
+            }
+            #expect(decoded == expected, "limit \(limit)")
+        }
+    }
+
     @Test("raw topics of one type must agree in partitions and end in a known wire version")
     func rejectsDisagreeingRawVersions() throws {
         var yaml = """
