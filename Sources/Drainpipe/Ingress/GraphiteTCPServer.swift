@@ -13,12 +13,13 @@ import ServiceLifecycle
 /// else gets one line `ERR <reason>` and is closed. The tenant's rules are looked up again for every batch, so a
 /// SIGHUP reload applies to open connections: one whose token or address no longer names its tenant is closed.
 ///
-/// **Durability and back-pressure.** Carbon has no acknowledgements, so the connection sees none. Every read from
-/// the socket (up to 64 KiB, the first one too) is parsed as one batch and produced with `acks=all`. While a batch is
-/// with Kafka at most two more reads wait in memory; after that the socket is not read until Kafka acknowledged the
-/// batch, so a slow broker slows senders down through TCP flow control instead of growing memory. When Kafka does not acknowledge within the delivery timeout the connection is closed:
-/// the sender's reconnect-and-resend logic takes over, and the datapoints of that batch may be lost or written twice.
-/// Over a tenant's cap a batch is dropped and counted, and the connection stays open.
+/// **Durability and back-pressure.** Carbon has no acknowledgements, so the connection sees none. Every read from the
+/// socket (up to 64 KiB, the first one too) is parsed as one batch and produced with `acks=all`. While a batch is with
+/// Kafka at most two more reads wait in memory; after that the socket is not read until Kafka acknowledged the batch,
+/// so a slow broker slows senders down through TCP flow control instead of growing memory. When Kafka does not
+/// acknowledge within the delivery timeout the connection is closed: the sender's reconnect-and-resend logic takes
+/// over, and the datapoints of that batch may be lost or written twice. Over a tenant's cap a batch is dropped and
+/// counted, and the connection stays open.
 ///
 /// **Lines.** A line longer than `maximumLineBytes` (16 384, like Carbon) closes the connection and is counted;
 /// every other bad line is dropped and counted by reason while the connection stays open.
