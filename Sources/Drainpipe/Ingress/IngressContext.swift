@@ -49,12 +49,7 @@ package struct IngressContext: Sendable {
         let charge = try admission.charge(
             owner: owner, admittedCount: builder.admittedCount, deniedCount: builder.deniedCount,
             series: builder.series)
-        do {
-            try await delivery.deliver(builder.records(), owner: owner.id)
-        } catch {
-            admission.refund(charge)
-            throw error
-        }
+        try await deliver(builder.records(), owner: owner.id, refundingOnFailure: charge)
     }
 
     /// Charges what `filter` admitted to its owner's caps and produces its raw records, returning once Kafka
@@ -64,8 +59,16 @@ package struct IngressContext: Sendable {
     ///   charged are refunded, so the sender's retry of the same batch is charged once).
     package func produce(_ filter: IngressAdmission.Filter<RawRecordBatcher>) async throws(IngressError) {
         let charge = try admission.charge(filter)
+        try await deliver(filter.destination.records(), owner: filter.owner.id, refundingOnFailure: charge)
+    }
+
+    /// Delivers `records`, paid for by `charge`; when they are not confirmed the charge is refunded, so the sender's
+    /// retry of the same batch is charged once.
+    private func deliver(
+        _ records: [KafkaRecord], owner: String, refundingOnFailure charge: IngressQuotaLedger.Charge?
+    ) async throws(IngressError) {
         do {
-            try await delivery.deliver(filter.destination.records(), owner: filter.owner.id)
+            try await delivery.deliver(records, owner: owner)
         } catch {
             admission.refund(charge)
             throw error
