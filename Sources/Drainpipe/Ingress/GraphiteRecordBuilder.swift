@@ -292,21 +292,16 @@ package struct GraphiteRecordBuilder: GraphiteDatapointSink {
         mutating func add(
             _ path: Range<Int>, of bytes: [UInt8], hash: UInt64, owner: String, topic: TopicCatalog.Topic
         ) -> Int {
-            let slot = Int(truncatingIfNeeded: hash) & (slots.count - 1)
             let entry = resolve(path, of: bytes, hash: hash, owner: owner, topic: topic)
-            if slots[slot] > 0 {
-                entries[slots[slot] - 1] = entry
-                return slots[slot] - 1
-            }
-            if entries.count * 2 >= slots.count, slots.count < GraphiteRecordBuilder.maximumCachedPaths {
+            // A path taking an empty slot grows the table first while it is half full and below its bound.
+            let isSlotEmpty = slots[Int(truncatingIfNeeded: hash) & (slots.count - 1)] == 0
+            if isSlotEmpty, entries.count * 2 >= slots.count, slots.count < GraphiteRecordBuilder.maximumCachedPaths {
                 grow()
-                return insert(entry)
             }
-            entries.append(entry)
-            slots[slot] = entries.count
-            return entries.count - 1
+            return insert(entry)
         }
 
+        /// Puts `entry` in its slot, replacing the entry there; returns its index in `entries`.
         private mutating func insert(_ entry: Entry) -> Int {
             let slot = Int(truncatingIfNeeded: entry.hash) & (slots.count - 1)
             if slots[slot] > 0 {
