@@ -84,7 +84,7 @@ struct ClosedLoopDrainLoad {
                     authorization: authorization, drainToken: drainToken)
                 let sent = clock.now
                 try await outbound.write(request)
-                let status = try await responses.nextStatus()
+                let status = try await responses.next().status
                 outcome.latencies.record((clock.now - sent).inSeconds)
                 outcome.requests += 1
                 outcome.statuses[status, default: 0] += 1
@@ -104,63 +104,5 @@ struct ClosedLoopDrainLoad {
         let fields = text[text.index(after: end)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-}
-
-/// Reads HTTP/1.1 responses off a kept-alive connection: the status of each, skipping its `Content-Length` body.
-private struct HTTPResponseReader {
-    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
-    private var buffered = ByteBuffer()
-
-    init(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) {
-        self.inbound = inbound
-    }
-
-    struct ConnectionClosed: Error {}
-    struct MalformedResponse: Error {}
-
-    /// The status code of the next response, once its body was read too.
-    mutating func nextStatus() async throws -> Int {
-        while true {
-            let view = buffered.readableBytesView
-            if let headEnd = Self.endOfHead(in: view) {
-                let head = String(decoding: view[view.startIndex..<headEnd], as: UTF8.self)
-                guard let status = Self.status(of: head) else { throw MalformedResponse() }
-                let bodyLength = Self.contentLength(of: head)
-                let total = headEnd - view.startIndex + 4 + bodyLength
-                if buffered.readableBytes >= total {
-                    buffered.moveReaderIndex(forwardBy: total)
-                    buffered.discardReadBytes()
-                    return status
-                }
-            }
-            guard var chunk = try await inbound.next() else { throw ConnectionClosed() }
-            buffered.writeBuffer(&chunk)
-        }
-    }
-
-    private static func endOfHead(in view: ByteBufferView) -> Int? {
-        let terminator: [UInt8] = [13, 10, 13, 10]
-        var index = view.startIndex
-        while index + 4 <= view.endIndex {
-            if view[index] == 13, view[index..<index + 4].elementsEqual(terminator) { return index }
-            index += 1
-        }
-        return nil
-    }
-
-    private static func status(of head: String) -> Int? {
-        let parts = head.split(separator: " ", maxSplits: 2)
-        return parts.count >= 2 ? Int(parts[1]) : nil
-    }
-
-    private static func contentLength(of head: String) -> Int {
-        for line in head.split(separator: "\r\n") {
-            let lowered = line.lowercased()
-            if lowered.hasPrefix("content-length:") {
-                return Int(lowered.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
-            }
-        }
-        return 0
     }
 }

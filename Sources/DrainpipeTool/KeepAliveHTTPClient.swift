@@ -48,20 +48,11 @@ final class KeepAliveHTTPClient: Sendable {
         Task {
             do {
                 try await channel.executeThenClose { inbound, outbound in
-                    var iterator = inbound.makeAsyncIterator()
-                    var received: [UInt8] = []
+                    var answers = HTTPResponseReader(inbound.makeAsyncIterator())
                     for await submission in stream {
                         do {
                             try await outbound.write(submission.request)
-                            while true {
-                                if let (answer, used) = try parse(received) {
-                                    received.removeFirst(used)
-                                    submission.reply.resume(returning: answer)
-                                    break
-                                }
-                                guard let chunk = try await iterator.next() else { throw ConnectionClosed() }
-                                received += chunk.readableBytesView
-                            }
+                            submission.reply.resume(returning: try await answers.next())
                         } catch {
                             submission.reply.resume(throwing: error)
                             throw error
@@ -127,20 +118,63 @@ final class KeepAliveHTTPClient: Sendable {
             }
         }
     }
+}
 
-    /// The answer at the start of `bytes` and how many bytes it took, once its head and whole body arrived.
-    private static func parse(_ bytes: [UInt8]) throws -> (Answer, Int)? {
-        let separator: [UInt8] = Array("\r\n\r\n".utf8)
-        guard let headEnd = bytes.indices.first(where: { bytes[$0...].starts(with: separator) }) else { return nil }
-        let head = String(decoding: bytes[..<headEnd], as: UTF8.self).split(separator: "\r\n")
-        guard let statusLine = head.first, let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "")
-        else { throw KeepAliveHTTPClient.MalformedResponse() }
-        var length = 0
-        for line in head.dropFirst() where line.lowercased().hasPrefix("content-length:") {
-            length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+/// Reads HTTP/1.1 responses off a kept-alive connection, one after the other: each one's status and its body of
+/// `Content-Length` bytes.
+struct HTTPResponseReader {
+    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private var buffered = ByteBuffer()
+
+    init(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) {
+        self.inbound = inbound
+    }
+
+    /// The next response, once its head and whole body arrived.
+    ///
+    /// - Throws: `KeepAliveHTTPClient.ConnectionClosed` or `.MalformedResponse`, or the connection's error.
+    mutating func next() async throws -> KeepAliveHTTPClient.Answer {
+        while true {
+            let view = buffered.readableBytesView
+            if let headEnd = Self.endOfHead(in: view) {
+                let head = String(decoding: view[view.startIndex..<headEnd], as: UTF8.self)
+                guard let status = Self.status(of: head) else { throw KeepAliveHTTPClient.MalformedResponse() }
+                let bodyStart = headEnd + 4
+                let bodyLength = Self.contentLength(of: head)
+                if view.endIndex >= bodyStart + bodyLength {
+                    let body = Array(view[bodyStart..<(bodyStart + bodyLength)])
+                    buffered.moveReaderIndex(forwardBy: bodyStart + bodyLength - view.startIndex)
+                    buffered.discardReadBytes()
+                    return KeepAliveHTTPClient.Answer(status: status, body: body)
+                }
+            }
+            guard var chunk = try await inbound.next() else { throw KeepAliveHTTPClient.ConnectionClosed() }
+            buffered.writeBuffer(&chunk)
         }
-        let bodyStart = headEnd + separator.count
-        guard bytes.count >= bodyStart + length else { return nil }
-        return (Answer(status: status, body: Array(bytes[bodyStart..<(bodyStart + length)])), bodyStart + length)
+    }
+
+    private static func endOfHead(in view: ByteBufferView) -> Int? {
+        let terminator: [UInt8] = [13, 10, 13, 10]
+        var index = view.startIndex
+        while index + 4 <= view.endIndex {
+            if view[index] == 13, view[index..<index + 4].elementsEqual(terminator) { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private static func status(of head: String) -> Int? {
+        let parts = head.split(separator: " ", maxSplits: 2)
+        return parts.count >= 2 ? Int(parts[1]) : nil
+    }
+
+    private static func contentLength(of head: String) -> Int {
+        for line in head.split(separator: "\r\n") {
+            let lowered = line.lowercased()
+            if lowered.hasPrefix("content-length:") {
+                return Int(lowered.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+            }
+        }
+        return 0
     }
 }
