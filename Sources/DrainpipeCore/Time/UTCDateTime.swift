@@ -150,18 +150,54 @@ package struct UTCDateTime: Sendable, Hashable {
 
     /// The UTC time in `range` of `bytes`, or nil when the range is not a valid time in `syntax`.
     package static func parse(_ bytes: [UInt8], in range: Range<Int>, syntax: Syntax = .strict) -> EventTime? {
+        var hour = HourCache()
+        return parse(bytes, in: range, syntax: syntax, reusing: &hour)
+    }
+
+    /// The date and hour (`YYYY-MM-DDTHH`) the last parse read, valid, and the instant they start at: the lines of
+    /// one drain body nearly always share them, so each line after the first reads only minutes and seconds.
+    package struct HourCache: Sendable {
+        /// The first 13 bytes of the last time read, as two words (`ByteWord.load`), the second cut to 5 bytes.
+        fileprivate var leadingBytes: (UInt64, UInt64) = (0, 0)
+        fileprivate var startSeconds: Int64 = 0
+        fileprivate var isFilled = false
+
+        package init() {}
+
+        fileprivate init(leadingBytes: (UInt64, UInt64), startSeconds: Int64) {
+            self.leadingBytes = leadingBytes
+            self.startSeconds = startSeconds
+            isFilled = true
+        }
+
+        fileprivate func holds(_ leading: (UInt64, UInt64)) -> Bool {
+            isFilled && leadingBytes == leading
+        }
+    }
+
+    /// Like `parse(_:in:syntax:)`, but reads the date and hour only when they differ from the last ones `hour`
+    /// holds, and leaves the new ones there.
+    package static func parse(
+        _ bytes: [UInt8], in range: Range<Int>, syntax: Syntax = .strict, reusing hour: inout HourCache
+    ) -> EventTime? {
         let start = range.lowerBound
         let end = range.upperBound
-        guard end - start >= 20,
-            let year = number(bytes, at: start, digits: 4), bytes[start + 4] == ASCIIBytes.minus,
-            let month = number(bytes, at: start + 5, digits: 2), bytes[start + 7] == ASCIIBytes.minus,
-            let day = number(bytes, at: start + 8, digits: 2), bytes[start + 10] == ASCIIBytes.upperT,
-            let hour = number(bytes, at: start + 11, digits: 2), bytes[start + 13] == ASCIIBytes.colon,
-            let minute = number(bytes, at: start + 14, digits: 2), bytes[start + 16] == ASCIIBytes.colon,
-            let second = number(bytes, at: start + 17, digits: 2)
-        else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour < 24, minute < 60,
-            second < 60
+        guard end - start >= 20 else { return nil }
+        let span = bytes.span
+        let leading = (ByteWord.load(span, at: start), ByteWord.load(span, at: start + 8) & 0xFF_FFFF_FFFF)
+        if !hour.holds(leading) {
+            guard let year = number(bytes, at: start, digits: 4), bytes[start + 4] == ASCIIBytes.minus,
+                let month = number(bytes, at: start + 5, digits: 2), bytes[start + 7] == ASCIIBytes.minus,
+                let day = number(bytes, at: start + 8, digits: 2), bytes[start + 10] == ASCIIBytes.upperT,
+                let hours = number(bytes, at: start + 11, digits: 2),
+                (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hours < 24
+            else { return nil }
+            let days = CivilDate(year: year, month: month, day: day).daysSinceEpoch
+            hour = HourCache(leadingBytes: leading, startSeconds: days &* 86_400 &+ hours &* 3600)
+        }
+        guard bytes[start + 13] == ASCIIBytes.colon, let minute = number(bytes, at: start + 14, digits: 2),
+            bytes[start + 16] == ASCIIBytes.colon, let second = number(bytes, at: start + 17, digits: 2),
+            minute < 60, second < 60
         else { return nil }
 
         var index = start + 19
@@ -185,10 +221,8 @@ package struct UTCDateTime: Sendable, Hashable {
         guard index < end, let offsetSeconds = zoneOffsetSeconds(bytes, in: index..<end, syntax: syntax) else {
             return nil
         }
-        let local = UTCDateTime(
-            date: CivilDate(year: year, month: month, day: day), hour: hour, minute: minute, second: second,
-            microsecond: microsecond)
-        return EventTime(microsecondsSinceEpoch: local.eventTime.microsecondsSinceEpoch - offsetSeconds * 1_000_000)
+        let seconds = hour.startSeconds &+ minute &* 60 &+ second
+        return EventTime(microsecondsSinceEpoch: (seconds &* 1_000_000 &+ microsecond) - offsetSeconds * 1_000_000)
     }
 
     /// The offset from UTC the zone designator filling `range` names, in seconds; nil when it is not one.

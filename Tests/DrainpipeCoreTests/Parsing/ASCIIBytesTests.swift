@@ -62,4 +62,27 @@ struct ASCIIBytesTests {
         #expect(!ASCIIBytes.bytes(bytes, in: 0..<2, equalBytesIn: 6..<9))
         #expect(!ASCIIBytes.bytes(bytes, in: 0..<2, equalBytesIn: 2..<4))
     }
+
+    @Test("packs up to eight bytes, word at a time or near the end alike, on 20,000 seeded ranges")
+    func packsLikeByteByByte() {
+        var generator = SplitMix64(seed: 0x9AC4)
+        for _ in 0..<20_000 {
+            let bytes = (0..<Int(generator.next() % 24)).map { _ in
+                generator.next() % 8 == 0 ? 0 : UInt8(truncatingIfNeeded: generator.next())
+            }
+            let start = bytes.isEmpty ? 0 : Int(generator.next() % UInt64(bytes.count))
+            let range = start..<(start + Int(generator.next() % UInt64(min(10, bytes.count - start) + 1)))
+            var expected: UInt64? = range.count <= 8 ? 0 : nil
+            for (offset, byte) in bytes[range].enumerated() where expected != nil {
+                expected = byte == 0 ? nil : expected! | UInt64(byte) << UInt64(8 * offset)
+            }
+            #expect(ASCIIBytes.packed(bytes, in: range) == expected, "\(bytes) \(range)")
+        }
+        let text = Array("heroku router".utf8)
+        #expect(ASCIIBytes.packed(text, in: 0..<6) == DrainLineKind.Packed.heroku)
+        #expect(ASCIIBytes.packed(text, in: 7..<13) == DrainLineKind.Packed.router)
+        let addOn = Array("heroku-redis".utf8)
+        #expect(ASCIIBytes.packedPrefix(addOn, of: addOn.indices, length: 7) == DrainLineKind.Packed.addOnPrefix)
+        #expect(ASCIIBytes.packedPrefix(addOn, of: 0..<6, length: 7) == nil)
+    }
 }

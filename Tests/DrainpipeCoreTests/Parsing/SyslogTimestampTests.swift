@@ -53,6 +53,24 @@ struct SyslogTimestampTests {
         #expect(UTCDateTime.parse(bytes, in: 2..<22) == EventTime(secondsSinceEpoch: 1_709_647_333))
     }
 
+    @Test("gives every time the same result with the date and hour of the previous ones remembered")
+    func reusedHour() {
+        let texts = [
+            "2024-03-05T14:02:07.412387+00:00", "2024-03-05T14:59:59.999999Z", "2024-03-05T14:60:00Z",
+            "2024-03-05T14:02:60Z", "2024-03-05T14:02:13.1234567Z", "2024-03-05T14-02:13Z", "2024-03-05T14:02:13",
+            "2024-03-05T14:02:13+05:30", "2024-03-05T15:00:00Z", "2024-03-05T24:00:00Z", "2024-02-29T14:02:13Z",
+            "2023-02-29T14:02:13Z", "2024-03-06T14:02:13Z", "1969-12-31T23:59:59.999999Z", "2024-03-05T14:0a:13Z",
+        ]
+        var generator = SplitMix64(seed: 0x7140_0C0C)
+        var hour = UTCDateTime.HourCache()
+        for _ in 0..<2_000 {
+            let bytes = Array(texts[Int(generator.next() % UInt64(texts.count))].utf8)
+            #expect(
+                UTCDateTime.parse(bytes, in: bytes.indices, reusing: &hour)
+                    == UTCDateTime.parse(bytes, in: bytes.indices))
+        }
+    }
+
     @Test("agrees with year-by-year counting for 20,000 seeded random dates")
     func civilDates() {
         let yearStarts = Self.yearStartDays()

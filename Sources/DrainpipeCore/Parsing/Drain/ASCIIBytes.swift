@@ -53,7 +53,15 @@ package enum ASCIIBytes {
     /// make `"ab\0"` pack like `"ab"`).
     @inline(__always)
     static func packed(_ bytes: [UInt8], in range: Range<Int>) -> UInt64? {
-        guard range.count <= 8 else { return nil }
+        let length = range.count
+        guard length <= 8 else { return nil }
+        if length > 0, bytes.count - range.lowerBound >= 8 {
+            // One word holds the range: keep its first `length` bytes, and refuse them if one is NUL.
+            let word = ByteWord.load(bytes.span, at: range.lowerBound)
+            let highBits: UInt64 = 0x8080_8080_8080_8080 >> UInt64(64 - 8 * length)
+            guard ByteWord.zeroBytes(word) & highBits == 0 else { return nil }
+            return length == 8 ? word : word & ((1 << UInt64(8 * length)) - 1)
+        }
         var value: UInt64 = 0
         var shift: UInt64 = 0
         for index in range {
@@ -63,6 +71,13 @@ package enum ASCIIBytes {
             shift += 8
         }
         return value
+    }
+
+    /// The first `length` bytes of `range` packed like `packed(_:in:)`; nil when the range is shorter.
+    @inline(__always)
+    static func packedPrefix(_ bytes: [UInt8], of range: Range<Int>, length: Int) -> UInt64? {
+        guard range.count >= length else { return nil }
+        return packed(bytes, in: range.lowerBound..<(range.lowerBound + length))
     }
 
     /// Whether the bytes in `range` equal those in `other`, another range of the same array.

@@ -9,22 +9,21 @@
 struct CustomMetricsReading {
     /// One metric of the line.
     struct Metric {
-        var name: String
+        /// The name's bytes: what follows the `#`.
+        var name: Range<Int>
         var value: Double
     }
 
-    /// The metrics in line order.
-    var metrics: [Metric]
     /// `unique#` keys skipped.
     var skippedUniqueKeys: Int
 
     /// The longest metric name accepted, in bytes.
     static let maximumNameLength = 128
 
+    /// Appends the line's metrics, in line order, to `metrics`, which the caller empties first (and reuses from line
+    /// to line) and discards when this throws.
     /// - Throws: the reason the whole line is rejected.
-    init(parsing bytes: [UInt8], line: SyslogLine) throws(LineRejectionReason) {
-        var metrics: [Metric] = []
-        var names: [Range<Int>] = []
+    init(parsing bytes: [UInt8], line: SyslogLine, metrics: inout [Metric]) throws(LineRejectionReason) {
         var skippedUniqueKeys = 0
         for pair in LogfmtScanner(bytes, in: line.message) {
             guard let (prefix, name) = Self.metricKey(bytes, pair.key) else { continue }
@@ -33,7 +32,6 @@ struct CustomMetricsReading {
                 continue
             }
             try Self.validateName(bytes, name)
-            names.append(name)
             let value: Double
             if let valueRange = pair.value, !valueRange.isEmpty {
                 value = try MetricValue(parsing: bytes, in: valueRange).number
@@ -42,25 +40,25 @@ struct CustomMetricsReading {
             } else {
                 throw .missingField
             }
-            metrics.append(Metric(name: String(decoding: bytes[name], as: UTF8.self), value: value))
+            metrics.append(Metric(name: name, value: value))
         }
-        guard !Self.hasDuplicate(names, in: bytes) else { throw .duplicateMetric }
-        self.metrics = metrics
+        guard !Self.hasDuplicate(metrics, in: bytes) else { throw .duplicateMetric }
         self.skippedUniqueKeys = skippedUniqueKeys
     }
 
-    /// Whether two of `names` hold the same bytes: pairwise for the usual handful, by sorting for the hundreds a
-    /// hostile 10 000-byte line can hold, so no line costs quadratic time.
-    private static func hasDuplicate(_ names: [Range<Int>], in bytes: [UInt8]) -> Bool {
-        if names.count <= 16 {
-            for (offset, name) in names.enumerated() {
-                for earlier in names[..<offset] where ASCIIBytes.bytes(bytes, in: earlier, equalBytesIn: name) {
+    /// Whether two of `metrics` have names with the same bytes: pairwise for the usual handful, by sorting for the
+    /// hundreds a hostile 10 000-byte line can hold, so no line costs quadratic time.
+    private static func hasDuplicate(_ metrics: [Metric], in bytes: [UInt8]) -> Bool {
+        if metrics.count <= 16 {
+            for (offset, metric) in metrics.enumerated() {
+                for earlier in metrics[..<offset]
+                where ASCIIBytes.bytes(bytes, in: earlier.name, equalBytesIn: metric.name) {
                     return true
                 }
             }
             return false
         }
-        let sorted = names.sorted { bytes[$0].lexicographicallyPrecedes(bytes[$1]) }
+        let sorted = metrics.map(\.name).sorted { bytes[$0].lexicographicallyPrecedes(bytes[$1]) }
         return zip(sorted, sorted.dropFirst()).contains { ASCIIBytes.bytes(bytes, in: $0, equalBytesIn: $1) }
     }
 
@@ -70,16 +68,17 @@ struct CustomMetricsReading {
     private static func metricKey(_ bytes: [UInt8], _ key: Range<Int>) -> (Prefix, Range<Int>)? {
         guard let first = key.first else { return nil }
         let prefix: Prefix
-        let literal: [UInt8]
+        let packedPrefix: UInt64
+        let prefixLength: Int
         switch bytes[first] {
-        case UInt8(ascii: "c"): (prefix, literal) = (.count, Literal.count)
-        case UInt8(ascii: "s"): (prefix, literal) = (.sample, Literal.sample)
-        case UInt8(ascii: "m"): (prefix, literal) = (.measure, Literal.measure)
-        case UInt8(ascii: "u"): (prefix, literal) = (.unique, Literal.unique)
+        case UInt8(ascii: "c"): (prefix, packedPrefix, prefixLength) = (.count, Packed.count, 6)
+        case UInt8(ascii: "s"): (prefix, packedPrefix, prefixLength) = (.sample, Packed.sample, 7)
+        case UInt8(ascii: "m"): (prefix, packedPrefix, prefixLength) = (.measure, Packed.measure, 8)
+        case UInt8(ascii: "u"): (prefix, packedPrefix, prefixLength) = (.unique, Packed.unique, 7)
         default: return nil
         }
-        guard ASCIIBytes.bytes(bytes, in: key, startWith: literal) else { return nil }
-        return (prefix, (key.lowerBound + literal.count)..<key.upperBound)
+        guard ASCIIBytes.packedPrefix(bytes, of: key, length: prefixLength) == packedPrefix else { return nil }
+        return (prefix, (key.lowerBound + prefixLength)..<key.upperBound)
     }
 
     /// - Throws: `.badMetricName` unless the name is 1–128 bytes of letters, digits, `.`, `_`, `-`, `:` and `/`.
@@ -94,10 +93,11 @@ struct CustomMetricsReading {
         }
     }
 
-    private enum Literal {
-        static let count = Array("count#".utf8)
-        static let sample = Array("sample#".utf8)
-        static let measure = Array("measure#".utf8)
-        static let unique = Array("unique#".utf8)
+    /// `count#`, `sample#`, `measure#` and `unique#`, packed by `ASCIIBytes.packed`.
+    private enum Packed {
+        static let count: UInt64 = 0x23_74_6E_75_6F_63
+        static let sample: UInt64 = 0x23_65_6C_70_6D_61_73
+        static let measure: UInt64 = 0x23_65_72_75_73_61_65_6D
+        static let unique: UInt64 = 0x23_65_75_71_69_6E_75
     }
 }

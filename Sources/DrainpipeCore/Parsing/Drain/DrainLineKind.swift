@@ -50,35 +50,38 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
 
     /// Classifies a parsed line of `bytes`.
     package init(classifying line: SyslogLine, in bytes: [UInt8]) {
-        if ASCIIBytes.bytes(bytes, in: line.appName, equal: Literal.heroku) {
-            if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.router) {
+        // Short names are compared as packed integers (`ASCIIBytes.packed`): nil for longer ones, which match none.
+        let appName = ASCIIBytes.packed(bytes, in: line.appName)
+        let processID = ASCIIBytes.packed(bytes, in: line.processID)
+        if appName == Packed.heroku {
+            if processID == Packed.router {
                 self = .router
             } else if ASCIIBytes.isDynoName(bytes, in: line.processID) {
-                if ASCIIBytes.bytes(bytes, in: line.message, startWith: Literal.errorR) {
+                if Self.message(bytes, of: line, startsWith: Packed.errorR) {
                     self = .runtimeError
                 } else if PlatformEventReading.isDynoEvent(bytes, message: line.message) {
                     self = .dynoEvent
                 } else {
                     self = Self.runtimeSampleKind(bytes, in: line.message)
                 }
-            } else if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.api) {
+            } else if processID == Packed.api {
                 self = PlatformEventReading.isAppWideEvent(bytes, message: line.message) ? .appEvent : .other
-            } else if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.logplex),
-                ASCIIBytes.bytes(bytes, in: line.message, startWith: Literal.errorL)
-            {
+            } else if processID == Packed.logplex, Self.message(bytes, of: line, startsWith: Packed.errorL) {
                 self = .logplexError
             } else {
                 self = .other
             }
-        } else if ASCIIBytes.bytes(bytes, in: line.appName, equal: Literal.app) {
+        } else if appName == Packed.app {
             if ASCIIBytes.isDynoName(bytes, in: line.processID) {
                 self = Self.hasMetricKey(bytes, in: line.message) ? .customMetrics : .appOutput
-            } else if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.api) {
+            } else if processID == Packed.api {
                 self = PlatformEventReading.isAppWideEvent(bytes, message: line.message) ? .appEvent : .other
-            } else if ASCIIBytes.bytes(bytes, in: line.processID, startWith: Literal.addOnPrefix) {
+            } else if ASCIIBytes.packedPrefix(bytes, of: line.processID, length: Packed.addOnPrefixLength)
+                == Packed.addOnPrefix
+            {
                 self = .addOn
             } else if ASCIIBytes.bytes(bytes, in: line.processID, equal: Literal.logShuttle),
-                ASCIIBytes.bytes(bytes, in: line.message, startWith: Literal.errorL)
+                Self.message(bytes, of: line, startsWith: Packed.errorL)
             {
                 self = .logShuttleError
             } else {
@@ -90,6 +93,11 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
     }
 
     // MARK: - Message inspection
+
+    /// Whether the message of `line` starts with `Error R` or `Error L` (`errorR`, `errorL`).
+    private static func message(_ bytes: [UInt8], of line: SyslogLine, startsWith error: UInt64) -> Bool {
+        ASCIIBytes.packedPrefix(bytes, of: line.message, length: Packed.errorLength) == error
+    }
 
     /// The kind named by the first `sample#load_avg_1m` or `sample#memory_total` key, else `.other`.
     private static func runtimeSampleKind(_ bytes: [UInt8], in message: Range<Int>) -> DrainLineKind {
@@ -106,8 +114,11 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
     ///
     /// Looks only around `#` bytes, so ordinary app output is scanned once at about a comparison per byte.
     private static func hasMetricKey(_ bytes: [UInt8], in message: Range<Int>) -> Bool {
+        let span = bytes.span
         var index = message.lowerBound
         while index < message.upperBound {
+            index = ByteWord.firstIndex(in: span, from: index, end: message.upperBound, ofEither: .hash, or: .hash)
+            guard index < message.upperBound else { break }
             if bytes[index] == ASCIIBytes.hash {
                 var wordStart = index
                 while wordStart > message.lowerBound, index - wordStart < 8,
@@ -115,11 +126,9 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
                 {
                     wordStart -= 1
                 }
-                let prefix = wordStart..<index
-                if ASCIIBytes.bytes(bytes, in: prefix, equal: Literal.count)
-                    || ASCIIBytes.bytes(bytes, in: prefix, equal: Literal.sample)
-                    || ASCIIBytes.bytes(bytes, in: prefix, equal: Literal.measure)
-                    || ASCIIBytes.bytes(bytes, in: prefix, equal: Literal.unique)
+                if let prefix = ASCIIBytes.packed(bytes, in: wordStart..<index),
+                    prefix == Packed.count || prefix == Packed.sample || prefix == Packed.measure
+                        || prefix == Packed.unique
                 {
                     return true
                 }
@@ -129,22 +138,30 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
         return false
     }
 
-    /// The byte strings classification compares against.
+    /// The byte strings classification compares against that are longer than eight bytes.
     enum Literal {
-        static let heroku = Array("heroku".utf8)
-        static let app = Array("app".utf8)
-        static let router = Array("router".utf8)
-        static let logplex = Array("logplex".utf8)
-        static let api = Array("api".utf8)
-        static let errorR = Array("Error R".utf8)
-        static let errorL = Array("Error L".utf8)
         static let loadAverage1m = Array("sample#load_avg_1m".utf8)
         static let memoryTotal = Array("sample#memory_total".utf8)
-        static let count = Array("count".utf8)
-        static let sample = Array("sample".utf8)
-        static let measure = Array("measure".utf8)
-        static let unique = Array("unique".utf8)
         static let logShuttle = Array("log-shuttle".utf8)
-        static let addOnPrefix = Array("heroku-".utf8)
+    }
+
+    /// The shorter ones, packed by `ASCIIBytes.packed` (`"app"` is `0x70_70_61`).
+    enum Packed {
+        static let heroku: UInt64 = 0x75_6B_6F_72_65_68
+        static let app: UInt64 = 0x70_70_61
+        static let router: UInt64 = 0x72_65_74_75_6F_72
+        static let logplex: UInt64 = 0x78_65_6C_70_67_6F_6C
+        static let api: UInt64 = 0x69_70_61
+        /// `Error R` and `Error L`, the first `errorLength` bytes of error messages.
+        static let errorR: UInt64 = 0x52_20_72_6F_72_72_45
+        static let errorL: UInt64 = 0x4C_20_72_6F_72_72_45
+        static let errorLength = 7
+        static let count: UInt64 = 0x74_6E_75_6F_63
+        static let sample: UInt64 = 0x65_6C_70_6D_61_73
+        static let measure: UInt64 = 0x65_72_75_73_61_65_6D
+        static let unique: UInt64 = 0x65_75_71_69_6E_75
+        /// `heroku-`, the first `addOnPrefixLength` bytes of add-on names.
+        static let addOnPrefix: UInt64 = 0x2D_75_6B_6F_72_65_68
+        static let addOnPrefixLength = 7
     }
 }

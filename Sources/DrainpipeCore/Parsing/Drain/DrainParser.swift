@@ -54,6 +54,10 @@ package struct DrainParser: Sendable {
         var frameCount = 0
         var measuredLineCount = 0
         var skippedUniqueKeyCount = 0
+        // The date and hour of the last timestamp read, which the next line's nearly always shares.
+        var timestampHour = UTCDateTime.HourCache()
+        // The metrics of one l2met line, emptied and refilled line after line.
+        var metrics: [CustomMetricsReading.Metric] = []
         var draft = Draft(
             owner: owner, origin: DrainOrigin(drainID: drainID, frameID: frameID, lineIndex: 0),
             receivedAt: receivedAt)
@@ -70,7 +74,7 @@ package struct DrainParser: Sendable {
             let lineIndex = UInt32(clamping: frameCount)
             frameCount += 1
             do {
-                let line = try SyslogLine(parsing: body, frame: frame)
+                let line = try SyslogLine(parsing: body, frame: frame, reusing: &timestampHour)
                 let kind = DrainLineKind(classifying: line, in: body)
                 draft.startLine(time: line.timestamp, lineIndex: lineIndex)
                 // The checks of every measured line. (The draft is not captured here: a captured variable's
@@ -124,14 +128,16 @@ package struct DrainParser: Sendable {
                 case .customMetrics:
                     try measurable()
                     let processType = try ProcessType.named(body, in: line.processID)
-                    let reading = try CustomMetricsReading(parsing: body, line: line)
+                    metrics.removeAll(keepingCapacity: true)
+                    let reading = try CustomMetricsReading(parsing: body, line: line, metrics: &metrics)
                     skippedUniqueKeyCount += reading.skippedUniqueKeys
-                    guard !reading.metrics.isEmpty else {
+                    guard !metrics.isEmpty else {
                         ignored.add(kind)
                         continue
                     }
-                    for metric in reading.metrics {
-                        draft.start(.customMetrics, processType: processType, metric: metric.name)
+                    for metric in metrics {
+                        let name = String(decoding: body[metric.name], as: UTF8.self)
+                        draft.start(.customMetrics, processType: processType, metric: name)
                         draft.measurement.fields.append(MeasurementField(name: "value", value: metric.value))
                         sink.append(draft.measurement)
                     }
@@ -184,8 +190,9 @@ package struct DrainParser: Sendable {
             measurement.type = type
             if let processType { measurement.processType = processType }
             measurement.metric = metric ?? type.platformMetricName
-            measurement.fields.removeAll(keepingCapacity: true)
-            measurement.events.removeAll(keepingCapacity: true)
+            // Most measurements leave one of them empty; emptying an empty array still costs a call.
+            if !measurement.fields.isEmpty { measurement.fields.removeAll(keepingCapacity: true) }
+            if !measurement.events.isEmpty { measurement.events.removeAll(keepingCapacity: true) }
             measurement.platformEvent = nil
         }
 

@@ -16,6 +16,9 @@ package struct LogfmtPair: Sendable, Hashable {
 ///
 /// Pairs are separated by spaces only, so an LF inside a frame stays inside a value and makes it invalid rather
 /// than silently starting a new pair. A quoted value runs to the next unescaped `"` (or the end).
+///
+/// Keys and values are searched eight bytes at a time (`ByteWord`), then byte by byte from the first candidate, so
+/// the long values of router lines (`request_id`, `path`, `host`) cost a few word tests each.
 package struct LogfmtScanner: IteratorProtocol, Sequence {
     private let bytes: [UInt8]
     private var position: Int
@@ -25,25 +28,31 @@ package struct LogfmtScanner: IteratorProtocol, Sequence {
     package init(_ bytes: [UInt8], in range: Range<Int>) {
         self.bytes = bytes
         self.position = range.lowerBound
-        self.end = range.upperBound
+        self.end = Swift.min(range.upperBound, bytes.count)
     }
 
     /// The next pair, or nil at the end of the message.
     package mutating func next() -> LogfmtPair? {
-        while position < end, bytes[position] == ASCIIBytes.space { position += 1 }
+        let storage = bytes
+        let span = storage.span
+        var position = self.position
+        defer { self.position = position }
+        while position < end, span[position] == ASCIIBytes.space { position += 1 }
         guard position < end else { return nil }
         let keyStart = position
-        while position < end, bytes[position] != ASCIIBytes.equals, bytes[position] != ASCIIBytes.space {
+        position = ByteWord.firstIndex(in: span, from: position, end: end, ofEither: .equals, or: .space)
+        while position < end, span[position] != ASCIIBytes.equals, span[position] != ASCIIBytes.space {
             position += 1
         }
         let key = keyStart..<position
-        guard position < end, bytes[position] == ASCIIBytes.equals else { return LogfmtPair(key: key, value: nil) }
+        guard position < end, span[position] == ASCIIBytes.equals else { return LogfmtPair(key: key, value: nil) }
         position += 1
-        if position < end, bytes[position] == ASCIIBytes.quote {
+        if position < end, span[position] == ASCIIBytes.quote {
             position += 1
             let valueStart = position
-            while position < end, bytes[position] != ASCIIBytes.quote {
-                position += bytes[position] == ASCIIBytes.backslash ? 2 : 1
+            position = ByteWord.firstIndex(in: span, from: position, end: end, ofEither: .quote, or: .backslash)
+            while position < end, span[position] != ASCIIBytes.quote {
+                position += span[position] == ASCIIBytes.backslash ? 2 : 1
             }
             position = Swift.min(position, end)
             let value = valueStart..<position
@@ -51,7 +60,8 @@ package struct LogfmtScanner: IteratorProtocol, Sequence {
             return LogfmtPair(key: key, value: value)
         }
         let valueStart = position
-        while position < end, bytes[position] != ASCIIBytes.space { position += 1 }
+        position = ByteWord.firstIndex(in: span, from: position, end: end, ofEither: .space, or: .space)
+        while position < end, span[position] != ASCIIBytes.space { position += 1 }
         return LogfmtPair(key: key, value: valueStart..<position)
     }
 }

@@ -10,11 +10,12 @@ enum ProcessType {
             end += 1
         }
         guard end > range.lowerBound else { throw .invalidSource }
-        if ASCIIBytes.bytes(bytes, in: range.lowerBound..<end, equal: webBytes) { return web }
+        if ASCIIBytes.packed(bytes, in: range.lowerBound..<end) == packedWeb { return web }
         return String(decoding: bytes[range.lowerBound..<end], as: UTF8.self)
     }
 
     /// The process type of router lines that reached no dyno, and the most common one.
     static let web = "web"
-    private static let webBytes = Array("web".utf8)
+    /// `web`, packed by `ASCIIBytes.packed`.
+    private static let packedWeb: UInt64 = 0x62_65_77
 }

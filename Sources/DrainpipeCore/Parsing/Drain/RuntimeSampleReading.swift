@@ -18,10 +18,8 @@ struct RuntimeSampleReading {
         var seenSlots: UInt64 = 0
         var isInSchemaOrder = true
         var source: Range<Int>?
-        let samplePrefix = RuntimeSampleSchema.samplePrefix
-        let sourceKey = RuntimeSampleSchema.sourceKey
         for pair in LogfmtScanner(bytes, in: line.message) {
-            if ASCIIBytes.bytes(bytes, in: pair.key, startWith: samplePrefix) {
+            if ASCIIBytes.packedPrefix(bytes, of: pair.key, length: 7) == RuntimeSampleSchema.packedSamplePrefix {
                 guard let slot = schema.slot(of: bytes, key: pair.key) else { continue }
                 let bit: UInt64 = 1 << UInt64(slot)
                 guard seenSlots & bit == 0 else { throw .duplicateField }
@@ -29,7 +27,7 @@ struct RuntimeSampleReading {
                 seenSlots |= bit
                 let field = schema.fields[slot]
                 fields.append(MeasurementField(name: field.name, value: try Self.value(bytes, pair, field: field)))
-            } else if ASCIIBytes.bytes(bytes, in: pair.key, equal: sourceKey) {
+            } else if ASCIIBytes.packed(bytes, in: pair.key) == RuntimeSampleSchema.packedSourceKey {
                 guard source == nil else { throw .duplicateField }
                 guard let value = pair.value else { throw .invalidSource }
                 source = value
@@ -73,12 +71,16 @@ struct RuntimeSampleSchema: Sendable {
         var unit: [UInt8]
         /// Larger values are rejected as absurd.
         var maximum: Double
+        /// The last eight bytes of `key`, packed by `ASCIIBytes.packed`: a key is compared whole only with the
+        /// fields whose keys end the same way (one in today's schemas).
+        var packedKeyEnd: UInt64
 
         init(_ name: String, unit: String, maximum: Double) {
             self.name = name
             self.key = Array(("sample#" + name).utf8)
             self.unit = Array(unit.utf8)
             self.maximum = maximum
+            packedKeyEnd = ASCIIBytes.packed(key, in: RuntimeSampleSchema.lastEightBytes(of: key.indices)) ?? 0
         }
     }
 
@@ -87,11 +89,19 @@ struct RuntimeSampleSchema: Sendable {
 
     /// The index of the field whose key is `key`, or nil for any other key.
     func slot(of bytes: [UInt8], key: Range<Int>) -> Int? {
-        fields.firstIndex { ASCIIBytes.bytes(bytes, in: key, equal: $0.key) }
+        guard let keyEnd = ASCIIBytes.packed(bytes, in: Self.lastEightBytes(of: key)) else { return nil }
+        return fields.firstIndex {
+            $0.packedKeyEnd == keyEnd && ASCIIBytes.bytes(bytes, in: key, equal: $0.key)
+        }
     }
 
-    static let samplePrefix = Array("sample#".utf8)
-    static let sourceKey = Array("source".utf8)
+    private static func lastEightBytes(of range: Range<Int>) -> Range<Int> {
+        Swift.max(range.lowerBound, range.upperBound - 8)..<range.upperBound
+    }
+
+    /// `sample#` and `source`, packed by `ASCIIBytes.packed`.
+    static let packedSamplePrefix: UInt64 = 0x23_65_6C_70_6D_61_73
+    static let packedSourceKey: UInt64 = 0x65_63_72_75_6F_73
 
     /// Load averages: run-queue lengths without a unit; anything above 100 000 is absurd.
     static let load = RuntimeSampleSchema(

@@ -25,6 +25,15 @@ package struct SyslogLine: Sendable, Hashable {
     /// validate it.
     /// - Throws: `.badSyslogHeader` or `.badTimestamp`.
     package init(parsing bytes: [UInt8], frame: Range<Int>) throws(LineRejectionReason) {
+        var hour = UTCDateTime.HourCache()
+        try self.init(parsing: bytes, frame: frame, reusing: &hour)
+    }
+
+    /// Parses the header of the message in `frame` like `init(parsing:frame:)`, reading the timestamp's date and
+    /// hour only when they differ from those `hour` holds from the previous line.
+    package init(
+        parsing bytes: [UInt8], frame: Range<Int>, reusing hour: inout UTCDateTime.HourCache
+    ) throws(LineRejectionReason) {
         let end = frame.upperBound
         var index = frame.lowerBound
         guard index < end, bytes[index] == ASCIIBytes.lessThan else { throw .badSyslogHeader }
@@ -40,12 +49,15 @@ package struct SyslogLine: Sendable, Hashable {
         else { throw .badSyslogHeader }
         index += 3
 
-        let timestampField = try Self.field(bytes, from: &index, end: end)
-        let hostname = try Self.field(bytes, from: &index, end: end)
-        let appName = try Self.field(bytes, from: &index, end: end)
-        let processID = try Self.field(bytes, from: &index, end: end)
-        let messageID = try Self.field(bytes, from: &index, end: end)
-        guard let timestamp = UTCDateTime.parse(bytes, in: timestampField) else { throw .badTimestamp }
+        let span = bytes.span
+        let timestampField = try Self.field(span, from: &index, end: end)
+        let hostname = try Self.field(span, from: &index, end: end)
+        let appName = try Self.field(span, from: &index, end: end)
+        let processID = try Self.field(span, from: &index, end: end)
+        let messageID = try Self.field(span, from: &index, end: end)
+        guard let timestamp = UTCDateTime.parse(bytes, in: timestampField, reusing: &hour) else {
+            throw .badTimestamp
+        }
 
         var messageStart = index
         if end - messageStart >= 2, bytes[messageStart] == ASCIIBytes.minus,
@@ -64,11 +76,12 @@ package struct SyslogLine: Sendable, Hashable {
 
     /// Reads one header field and the space after it (or the end of the frame).
     private static func field(
-        _ bytes: [UInt8], from index: inout Int, end: Int
+        _ bytes: Span<UInt8>, from index: inout Int, end: Int
     ) throws(LineRejectionReason)
         -> Range<Int>
     {
         let start = index
+        index = ByteWord.firstNonPrintableIndex(in: bytes, from: index, end: end)
         while index < end, ASCIIBytes.isPrintable(bytes[index]) { index += 1 }
         let field = start..<index
         guard !field.isEmpty else { throw .badSyslogHeader }
