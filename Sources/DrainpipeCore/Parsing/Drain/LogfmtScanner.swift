@@ -32,11 +32,19 @@ package struct LogfmtScanner: IteratorProtocol, Sequence {
     }
 
     /// The next pair, or nil at the end of the message.
+    @inline(__always)
     package mutating func next() -> LogfmtPair? {
-        let storage = bytes
-        let span = storage.span
+        // The span is handed over and the position written back after: a span of `bytes` held here would keep
+        // `self` borrowed (or need a retained copy of the array) while the position changes.
         var position = self.position
-        defer { self.position = position }
+        let pair = Self.pair(in: bytes.span, from: &position, end: end)
+        self.position = position
+        return pair
+    }
+
+    /// The pair starting at `position` (after any spaces), which is moved past it.
+    @inline(__always)
+    private static func pair(in span: Span<UInt8>, from position: inout Int, end: Int) -> LogfmtPair? {
         while position < end, span[position] == ASCIIBytes.space { position += 1 }
         guard position < end else { return nil }
         let keyStart = position

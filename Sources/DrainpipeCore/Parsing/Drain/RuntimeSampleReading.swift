@@ -71,28 +71,33 @@ struct RuntimeSampleSchema: Sendable {
         var unit: [UInt8]
         /// Larger values are rejected as absurd.
         var maximum: Double
-        /// The last eight bytes of `key`, packed by `ASCIIBytes.packed`: a key is compared whole only with the
-        /// fields whose keys end the same way (one in today's schemas).
-        var packedKeyEnd: UInt64
 
         init(_ name: String, unit: String, maximum: Double) {
             self.name = name
             self.key = Array(("sample#" + name).utf8)
             self.unit = Array(unit.utf8)
             self.maximum = maximum
-            packedKeyEnd = ASCIIBytes.packed(key, in: RuntimeSampleSchema.lastEightBytes(of: key.indices)) ?? 0
         }
     }
 
     /// The first field is required; at most 64.
     var fields: [Field]
+    /// The last eight bytes of each field's key, packed by `ASCIIBytes.packed`: a key is compared whole only with
+    /// the fields whose keys end the same way (one in today's schemas).
+    private var keyEnds: [UInt64]
+
+    init(fields: [Field]) {
+        self.fields = fields
+        keyEnds = fields.map { ASCIIBytes.packed($0.key, in: Self.lastEightBytes(of: $0.key.indices)) ?? 0 }
+    }
 
     /// The index of the field whose key is `key`, or nil for any other key.
     func slot(of bytes: [UInt8], key: Range<Int>) -> Int? {
         guard let keyEnd = ASCIIBytes.packed(bytes, in: Self.lastEightBytes(of: key)) else { return nil }
-        return fields.firstIndex {
-            $0.packedKeyEnd == keyEnd && ASCIIBytes.bytes(bytes, in: key, equal: $0.key)
+        for index in keyEnds.indices where keyEnds[index] == keyEnd {
+            if ASCIIBytes.bytes(bytes, in: key, equal: fields[index].key) { return index }
         }
+        return nil
     }
 
     private static func lastEightBytes(of range: Range<Int>) -> Range<Int> {

@@ -75,6 +75,7 @@ package struct SyslogLine: Sendable, Hashable {
     }
 
     /// Reads one header field and the space after it (or the end of the frame).
+    @inline(__always)
     private static func field(
         _ bytes: Span<UInt8>, from index: inout Int, end: Int
     ) throws(LineRejectionReason)
