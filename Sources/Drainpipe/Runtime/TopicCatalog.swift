@@ -285,7 +285,8 @@ package struct TopicCatalog: Sendable, Hashable {
             var batchIndex = -1
         }
 
-        private var batches: [Batch?] = []
+        /// Every batch opened; a closed one keeps an empty writer (its record was made when it closed).
+        private var batches: [Batch] = []
         private var batchStates: [BatchState] = []
         /// The series seen so far by index: their types, owners and process types, routes and topics' names (with
         /// `KAFKA_PREFIX`).
@@ -374,20 +375,24 @@ package struct TopicCatalog: Sendable, Hashable {
             }
             if openIndex >= 0 {
                 if batchStates[openIndex].estimatedBytes + bytes <= maximumBytes {
-                    batches[openIndex]!.writer.append(measurement)
+                    batches[openIndex].writer.append(measurement)
                     batchStates[openIndex].estimatedBytes += bytes
                     return
                 }
-                closed.append(batches[openIndex].take()!.record(timestamp: timestamp))
+                closed.append(batches[openIndex].record(timestamp: timestamp))
+                batches[openIndex].writer = MeasurementBatchWriter(
+                    type: measurement.type, receivedAt: measurement.receivedAt, reservingCapacity: 0)
                 batchStates[openIndex].isOpen = false
             }
-            var writer = MeasurementBatchWriter(type: measurement.type, receivedAt: measurement.receivedAt)
-            writer.append(measurement)
-            routes[seriesIndex].batchIndex = batches.count
+            // Built in place: a writer built apart and then stored is copied whole, one reference count per column.
+            let index = batches.count
+            routes[seriesIndex].batchIndex = index
             batches.append(
                 Batch(
                     topicName: topicNames[seriesIndex], partition: partition,
-                    key: Array(measurement.partitionKey.utf8), writer: writer))
+                    key: Array(measurement.partitionKey.utf8),
+                    writer: MeasurementBatchWriter(type: measurement.type, receivedAt: measurement.receivedAt)))
+            batches[index].writer.append(measurement)
             batchStates.append(
                 BatchState(
                     type: measurement.type, partition: partition, receivedAt: measurement.receivedAt,
@@ -409,7 +414,7 @@ package struct TopicCatalog: Sendable, Hashable {
         /// Appends the records of the batches still open to `records`, in the order the batches were opened.
         func appendOpenRecords(to records: inout [KafkaRecord], timestamp: EventTime) {
             for index in batches.indices where batchStates[index].isOpen {
-                records.append(batches[index]!.record(timestamp: timestamp))
+                records.append(batches[index].record(timestamp: timestamp))
             }
         }
     }
