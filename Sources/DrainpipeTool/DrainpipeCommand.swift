@@ -10,6 +10,6 @@ struct DrainpipeCommand: AsyncParsableCommand {
             KafkaCommand.self, TopicsCommand.self, SchemaCommand.self, LoadCommand.self, BenchCommand.self,
             BenchGraphiteCommand.self, BenchSinkCommand.self, BenchAggregatorCommand.self, StatusCommand.self,
             BenchQueryCommand.self, SeedHistoryCommand.self, BenchInfluxCommand.self, BenchHTTPServerCommand.self,
-            BenchProduceCommand.self,
+            BenchProduceCommand.self, BenchIngestPathCommand.self,
         ])
 }

@@ -16,18 +16,13 @@ package struct MeasurementBatchWriter: Sendable {
     /// The received time of every measurement appended.
     package let receivedAt: EventTime
     /// How many measurements were appended.
-    package var count: Int { owners.count }
+    package var count: Int { rows.count }
 
     private var strings = StringColumn()
-    private var owners = VarintColumn()
-    private var processTypes = VarintColumn()
-    private var metrics = VarintColumn()
-    private var timeOffsets = PackedColumn<UInt64>()
-    private var fieldCounts = VarintColumn()
-    private var eventCounts = VarintColumn()
-    private var originDrains = VarintColumn()
-    private var originFrames = VarintColumn()
-    private var originLineIndexes = VarintColumn()
+    /// The columns every measurement writes one value of, as one row per measurement: one append per measurement
+    /// instead of nine, and one array to allocate per batch.
+    private var rows: [Row] = []
+    private var rowPayloadSizes = RowPayloadSizes()
     private var fieldNames = VarintColumn()
     private var fieldValues: [Double] = []
     private var eventNames = VarintColumn()
@@ -45,25 +40,17 @@ package struct MeasurementBatchWriter: Sendable {
     private var previousFieldNames: [RecentStrings] = []
     private var previousEventNames: [RecentStrings] = []
 
-    /// An empty batch of measurements of `type` received at `receivedAt`.
-    package init(type: MeasurementType, receivedAt: EventTime) {
+    /// An empty batch of measurements of `type` received at `receivedAt`, with room for `capacity` measurements
+    /// in the columns every measurement (or nearly every one) writes: a typical request's batch at once instead of
+    /// growing them 4, 8, 16…, an allocation and a copy each time for a dozen columns. 0 allocates nothing.
+    package init(type: MeasurementType, receivedAt: EventTime, reservingCapacity capacity: Int = 32) {
         self.type = type
         self.receivedAt = receivedAt
-        // Room for a typical request's batch at once in the columns every measurement (or nearly every one) writes,
-        // instead of growing them 4, 8, 16…: an allocation and a copy each time, for a dozen columns.
-        let capacity = 32
-        owners.reserveCapacity(capacity)
-        processTypes.reserveCapacity(capacity)
-        metrics.reserveCapacity(capacity)
-        timeOffsets.reserveCapacity(capacity)
-        fieldCounts.reserveCapacity(capacity)
-        eventCounts.reserveCapacity(capacity)
-        originDrains.reserveCapacity(capacity)
-        originFrames.reserveCapacity(capacity)
-        originLineIndexes.reserveCapacity(capacity)
+        guard capacity > 0 else { return }
+        rows.reserveCapacity(capacity)
         fieldNames.reserveCapacity(capacity)
         fieldValues.reserveCapacity(capacity)
-        strings.reserveCapacity(16)
+        strings.reserveCapacity(capacity / 2)
         previousFieldNames.reserveCapacity(8)
         previousEventNames.reserveCapacity(4)
     }
@@ -73,31 +60,30 @@ package struct MeasurementBatchWriter: Sendable {
         precondition(
             measurement.type == type && measurement.receivedAt == receivedAt,
             "a batch holds measurements of one type and one received time")
-        let position = UInt32(owners.count)
-        owners.append(previousOwner.number(of: measurement.owner, in: &strings))
-        processTypes.append(previousProcessType.number(of: measurement.processType, in: &strings))
-        metrics.append(previousMetric.number(of: measurement.metric, in: &strings))
-        timeOffsets.append(Self.zigZag(measurement.time.microsecondsSinceEpoch &- receivedAt.microsecondsSinceEpoch))
-        fieldCounts.append(UInt32(measurement.fields.count))
+        let position = UInt32(rows.count)
+        let owner = previousOwner.number(of: measurement.owner, in: &strings)
+        let processType = previousProcessType.number(of: measurement.processType, in: &strings)
+        let metric = previousMetric.number(of: measurement.metric, in: &strings)
         for (index, field) in measurement.fields.enumerated() {
             if index == previousFieldNames.count { previousFieldNames.append(RecentStrings()) }
             fieldNames.append(previousFieldNames[index].number(of: field.name, in: &strings))
             fieldValues.append(field.value)
         }
-        eventCounts.append(UInt32(measurement.events.count))
         for (index, event) in measurement.events.enumerated() {
             if index == previousEventNames.count { previousEventNames.append(RecentStrings()) }
             eventNames.append(previousEventNames[index].number(of: event, in: &strings))
         }
+        var row = Row(
+            owner: owner, processType: processType, metric: metric,
+            timeOffset: Self.zigZag(measurement.time.microsecondsSinceEpoch &- receivedAt.microsecondsSinceEpoch),
+            fieldCount: UInt32(measurement.fields.count), eventCount: UInt32(measurement.events.count))
         if let origin = measurement.origin {
-            originDrains.append(previousDrain.number(of: origin.drainID, in: &strings) + 1)
-            originFrames.append(previousFrame.number(of: origin.frameID, in: &strings))
-            originLineIndexes.append(origin.lineIndex)
-        } else {
-            originDrains.append(0)
-            originFrames.append(0)
-            originLineIndexes.append(0)
+            row.originDrain = previousDrain.number(of: origin.drainID, in: &strings) + 1
+            row.originFrame = previousFrame.number(of: origin.frameID, in: &strings)
+            row.originLineIndex = origin.lineIndex
         }
+        rowPayloadSizes.add(row)
+        rows.append(row)
         if let detail = measurement.platformEvent {
             platformEventPositions.append(position)
             platformEventKinds.append(strings.number(of: detail.kind.rawValue))
@@ -133,17 +119,15 @@ package struct MeasurementBatchWriter: Sendable {
         owner: UInt32, processType: UInt32, metric: UInt32, time: EventTime, fieldName: UInt32, value: Double,
         origin: NumberedOrigin?
     ) {
-        owners.append(owner)
-        processTypes.append(processType)
-        metrics.append(metric)
-        timeOffsets.append(Self.zigZag(time.microsecondsSinceEpoch &- receivedAt.microsecondsSinceEpoch))
-        fieldCounts.append(1)
+        let row = Row(
+            owner: owner, processType: processType, metric: metric,
+            timeOffset: Self.zigZag(time.microsecondsSinceEpoch &- receivedAt.microsecondsSinceEpoch), fieldCount: 1,
+            eventCount: 0, originDrain: origin.map { $0.drain + 1 } ?? 0, originFrame: origin?.frame ?? 0,
+            originLineIndex: origin?.lineIndex ?? 0)
+        rowPayloadSizes.add(row)
+        rows.append(row)
         fieldNames.append(fieldName)
         fieldValues.append(value)
-        eventCounts.append(0)
-        originDrains.append(origin.map { $0.drain + 1 } ?? 0)
-        originFrames.append(origin?.frame ?? 0)
-        originLineIndexes.append(origin?.lineIndex ?? 0)
     }
 
     /// The protobuf bytes of the batch.
@@ -156,11 +140,8 @@ package struct MeasurementBatchWriter: Sendable {
         if typeNumber != 0 { size += ProtobufBytes.tagSize(1) + ProtobufBytes.varintSize(typeNumber) }
         if receivedMicros != 0 { size += ProtobufBytes.tagSize(2) + ProtobufBytes.varintSize(receivedMicros) }
         size += strings.encodedSize
-        size += owners.encodedSize(field: 4) + processTypes.encodedSize(field: 5) + metrics.encodedSize(field: 6)
-        size += timeOffsets.encodedSize(field: 7)
-        size += fieldCounts.encodedSize(field: 8) + eventCounts.encodedSize(field: 9)
-        size += originDrains.encodedSize(field: 10) + originFrames.encodedSize(field: 11)
-        size += originLineIndexes.encodedSize(field: 12) + fieldNames.encodedSize(field: 13)
+        if !rows.isEmpty { size += rowPayloadSizes.encodedSize }
+        size += fieldNames.encodedSize(field: 13)
         if !fieldValues.isEmpty { size += ProtobufBytes.lengthDelimitedSize(field: 14, payload: fieldValues.count * 8) }
         size += eventNames.encodedSize(field: 15) + platformEventPositions.encodedSize(field: 16)
         size += platformEventKinds.encodedSize(field: 17) + platformEventDynos.encodedSize(field: 18)
@@ -175,15 +156,19 @@ package struct MeasurementBatchWriter: Sendable {
                 out.varint(receivedMicros)
             }
             strings.write(field: 3, to: &out)
-            owners.write(field: 4, to: &out)
-            processTypes.write(field: 5, to: &out)
-            metrics.write(field: 6, to: &out)
-            timeOffsets.write(field: 7, to: &out)
-            fieldCounts.write(field: 8, to: &out)
-            eventCounts.write(field: 9, to: &out)
-            originDrains.write(field: 10, to: &out)
-            originFrames.write(field: 11, to: &out)
-            originLineIndexes.write(field: 12, to: &out)
+            if !rows.isEmpty {
+                writeRowColumn(field: 4, payload: rowPayloadSizes.owners, to: &out) { UInt64($0.owner) }
+                writeRowColumn(field: 5, payload: rowPayloadSizes.processTypes, to: &out) { UInt64($0.processType) }
+                writeRowColumn(field: 6, payload: rowPayloadSizes.metrics, to: &out) { UInt64($0.metric) }
+                writeRowColumn(field: 7, payload: rowPayloadSizes.timeOffsets, to: &out) { $0.timeOffset }
+                writeRowColumn(field: 8, payload: rowPayloadSizes.fieldCounts, to: &out) { UInt64($0.fieldCount) }
+                writeRowColumn(field: 9, payload: rowPayloadSizes.eventCounts, to: &out) { UInt64($0.eventCount) }
+                writeRowColumn(field: 10, payload: rowPayloadSizes.originDrains, to: &out) { UInt64($0.originDrain) }
+                writeRowColumn(field: 11, payload: rowPayloadSizes.originFrames, to: &out) { UInt64($0.originFrame) }
+                writeRowColumn(field: 12, payload: rowPayloadSizes.originLineIndexes, to: &out) {
+                    UInt64($0.originLineIndex)
+                }
+            }
             fieldNames.write(field: 13, to: &out)
             if !fieldValues.isEmpty {
                 out.tag(14, wireType: 2)
@@ -195,6 +180,66 @@ package struct MeasurementBatchWriter: Sendable {
             platformEventKinds.write(field: 17, to: &out)
             platformEventDynos.write(field: 18, to: &out)
             platformEventTexts.write(field: 19, to: &out)
+        }
+    }
+
+    /// Writes the packed column `field` of the rows, whose varints take `payload` bytes, `value` picking each row's.
+    @inline(__always)
+    private func writeRowColumn(
+        field: UInt8, payload: Int, to out: inout ProtobufBytes, _ value: (Row) -> UInt64
+    ) {
+        out.tag(field, wireType: 2)
+        out.varint(UInt64(payload))
+        for row in rows { out.varint(value(row)) }
+    }
+
+    /// One measurement's values of the columns every measurement writes (fields 4–12; a measurement without origin
+    /// writes zeros there, the drain's number plus one otherwise).
+    private struct Row {
+        var owner: UInt32
+        var processType: UInt32
+        var metric: UInt32
+        /// Zig-zag microseconds from the batch's received time.
+        var timeOffset: UInt64
+        var fieldCount: UInt32
+        var eventCount: UInt32
+        var originDrain: UInt32 = 0
+        var originFrame: UInt32 = 0
+        var originLineIndex: UInt32 = 0
+    }
+
+    /// The varint bytes of each row column so far: each column's payload size.
+    private struct RowPayloadSizes {
+        var owners = 0
+        var processTypes = 0
+        var metrics = 0
+        var timeOffsets = 0
+        var fieldCounts = 0
+        var eventCounts = 0
+        var originDrains = 0
+        var originFrames = 0
+        var originLineIndexes = 0
+
+        mutating func add(_ row: Row) {
+            owners += ProtobufBytes.varintSize(UInt64(row.owner))
+            processTypes += ProtobufBytes.varintSize(UInt64(row.processType))
+            metrics += ProtobufBytes.varintSize(UInt64(row.metric))
+            timeOffsets += ProtobufBytes.varintSize(row.timeOffset)
+            fieldCounts += ProtobufBytes.varintSize(UInt64(row.fieldCount))
+            eventCounts += ProtobufBytes.varintSize(UInt64(row.eventCount))
+            originDrains += ProtobufBytes.varintSize(UInt64(row.originDrain))
+            originFrames += ProtobufBytes.varintSize(UInt64(row.originFrame))
+            originLineIndexes += ProtobufBytes.varintSize(UInt64(row.originLineIndex))
+        }
+
+        /// The bytes of the nine packed fields (4–12) of at least one row.
+        var encodedSize: Int {
+            func size(_ field: UInt8, _ payload: Int) -> Int {
+                ProtobufBytes.lengthDelimitedSize(field: field, payload: payload)
+            }
+            return size(4, owners) + size(5, processTypes) + size(6, metrics) + size(7, timeOffsets)
+                + size(8, fieldCounts) + size(9, eventCounts) + size(10, originDrains) + size(11, originFrames)
+                + size(12, originLineIndexes)
         }
     }
 
@@ -291,16 +336,20 @@ package struct MeasurementBatchWriter: Sendable {
     /// alternates between two (two custom metrics per line, two process types in one partition, a status class
     /// among the usual one), and comparing is cheaper than hashing in the table.
     private struct RecentStrings {
-        private var latest: String?
-        private var latestNumber: UInt32 = 0
-        private var previous: String?
-        private var previousNumber: UInt32 = 0
+        /// The number of a slot that holds no string yet; a batch's table never reaches it.
+        private static let unused = UInt32.max
+        // Plain strings with a sentinel number rather than optionals: unwrapping an optional copies its string, a
+        // reference count per comparison.
+        private var latest = ""
+        private var latestNumber = unused
+        private var previous = ""
+        private var previousNumber = unused
 
         /// The number of `string` in `table`, asking the table only when neither recent string is `string`.
         mutating func number(of string: String, in table: inout StringColumn) -> UInt32 {
-            if let latest, latest == string { return latestNumber }
+            if latestNumber != Self.unused, latest == string { return latestNumber }
             let number: UInt32
-            if let previous, previous == string {
+            if previousNumber != Self.unused, previous == string {
                 number = previousNumber
             } else {
                 number = table.number(of: string)

@@ -199,23 +199,41 @@ package struct TopicCatalog: Sendable, Hashable {
             let isBatched: Bool
         }
 
-        /// One per type, in `MeasurementType.allCases` order: a linear search is quicker than hashing, and it runs
-        /// once per series of a request, not per measurement.
-        private let destinations: [(type: MeasurementType, destination: Destination)]
+        /// One per type, in `MeasurementType.allCases` order (types and destinations apart, so a search reads
+        /// only the types): a linear search is quicker than hashing, and it runs once per series of a request, not
+        /// per measurement.
+        private let types: [MeasurementType]
+        private let destinations: [Destination]
 
         package init(catalog: TopicCatalog, kafka: KafkaConnection) {
-            destinations = MeasurementType.allCases.map { type in
+            types = MeasurementType.allCases
+            destinations = types.map { type in
                 let topic = catalog.topic(.raw, for: type)
-                return (
-                    type,
-                    Destination(topic: topic, topicName: kafka.topicName(topic.name), isBatched: topic.wireVersion == 2)
-                )
+                return Destination(
+                    topic: topic, topicName: kafka.topicName(topic.name), isBatched: topic.wireVersion == 2)
             }
         }
 
         func destination(of type: MeasurementType) -> Destination {
-            for entry in destinations where entry.type == type { return entry.destination }
-            preconditionFailure("every measurement type has a raw topic")
+            destinations[index(of: type)]
+        }
+
+        /// Where a series of `type` goes: its partition, its topic's name and whether the topic takes batches.
+        func route(
+            type: MeasurementType, owner: String, processType: String
+        ) -> (partition: Int32, topicName: String, isBatched: Bool) {
+            let index = index(of: type)
+            return (
+                destinations[index].topic.partition(owner: owner, processType: processType),
+                destinations[index].topicName, destinations[index].isBatched
+            )
+        }
+
+        private func index(of type: MeasurementType) -> Int {
+            guard let index = types.firstIndex(of: type) else {
+                preconditionFailure("every measurement type has a raw topic")
+            }
+            return index
         }
     }
 
@@ -226,7 +244,8 @@ package struct TopicCatalog: Sendable, Hashable {
     /// looked up once and keeps its partition, its topic and the batch it last went to. What a measurement reads on
     /// its way is kept apart from the strings and column arrays, in arrays of plain values (`routes`,
     /// `batchStates`): reading a struct that holds references out of an array copies it, one reference count per
-    /// string and column, which cost more than the lookups themselves.
+    /// string and column, which cost more than the lookups themselves. For the same reason a series' type, owner and
+    /// process type sit in arrays of their own, compared in place.
     fileprivate struct RawBatches {
         struct Batch {
             /// The topic's name with `KAFKA_PREFIX`.
@@ -241,17 +260,14 @@ package struct TopicCatalog: Sendable, Hashable {
             }
         }
 
-        /// What a measurement needs of its batch, by the batch's index.
+        /// What a measurement needs of its batch, by the batch's index; the type, partition and received time are
+        /// what a series finds an open batch by.
         struct BatchState {
-            var receivedAt: EventTime
-            var estimatedBytes: Int
-            var isOpen: Bool
-        }
-
-        struct Slot: Hashable {
             var type: MeasurementType
             var partition: Int32
             var receivedAt: EventTime
+            var estimatedBytes: Int
+            var isOpen: Bool
         }
 
         struct Series: Hashable {
@@ -269,49 +285,65 @@ package struct TopicCatalog: Sendable, Hashable {
             var batchIndex = -1
         }
 
-        private var open: [Slot: Int] = [:]
-        private var batches: [Batch?] = []
+        /// Every batch opened; a closed one keeps an empty writer (its record was made when it closed).
+        private var batches: [Batch] = []
         private var batchStates: [BatchState] = []
-        /// The series seen so far, their routes and their topics' names (with `KAFKA_PREFIX`), by index.
-        private var series: [Series] = []
+        /// The series seen so far by index: their types, owners and process types, routes and topics' names (with
+        /// `KAFKA_PREFIX`).
+        private var seriesTypes: [MeasurementType] = []
+        private var seriesOwners: [String] = []
+        private var seriesProcessTypes: [String] = []
         private var routes: [Route] = []
         private var topicNames: [String] = []
-        /// The previous measurement's series and its index: consecutive measurements mostly share one.
-        private var recent: (series: Series, index: Int)?
-        /// The indexes of `series` once there are more than `scannedSeriesCount`.
+        /// The index of the previous measurement's series, -1 before the first: consecutive measurements mostly
+        /// share one.
+        private var recentSeries = -1
+        /// The indexes of the series once there are more than `scannedSeriesCount`.
         private var seriesIndexes: [Series: Int] = [:]
         private static let scannedSeriesCount = 16
 
         /// The index of the series of `measurement`, if it was seen before.
         mutating func knownSeries(of measurement: Measurement) -> Int? {
-            if let recent, recent.series.type == measurement.type,
-                recent.series.processType == measurement.processType, recent.series.owner == measurement.owner
-            {
-                return recent.index
+            if recentSeries >= 0, isSeries(recentSeries, of: measurement) { return recentSeries }
+            let found: Int?
+            if seriesTypes.count <= Self.scannedSeriesCount {
+                found = seriesTypes.indices.first { isSeries($0, of: measurement) }
+            } else {
+                found =
+                    seriesIndexes[
+                        Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)]
             }
-            let key = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
-            let found = series.count <= Self.scannedSeriesCount ? series.firstIndex(of: key) : seriesIndexes[key]
-            if let found { recent = (key, found) }
+            if let found { recentSeries = found }
             return found
+        }
+
+        /// Whether the series at `index` is that of `measurement`; the process type, which differs most often, is
+        /// compared first.
+        private func isSeries(_ index: Int, of measurement: Measurement) -> Bool {
+            seriesProcessTypes[index] == measurement.processType && seriesTypes[index] == measurement.type
+                && seriesOwners[index] == measurement.owner
         }
 
         /// Adds the series of `measurement`, seen for the first time, and computes its partition; returns its index.
         mutating func addSeries(of measurement: Measurement, in destinations: RawDestinations) -> Int {
-            let key = Series(type: measurement.type, owner: measurement.owner, processType: measurement.processType)
-            let destination = destinations.destination(of: key.type)
-            let index = series.count
-            series.append(key)
-            routes.append(
-                Route(
-                    partition: destination.topic.partition(owner: key.owner, processType: key.processType),
-                    isBatched: destination.isBatched))
-            topicNames.append(destination.topicName)
-            if series.count == Self.scannedSeriesCount + 1 {
-                for (position, known) in series.enumerated() { seriesIndexes[known] = position }
-            } else if series.count > Self.scannedSeriesCount {
-                seriesIndexes[key] = index
+            let route = destinations.route(
+                type: measurement.type, owner: measurement.owner, processType: measurement.processType)
+            let index = seriesTypes.count
+            seriesTypes.append(measurement.type)
+            seriesOwners.append(measurement.owner)
+            seriesProcessTypes.append(measurement.processType)
+            routes.append(Route(partition: route.partition, isBatched: route.isBatched))
+            topicNames.append(route.topicName)
+            if seriesTypes.count > Self.scannedSeriesCount {
+                let first = seriesTypes.count == Self.scannedSeriesCount + 1 ? 0 : index
+                for known in first...index {
+                    seriesIndexes[
+                        Series(
+                            type: seriesTypes[known], owner: seriesOwners[known],
+                            processType: seriesProcessTypes[known])] = known
+                }
             }
-            recent = (key, index)
+            recentSeries = index
             return index
         }
 
@@ -325,9 +357,12 @@ package struct TopicCatalog: Sendable, Hashable {
                 key: Array(measurement.partitionKey.utf8), value: measurement.wireBytes, timestamp: timestamp)
         }
 
-        /// Adds a measurement of the series at `seriesIndex` to its batch; returns that batch, closed, when the
-        /// measurement would have overfilled it (the measurement then opens a new one).
-        mutating func add(_ measurement: Measurement, series seriesIndex: Int, maximumBytes: Int) -> Batch? {
+        /// Adds a measurement of the series at `seriesIndex` to its batch. When the measurement would overfill the
+        /// batch, that batch is closed, its record appended to `closed`, and the measurement opens a new one.
+        mutating func add(
+            _ measurement: Measurement, series seriesIndex: Int, maximumBytes: Int,
+            closingInto closed: inout [KafkaRecord], timestamp: EventTime
+        ) {
             let bytes = MeasurementBatchWire.estimatedBytes(of: measurement)
             let partition = routes[seriesIndex].partition
             var openIndex = routes[seriesIndex].batchIndex
@@ -335,35 +370,53 @@ package struct TopicCatalog: Sendable, Hashable {
             if openIndex < 0 || !batchStates[openIndex].isOpen
                 || batchStates[openIndex].receivedAt != measurement.receivedAt
             {
-                openIndex =
-                    open[Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)] ?? -1
+                openIndex = openBatch(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)
+                routes[seriesIndex].batchIndex = openIndex
             }
-            var closed: Batch?
             if openIndex >= 0 {
                 if batchStates[openIndex].estimatedBytes + bytes <= maximumBytes {
-                    batches[openIndex]!.writer.append(measurement)
+                    batches[openIndex].writer.append(measurement)
                     batchStates[openIndex].estimatedBytes += bytes
-                    routes[seriesIndex].batchIndex = openIndex
-                    return nil
+                    return
                 }
-                closed = batches[openIndex].take()
+                closed.append(batches[openIndex].record(timestamp: timestamp))
+                batches[openIndex].writer = MeasurementBatchWriter(
+                    type: measurement.type, receivedAt: measurement.receivedAt, reservingCapacity: 0)
                 batchStates[openIndex].isOpen = false
             }
-            var writer = MeasurementBatchWriter(type: measurement.type, receivedAt: measurement.receivedAt)
-            writer.append(measurement)
+            // Built in place: a writer built apart and then stored is copied whole, one reference count per column.
             let index = batches.count
-            open[Slot(type: measurement.type, partition: partition, receivedAt: measurement.receivedAt)] = index
             routes[seriesIndex].batchIndex = index
             batches.append(
                 Batch(
                     topicName: topicNames[seriesIndex], partition: partition,
-                    key: Array(measurement.partitionKey.utf8), writer: writer))
-            batchStates.append(BatchState(receivedAt: measurement.receivedAt, estimatedBytes: bytes, isOpen: true))
-            return closed
+                    key: Array(measurement.partitionKey.utf8),
+                    writer: MeasurementBatchWriter(type: measurement.type, receivedAt: measurement.receivedAt)))
+            batches[index].writer.append(measurement)
+            batchStates.append(
+                BatchState(
+                    type: measurement.type, partition: partition, receivedAt: measurement.receivedAt,
+                    estimatedBytes: bytes, isOpen: true))
         }
 
-        /// The batches still open, in the order they were opened.
-        var openBatches: [Batch] { batches.compactMap { $0 } }
+        /// The index of the open batch of `type`, `partition` and `receivedAt`, or -1. A scan: it runs only for a
+        /// series' first measurement or after its batch closed, over a request's few batches.
+        private func openBatch(type: MeasurementType, partition: Int32, receivedAt: EventTime) -> Int {
+            for index in batchStates.indices
+            where batchStates[index].isOpen && batchStates[index].partition == partition
+                && batchStates[index].type == type && batchStates[index].receivedAt == receivedAt
+            {
+                return index
+            }
+            return -1
+        }
+
+        /// Appends the records of the batches still open to `records`, in the order the batches were opened.
+        func appendOpenRecords(to records: inout [KafkaRecord], timestamp: EventTime) {
+            for index in batches.indices where batchStates[index].isOpen {
+                records.append(batches[index].record(timestamp: timestamp))
+            }
+        }
     }
 
     private struct TopicsFile: Decodable {
@@ -430,13 +483,14 @@ package struct RawRecordBatcher: MeasurementSink {
             finished.append(batches.singleRecord(of: measurement, series: series, timestamp: timestamp))
             return
         }
-        if let full = batches.add(measurement, series: series, maximumBytes: maximumBatchBytes) {
-            finished.append(full.record(timestamp: timestamp))
-        }
+        batches.add(
+            measurement, series: series, maximumBytes: maximumBatchBytes, closingInto: &finished, timestamp: timestamp)
     }
 
     /// Every record: those already finished, then the batches still open, in the order they were opened.
     package func records() -> [KafkaRecord] {
-        finished + batches.openBatches.map { $0.record(timestamp: timestamp) }
+        var records = finished
+        batches.appendOpenRecords(to: &records, timestamp: timestamp)
+        return records
     }
 }
