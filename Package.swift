@@ -103,12 +103,7 @@ let package = Package(
             ],
             swiftSettings: upcomingFeatures
         ),
-        .executableTarget(
-            name: "IngressMain",
-            dependencies: mainDependencies + [
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            swiftSettings: upcomingFeatures),
+        .executableTarget(name: "IngressMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
         .executableTarget(name: "AggregatorMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
         .executableTarget(name: "PostgresSinkMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),
         .executableTarget(name: "RetrySinkMain", dependencies: mainDependencies, swiftSettings: upcomingFeatures),

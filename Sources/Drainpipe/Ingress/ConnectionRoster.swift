@@ -75,12 +75,13 @@ package final class ConnectionRoster: Sendable {
     /// Marks the connection busy (not evictable) or idle again (evictable from now).
     package func setBusy(_ id: UInt64, _ busy: Bool) {
         state.withLock { state in
-            guard state.entries[id] != nil else { return }
+            // One hash lookup: the HTTP listener calls this twice per request.
+            guard let index = state.entries.index(forKey: id) else { return }
             if busy {
-                state.entries[id]?.evictableSince = nil
-            } else if state.entries[id]?.evictableSince == nil {
+                state.entries.values[index].evictableSince = nil
+            } else if state.entries.values[index].evictableSince == nil {
                 state.sequence += 1
-                state.entries[id]?.evictableSince = state.sequence
+                state.entries.values[index].evictableSince = state.sequence
             }
         }
     }

@@ -2,6 +2,7 @@ import DrainpipeCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Synchronization
 
 /// `POST /logs`: the Logplex HTTPS drain endpoint.
 ///
@@ -17,6 +18,7 @@ package struct DrainRoutes: IngestRoute {
     /// Bodies larger than this, before or after inflating, are refused with 413.
     package var maximumBodyBytes: Int
     package var gate: IngressRequestGate
+    private let credentials = BasicCredentialCache()
 
     package init(ingestor: DrainIngestor, maximumBodyBytes: Int, gate: IngressRequestGate = .unbounded) {
         self.ingestor = ingestor
@@ -30,7 +32,7 @@ package struct DrainRoutes: IngestRoute {
 
     func owner(of request: Request) throws(IngressError) -> TenantDirectory.Owner {
         try ingestor.authenticate(
-            basicCredential: Self.basicCredential(request.headers[.authorization]),
+            basicCredential: credentials.credential(request.headers[.authorization]),
             drainToken: Self.sentDrainToken(request))
     }
 
@@ -107,4 +109,35 @@ package struct DrainRoutes: IngestRoute {
     static let rejectedFrames = HTTPField.Name("Drainpipe-Rejected-Frames")!
     static let rejectedLines = HTTPField.Name("Drainpipe-Rejected-Lines")!
     static let deniedMeasurements = HTTPField.Name("Drainpipe-Denied-Measurements")!
+}
+
+/// `DrainRoutes.basicCredential(_:)` of the `Authorization` headers met lately: a drain sends the same header with
+/// every request, and decoding it (base64 through Foundation's `Data`) costs more than the rest of the credential
+/// check. At most `capacity` headers of at most `longestCachedHeader` bytes are kept (longer ones are decoded every
+/// time), so a client spraying headers cannot grow it; when full it starts over.
+final class BasicCredentialCache: Sendable {
+    static let longestCachedHeader = 256
+    let capacity: Int
+    private let entries = Mutex<[String: String?]>([:])
+
+    init(capacity: Int = 1024) {
+        self.capacity = capacity
+    }
+
+    /// The same as `DrainRoutes.basicCredential(header)`.
+    func credential(_ header: String?) -> String? {
+        guard let header, header.utf8.count <= Self.longestCachedHeader else {
+            return DrainRoutes.basicCredential(header)
+        }
+        if let cached = entries.withLock({ $0[header] }) { return cached }
+        let credential = DrainRoutes.basicCredential(header)
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[header] = credential
+        }
+        return credential
+    }
+
+    /// Headers held now (for tests).
+    var count: Int { entries.withLock { $0.count } }
 }

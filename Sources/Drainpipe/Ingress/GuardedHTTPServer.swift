@@ -117,6 +117,11 @@ package struct GuardedHTTP1Channel: ServerChildChannel {
 
 /// The first handler of an HTTP connection: takes a slot in the roster (or answers 503 and closes), and closes the
 /// connection at the idle, head and body deadlines.
+///
+/// Each phase only moves the connection's deadline (a timestamp); one scheduled check per connection compares it with
+/// the clock. A check is never armed further ahead than the shortest of the three timeouts, so a deadline a later
+/// phase sets is never earlier than the armed check, and a request costs no timer scheduled or cancelled: a check
+/// that finds the deadline moved on re-arms itself (at most once per shortest timeout), one that finds none stops.
 final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -139,7 +144,17 @@ final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler 
     private let logger: Logger
     private var phase = Phase.awaitingHead(headStarted: false)
     private var connectionID: UInt64?
-    private var timer: Scheduled<Void>?
+    /// When the current phase's deadline passes; nil while the application works on the request.
+    private var deadline: NIODeadline?
+    /// The deadline is the end of the linger: no later phase moves it.
+    private var lingering = false
+    /// The scheduled check and when it runs.
+    private var check: (task: Scheduled<Void>, at: NIODeadline)?
+    private let idleTimeout: TimeAmount
+    private let headTimeout: TimeAmount
+    private let bodyTimeout: TimeAmount
+    /// The shortest of the idle, head and body timeouts: how far ahead a check may be armed.
+    private let checkInterval: TimeAmount
     private var readingBody = false
     private var requestsInProgress = 0
     private var requestsServed = 0
@@ -152,6 +167,10 @@ final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler 
         self.roster = roster
         self.metrics = metrics
         self.logger = logger
+        idleTimeout = Self.timeAmount(limits.idleTimeout)
+        headTimeout = Self.timeAmount(limits.headTimeout)
+        bodyTimeout = Self.timeAmount(limits.bodyTimeout)
+        checkInterval = min(idleTimeout, headTimeout, bodyTimeout)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -159,7 +178,7 @@ final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
+        stopChecking()
         self.context = nil
         observer = nil
     }
@@ -173,7 +192,7 @@ final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler 
         switch admission {
         case .admitted(let id):
             connectionID = id
-            schedule(after: limits.headTimeout)
+            setDeadline(after: headTimeout)
             context.fireChannelActive()
         case .refused:
             metrics.countClosed(reason: "over_cap")
@@ -186,8 +205,7 @@ final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        stopChecking()
         if let connectionID { roster.remove(connectionID) }
         context.fireChannelInactive()
     }
@@ -199,7 +217,7 @@ final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler 
         case .awaitingHead(headStarted: false):
             phase = .awaitingHead(headStarted: true)
             // A connection's first head is timed from the accept; a later one from its first byte.
-            if requestsServed > 0 { schedule(after: limits.headTimeout) }
+            if requestsServed > 0 { setDeadline(after: headTimeout) }
         case .awaitingHead(headStarted: true), .exchanging:
             break
         }
@@ -216,14 +234,13 @@ final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler 
         requestsServed += 1
         readingBody = true
         roster.setBusy(connectionID ?? 0, true)
-        schedule(after: limits.bodyTimeout)
+        setDeadline(after: bodyTimeout)
     }
 
     func requestEnded() {
         readingBody = false
         // No deadline while the application works on it: the delivery timeout bounds that.
-        timer?.cancel()
-        timer = nil
+        if !lingering { deadline = nil }
         if requestsInProgress == 0 { becomeIdle() }
     }
 
@@ -246,21 +263,57 @@ final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler 
         guard case .exchanging = phase else { return }
         phase = .awaitingHead(headStarted: false)
         roster.setBusy(connectionID ?? 0, false)
-        schedule(after: limits.idleTimeout)
+        setDeadline(after: idleTimeout)
     }
 
-    private func schedule(after delay: Duration) {
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .microseconds(Int64(clamping: duration.wholeMicroseconds))
+    }
+
+    /// Sets the deadline `delay` from now; moves the check earlier only when it would run after the deadline.
+    private func setDeadline(after delay: TimeAmount) {
+        guard !lingering else { return }
+        let now = NIODeadline.now()
+        let deadline = now + delay
+        self.deadline = deadline
+        if let check, check.at <= deadline { return }
+        armCheck(at: min(deadline, now + checkInterval))
+    }
+
+    private func armCheck(at instant: NIODeadline) {
         guard let context else { return }
-        timer?.cancel()
-        let nanoseconds = Int64(clamping: delay.wholeMicroseconds) * 1_000
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
-            timer = nil
+        check?.task.cancel()
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: instant) { [self] in
+            check = nil
+            checkDeadline()
+        }
+        check = (task, instant)
+    }
+
+    private func stopChecking() {
+        check?.task.cancel()
+        check = nil
+        deadline = nil
+    }
+
+    /// Acts on a passed deadline, or re-arms the check for one still ahead.
+    private func checkDeadline() {
+        guard let deadline else { return }
+        let now = NIODeadline.now()
+        if now < deadline {
+            armCheck(at: min(deadline, now + checkInterval))
+        } else {
+            self.deadline = nil
             deadlinePassed()
         }
     }
 
     private func deadlinePassed() {
         guard let context else { return }
+        if lingering {
+            context.close(promise: nil)
+            return
+        }
         switch phase {
         case .awaitingHead(headStarted: false):
             metrics.countClosed(reason: requestsServed == 0 ? "silent" : "idle")
@@ -275,7 +328,7 @@ final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler 
             closeAfterResponse = true
             observer?.failBody()
             // The route answers 408 and the connection closes after it; a route that does not answer is closed.
-            schedule(after: limits.linger * 5)
+            setDeadline(after: Self.timeAmount(limits.linger * 5))
             phase = .exchanging
             readingBody = false
         case .exchanging, .refused, .closing:
@@ -295,17 +348,12 @@ final class HTTPConnectionGuard: ChannelInboundHandler, RemovableChannelHandler 
 
     /// Shuts the output (the answer is flushed first), discards what still arrives, and closes after the linger.
     private func lingerAndClose() {
-        guard let context else { return }
-        if case .closing = phase { return }
+        guard let context, !lingering else { return }
         if case .refused = phase {} else { phase = .closing }
-        let channel = context.channel
         context.flush()
-        channel.close(mode: .output, promise: nil)
-        timer?.cancel()
-        let nanoseconds = Int64(clamping: limits.linger.wholeMicroseconds) * 1_000
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) {
-            channel.close(promise: nil)
-        }
+        context.channel.close(mode: .output, promise: nil)
+        setDeadline(after: Self.timeAmount(limits.linger))
+        lingering = true
     }
 }
 

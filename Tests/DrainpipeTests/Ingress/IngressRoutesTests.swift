@@ -101,6 +101,24 @@ struct IngressRoutesTests {
         #expect(DrainRoutes.basicCredential("Basic " + Data([0xFF, 0x3A]).base64EncodedString()) == nil)
     }
 
+    @Test("the credential cache answers as the decoding does, for valid and invalid headers, and stays bounded")
+    func basicCredentialCache() {
+        let cache = BasicCredentialCache(capacity: 3)
+        let long = "Basic " + Data(("shop:" + String(repeating: "s", count: 300)).utf8).base64EncodedString()
+        let headers: [String?] = [
+            nil, "Basic " + Data("shop:secret".utf8).base64EncodedString(), "Basic !!!", "Bearer x",
+            "Basic " + Data("calm:secret".utf8).base64EncodedString(), long,
+        ]
+        for _ in 0..<3 {
+            for header in headers {
+                let expected = DrainRoutes.basicCredential(header)
+                #expect(cache.credential(header) == expected, "\(String(describing: header))")
+                #expect(cache.count <= 3)
+            }
+        }
+        #expect(cache.credential(long)?.hasPrefix("shop:sss") == true)
+    }
+
     @Test(
         """
         a gzip drain body is inflated; a zip bomb stops at the \
