@@ -243,19 +243,17 @@ package struct MeasurementBatchWriter: Sendable {
         }
     }
 
-    /// A packed repeated varint column (`uint32` here, or `sint64` as zig-zag values) with its payload's size kept
-    /// up to date.
-    private struct PackedColumn<Value: FixedWidthInteger & UnsignedInteger & Sendable>: Sendable {
-        private var values: [Value] = []
+    /// A packed repeated `uint32` column of a variable count per measurement (field names, event names, platform
+    /// events) with its payload's size kept up to date.
+    private struct VarintColumn: Sendable {
+        private var values: [UInt32] = []
         private var payloadSize = 0
-
-        var count: Int { values.count }
 
         mutating func reserveCapacity(_ capacity: Int) {
             values.reserveCapacity(capacity)
         }
 
-        mutating func append(_ value: Value) {
+        mutating func append(_ value: UInt32) {
             values.append(value)
             payloadSize += ProtobufBytes.varintSize(UInt64(value))
         }
@@ -271,8 +269,6 @@ package struct MeasurementBatchWriter: Sendable {
             for value in values { out.varint(UInt64(value)) }
         }
     }
-
-    private typealias VarintColumn = PackedColumn<UInt32>
 
     /// `sint64`'s zig-zag form of `value`: small magnitudes of either sign become small varints.
     private static func zigZag(_ value: Int64) -> UInt64 {
