@@ -80,10 +80,8 @@ struct BenchIngestPathCommand: ParsableCommand {
     private static func ingest(
         _ body: [UInt8], owner: TenantDirectory.Owner, destinations: TopicCatalog.RawDestinations
     ) -> (measurements: Int, records: Int, bytes: Int) {
-        // What IngressContext.admissionFilter makes for each request.
         let receivedAt = SystemWallClock().now()
-        var admitted = IngressAdmission.Filter(
-            owner: owner, into: RawRecordBatcher(destinations: destinations, timestamp: receivedAt))
+        var admitted = IngressContext.admissionFilter(owner: owner, receivedAt: receivedAt, destinations: destinations)
         _ = DrainParser().parse(
             body: body, owner: owner.id, drainID: "\(owner.id)/", frameID: "4E0B9A3C7D1F28A6B5C4E3D2F1A09B87",
             receivedAt: receivedAt, into: &admitted)
@@ -104,15 +102,7 @@ struct BenchIngestPathCommand: ParsableCommand {
             }
             return [Array(data)]
         }
-        var generator = SplitMix64(seed: seed)
-        var traffic = DrainTrafficGenerator(seed: seed, processTypes: ["web", "worker"], dynoEvents: false)
-        let now = SystemWallClock().now()
-        return (0..<distinctBodies).map { _ in
-            var writer = LogplexFrameWriter()
-            for _ in 0..<lines {
-                traffic.appendLine(to: &writer, time: now - .milliseconds(Int64(generator.next() % 120_000)))
-            }
-            return writer.body
-        }
+        return DrainTrafficGenerator.benchmarkBodies(
+            count: distinctBodies, lines: lines, seed: seed, now: SystemWallClock().now())
     }
 }

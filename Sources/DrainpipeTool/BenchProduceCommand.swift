@@ -136,17 +136,12 @@ struct BenchProduceCommand: AsyncParsableCommand {
 
     /// `distinctBodies` requests of `lines` lines of `drainpipe load`'s mix, each as the raw records the ingress makes.
     private func makeRequests(catalog: TopicCatalog, kafka: KafkaConnection) -> [(records: [KafkaRecord], lines: Int)] {
-        var generator = SplitMix64(seed: seed)
-        var traffic = DrainTrafficGenerator(seed: seed, processTypes: ["web", "worker"], dynoEvents: false)
         let now = SystemWallClock().now()
         let owner = "6c1d5b7e-0f43-4a52-9b1e-2f6a8d3c4e71"
-        return (0..<distinctBodies).map { round in
-            var writer = LogplexFrameWriter()
-            for _ in 0..<lines {
-                traffic.appendLine(to: &writer, time: now - .milliseconds(Int64(generator.next() % 120_000)))
-            }
+        let bodies = DrainTrafficGenerator.benchmarkBodies(count: distinctBodies, lines: lines, seed: seed, now: now)
+        return bodies.enumerated().map { round, body in
             let parsed = DrainParser().parse(
-                body: writer.body, owner: owner, drainID: "\(owner)/", frameID: "bench-\(round)", receivedAt: now)
+                body: body, owner: owner, drainID: "\(owner)/", frameID: "bench-\(round)", receivedAt: now)
             return (catalog.rawRecords(for: parsed.measurements, timestamp: now, in: kafka), lines)
         }
     }

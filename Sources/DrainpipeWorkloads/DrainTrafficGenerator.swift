@@ -31,6 +31,20 @@ package struct DrainTrafficGenerator: Sendable {
         writesDynoEvents = dynoEvents
     }
 
+    /// `count` drain bodies of `lines` lines each of the mix over web and worker dynos, without dyno events, stamped
+    /// at random over the two minutes before `now`: the requests the producer and ingest-path benchmarks replay.
+    package static func benchmarkBodies(count: Int, lines: Int, seed: UInt64, now: EventTime) -> [[UInt8]] {
+        var times = SplitMix64(seed: seed)
+        var traffic = DrainTrafficGenerator(seed: seed, processTypes: ["web", "worker"], dynoEvents: false)
+        return (0..<count).map { _ in
+            var writer = LogplexFrameWriter()
+            for _ in 0..<lines {
+                traffic.appendLine(to: &writer, time: now - .milliseconds(Int64(times.next() % 120_000)))
+            }
+            return writer.body
+        }
+    }
+
     /// Appends one line stamped `time` and says what it was.
     @discardableResult
     package mutating func appendLine(to writer: inout LogplexFrameWriter, time: EventTime) -> Sample {

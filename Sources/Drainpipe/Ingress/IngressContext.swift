@@ -31,8 +31,14 @@ package struct IngressContext: Sendable {
     package func admissionFilter(
         owner: TenantDirectory.Owner, receivedAt: EventTime
     ) -> IngressAdmission.Filter<RawRecordBatcher> {
-        IngressAdmission.Filter(
-            owner: owner, into: RawRecordBatcher(destinations: rawDestinations, timestamp: receivedAt))
+        Self.admissionFilter(owner: owner, receivedAt: receivedAt, destinations: rawDestinations)
+    }
+
+    /// The same for raw topics `destinations`, without a context (`drainpipe bench-ingest-path`).
+    package static func admissionFilter(
+        owner: TenantDirectory.Owner, receivedAt: EventTime, destinations: TopicCatalog.RawDestinations
+    ) -> IngressAdmission.Filter<RawRecordBatcher> {
+        IngressAdmission.Filter(owner: owner, into: RawRecordBatcher(destinations: destinations, timestamp: receivedAt))
     }
 
     /// A builder of Graphite datapoints' raw records for these raw topics; a TCP connection keeps one for all its
