@@ -30,6 +30,12 @@ enum ByteWord {
         return position
     }
 
+    /// Like `firstIndex(in:from:end:ofEither:or:)` for one byte value.
+    @inline(__always)
+    static func firstIndex(in span: Span<UInt8>, from start: Int, end: Int, of byte: Pattern) -> Int {
+        firstIndex(in: span, from: start, end: end, ofEither: byte, or: byte)
+    }
+
     /// Like `firstIndex(in:from:end:ofEither:or:)`, for the first byte outside `ASCIIBytes.isPrintable` (a space, a
     /// control byte, DEL or a non-ASCII byte).
     @inline(__always)

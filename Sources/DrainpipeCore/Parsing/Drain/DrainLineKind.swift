@@ -117,7 +117,7 @@ package enum DrainLineKind: Int, Sendable, Hashable, CaseIterable, CustomStringC
         let span = bytes.span
         var index = message.lowerBound
         while index < message.upperBound {
-            index = ByteWord.firstIndex(in: span, from: index, end: message.upperBound, ofEither: .hash, or: .hash)
+            index = ByteWord.firstIndex(in: span, from: index, end: message.upperBound, of: .hash)
             guard index < message.upperBound else { break }
             if bytes[index] == ASCIIBytes.hash {
                 var wordStart = index

@@ -68,7 +68,7 @@ package struct LogfmtScanner: IteratorProtocol, Sequence {
             return LogfmtPair(key: key, value: value)
         }
         let valueStart = position
-        position = ByteWord.firstIndex(in: span, from: position, end: end, ofEither: .space, or: .space)
+        position = ByteWord.firstIndex(in: span, from: position, end: end, of: .space)
         while position < end, span[position] != ASCIIBytes.space { position += 1 }
         return LogfmtPair(key: key, value: valueStart..<position)
     }
